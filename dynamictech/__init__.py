@@ -1,0 +1,1 @@
+"""DynamicTech: a FIX-native multi-asset A-Book brokerage hub."""

@@ -1,0 +1,3 @@
+from dynamictech.cli import main
+
+raise SystemExit(main())
