@@ -1,0 +1,43 @@
+"""Process set-up shared by every subcommand: JSON logs through structlog, uvloop where it is installed."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Coroutine
+from typing import Any
+
+import structlog
+
+
+def configure_logging(level: str | None = None) -> None:
+    """One JSON object per line on stderr, UTC ISO timestamps."""
+    name = (level or os.environ.get("DYNAMICTECH_LOG_LEVEL", "info")).upper()
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, name, logging.INFO)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+def run(main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` on uvloop when available; Ctrl-C ends it quietly."""
+    configure_logging()
+    try:
+        import uvloop
+    except ImportError:
+        runner = asyncio.run
+    else:
+        runner = uvloop.run
+    try:
+        runner(main)
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,46 @@
+"""The application callbacks, named as QuickFIX names them (on_create, on_logon, to_admin, from_app, ...).
+
+``to_admin``, ``to_app`` and ``accept_logon`` run inside the session's state machine, before a message is encoded
+or a logon answered, so they are plain (synchronous) methods: they may add fields or refuse, never wait. The rest
+are coroutines run by the transport in message order; a slow one holds back its own session only.
+"""
+from __future__ import annotations
+
+from fix_sessions.codec import Message
+from fix_sessions.session_id import SessionID
+
+
+class RejectLogon(Exception):
+    """Raised by ``accept_logon`` to refuse a counterparty: it gets a Logout with this text and is disconnected."""
+
+
+class DoNotSend(Exception):
+    """Raised by ``to_app`` to drop an outbound application message."""
+
+
+class Application:
+    """Override what you need; every callback defaults to doing nothing."""
+
+    async def on_create(self, session_id: SessionID) -> None:
+        """The session exists (its store is open); called once at start."""
+
+    async def on_logon(self, session_id: SessionID) -> None:
+        """Both Logons are exchanged; application messages flow from now on."""
+
+    async def on_logout(self, session_id: SessionID) -> None:
+        """The session is no longer logged on (logout, disconnect or timeout)."""
+
+    def to_admin(self, message: Message, session_id: SessionID) -> None:
+        """An admin message is about to be sent; it may be changed (for example to sign a Logon)."""
+
+    def accept_logon(self, message: Message, session_id: SessionID) -> None:
+        """A counterparty's Logon passed the session checks; raise ``RejectLogon`` to refuse it."""
+
+    async def from_admin(self, message: Message, session_id: SessionID) -> None:
+        """An admin message was received and accepted."""
+
+    def to_app(self, message: Message, session_id: SessionID) -> None:
+        """An application message is about to be sent; it may be changed, or dropped with ``DoNotSend``."""
+
+    async def from_app(self, message: Message, session_id: SessionID) -> None:
+        """An application message was received; raise ``FieldReject`` or ``BusinessReject`` to refuse it."""

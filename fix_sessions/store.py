@@ -1,0 +1,96 @@
+"""Message stores, as QuickFIX's MessageStore: sequence numbers and sent messages, kept for resend.
+
+The session calls a store synchronously on every message, so ``save`` must be cheap. ``save`` keeps the message
+and advances the next sender number in one step, so after a crash either both happened or neither.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from fix_sessions.session_id import SessionID
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class MessageStore(Protocol):
+    def next_sender_seq_num(self) -> int: ...
+    def next_target_seq_num(self) -> int: ...
+    def set_next_sender_seq_num(self, value: int) -> None: ...
+    def set_next_target_seq_num(self, value: int) -> None: ...
+    def incr_next_target_seq_num(self) -> None: ...
+    def save(self, seq_num: int, raw: bytes) -> None: ...
+    def get(self, begin: int, end: int) -> list[tuple[int, bytes]]: ...
+    def creation_time(self) -> dt.datetime: ...
+    def reset(self, now: dt.datetime) -> None: ...
+    def refresh(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class MemoryStore:
+    """Everything in memory: fast, and gone with the process (QuickFIX's MemoryStore)."""
+
+    def __init__(self, persist_messages: bool = True, now: dt.datetime | None = None) -> None:
+        self._sender = 1
+        self._target = 1
+        self._messages: dict[int, bytes] = {}
+        self._persist = persist_messages
+        self._created = now or utc_now()
+
+    def next_sender_seq_num(self) -> int:
+        return self._sender
+
+    def next_target_seq_num(self) -> int:
+        return self._target
+
+    def set_next_sender_seq_num(self, value: int) -> None:
+        self._sender = value
+
+    def set_next_target_seq_num(self, value: int) -> None:
+        self._target = value
+
+    def incr_next_target_seq_num(self) -> None:
+        self._target += 1
+
+    def save(self, seq_num: int, raw: bytes) -> None:
+        if self._persist:
+            self._messages[seq_num] = raw
+        self._sender = seq_num + 1
+
+    def get(self, begin: int, end: int) -> list[tuple[int, bytes]]:
+        messages = self._messages
+        if end - begin < len(messages):
+            return [(seq, messages[seq]) for seq in range(begin, end + 1) if seq in messages]
+        return sorted((seq, raw) for seq, raw in messages.items() if begin <= seq <= end)
+
+    def creation_time(self) -> dt.datetime:
+        return self._created
+
+    def reset(self, now: dt.datetime) -> None:
+        self._sender = self._target = 1
+        self._messages.clear()
+        self._created = now
+
+    def refresh(self) -> None:
+        """Nothing outside this process to reload from."""
+
+    def close(self) -> None:
+        self._messages.clear()
+
+
+def create_store(
+    session_id: SessionID, *, file_store_path: str | None, sql_store_url: str | None,
+    persist_messages: bool = True, sync: bool = False, now: dt.datetime | None = None,
+) -> MessageStore:
+    """SQL when SQLStoreURL is set, a file store when FileStorePath is, memory otherwise."""
+    if sql_store_url:
+        from fix_sessions.sql_store import SqlStore
+
+        return SqlStore(session_id, sql_store_url, persist_messages=persist_messages, now=now)
+    if file_store_path:
+        from fix_sessions.file_store import FileStore
+
+        return FileStore(session_id, file_store_path, persist_messages=persist_messages, sync=sync, now=now)
+    return MemoryStore(persist_messages=persist_messages, now=now)

@@ -1,0 +1,335 @@
+"""asyncio acceptor and initiator driving sans-IO sessions over TCP (optionally TLS), named as QuickFIX names them.
+
+Each connection has its own reader and timer tasks, so a slow or silent peer holds back nobody else. Writes never
+wait on a peer: a peer that stops reading until its unsent bytes pass ``max_pending_bytes`` is disconnected as
+a slow consumer (what it missed stays in the store for its ResendRequest), in the manner of Artio.
+"""
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Iterable, Sequence
+
+import structlog
+
+from fix_sessions import actions as act
+from fix_sessions.application import Application
+from fix_sessions.codec import Framer, GarbledMessage, Value, parse
+from fix_sessions.dictionary import DataDictionary, load
+from fix_sessions.reject import BusinessReject, FieldReject
+from fix_sessions.session import Session
+from fix_sessions.session_id import SessionID
+from fix_sessions.settings import SessionConfig
+from fix_sessions.store import create_store
+
+log = structlog.get_logger("fix.transport")
+
+READ_SIZE = 1 << 16
+MAX_PENDING_BYTES = 16 << 20
+
+
+class Connection:
+    """Drives one ``Session`` over one TCP connection until either side closes it."""
+
+    def __init__(
+        self, session: Session, application: Application,
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framer: Framer | None = None,
+    ) -> None:
+        self.session = session
+        self.application = application
+        self.reader = reader
+        self.writer = writer
+        self.framer = framer or Framer()
+        self.closed = asyncio.Event()
+        self._timer: asyncio.Task[None] | None = None
+
+    async def run(self, first_frame: bytes | None = None) -> None:
+        """Serve the connection; returns once it is closed."""
+        _tune_socket(self.writer)
+        try:
+            await self.execute(self.session.on_connect(time.time()))
+            self._timer = asyncio.create_task(self._run_timers())
+            if first_frame is not None:
+                await self.execute(self.session.receive(first_frame, time.time()))
+            while not self.closed.is_set():
+                frame = self.framer.next_frame()
+                if frame is None:
+                    data = await self.reader.read(READ_SIZE)
+                    if not data:
+                        break
+                    self.framer.feed(data)
+                    continue
+                await self.execute(self.session.receive(frame, time.time()))
+        except (ConnectionError, OSError) as error:
+            log.info("fix.transport.connection_lost", session=str(self.session.session_id), reason=str(error))
+        finally:
+            await self._close()
+
+    async def send(self, msg_type: bytes, body: Iterable[tuple[int, Value]], header: Iterable[tuple[int, Value]] = ()
+                   ) -> None:
+        await self.execute(self.session.send(msg_type, body, time.time(), header))
+
+    async def execute(self, actions: Sequence[act.Action]) -> None:
+        """Carry out the session's actions in order; application callbacks are awaited where they fall."""
+        session_id = self.session.session_id
+        for action in actions:
+            if isinstance(action, act.Send):
+                self._write(action.data)
+            elif isinstance(action, act.Deliver):
+                try:
+                    await self.application.from_app(action.message, session_id)
+                except (FieldReject, BusinessReject) as refusal:
+                    await self.execute(self.session.reject_app_message(action.message, refusal, time.time()))
+            elif isinstance(action, act.AdminReceived):
+                await self.application.from_admin(action.message, session_id)
+            elif isinstance(action, act.LoggedOn):
+                await self.application.on_logon(session_id)
+            elif isinstance(action, act.LoggedOut):
+                await self.application.on_logout(session_id)
+            elif isinstance(action, act.Disconnect):
+                log.info("fix.transport.disconnect", session=str(session_id), reason=action.reason)
+                self.closed.set()
+                self.writer.close()
+
+    def _write(self, data: bytes) -> None:
+        if self.writer.is_closing():
+            return
+        self.writer.write(data)
+        if self.writer.transport.get_write_buffer_size() > MAX_PENDING_BYTES:
+            log.warning("fix.transport.slow_consumer", session=str(self.session.session_id))
+            self.closed.set()
+            self.writer.transport.abort()
+
+    async def _run_timers(self) -> None:
+        while not self.closed.is_set():
+            deadline = self.session.deadline()
+            delay = 1.0 if deadline is None else max(0.0, deadline - time.time())
+            try:
+                await asyncio.wait_for(self.closed.wait(), timeout=min(delay, 1.0) + 0.001)
+                return
+            except TimeoutError:
+                pass
+            await self.execute(self.session.tick(time.time()))
+
+    async def _close(self) -> None:
+        self.closed.set()
+        if self._timer is not None:
+            self._timer.cancel()
+        await self.execute(self.session.on_disconnect(time.time()))
+        self.writer.close()
+        try:
+            await self.writer.wait_closed()
+        except (ConnectionError, OSError):
+            pass
+
+
+def _tune_socket(writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _Engine:
+    """Sessions built from their settings, with stores and dictionaries; shared by acceptor and initiator."""
+
+    def __init__(self, configs: Iterable[SessionConfig], application: Application) -> None:
+        self.application = application
+        self.sessions: dict[SessionID, Session] = {}
+        self.connections: dict[SessionID, Connection] = {}
+        for config in configs:
+            store = create_store(
+                config.session_id, file_store_path=config.file_store_path, sql_store_url=config.sql_store_url,
+                persist_messages=config.persist_messages, sync=config.file_store_sync,
+            )
+            self.sessions[config.session_id] = Session(config, store, _dictionary(config), application)
+
+    async def _created(self) -> None:
+        for session_id in self.sessions:
+            await self.application.on_create(session_id)
+
+    def dictionary(self, session_id: SessionID) -> DataDictionary | None:
+        return self.sessions[session_id].dictionary
+
+    async def send_to_target(
+        self, session_id: SessionID, msg_type: bytes, body: Iterable[tuple[int, Value]],
+        header: Iterable[tuple[int, Value]] = (),
+    ) -> None:
+        """Send an application message; while the session is down it is stored and goes out on resend."""
+        connection = self.connections.get(session_id)
+        if connection is not None and not connection.closed.is_set():
+            await connection.send(msg_type, body, header)
+        else:
+            self.sessions[session_id].send(msg_type, body, time.time(), header)
+
+    async def logout(self, session_id: SessionID, text: str | None = None) -> None:
+        connection = self.connections.get(session_id)
+        if connection is not None:
+            await connection.execute(connection.session.logout(time.time(), text))
+
+    def close_stores(self) -> None:
+        for session in self.sessions.values():
+            session.store.close()
+
+
+def _dictionary(config: SessionConfig) -> DataDictionary | None:
+    path = config.data_dictionary or config.transport_data_dictionary
+    return load(path) if config.use_data_dictionary and path else None
+
+
+class SocketAcceptor(_Engine):
+    """Listens on every SocketAcceptPort of its sessions; a Logon's CompIDs pick the session it belongs to."""
+
+    def __init__(self, configs: Iterable[SessionConfig], application: Application) -> None:
+        configs = list(configs)
+        super().__init__(configs, application)
+        self._servers: list[asyncio.Server] = []
+        self._ports: dict[tuple[str | None, int], list[SessionConfig]] = {}
+        for config in configs:
+            if config.socket_accept_port is None:
+                raise ValueError(f"{config.session_id}: SocketAcceptPort is required for an acceptor")
+            self._ports.setdefault((config.socket_accept_host, config.socket_accept_port), []).append(config)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def ports(self) -> list[int]:
+        """The ports actually bound (useful when a config asks for port 0)."""
+        return [sock.getsockname()[1] for server in self._servers for sock in server.sockets]
+
+    async def start(self) -> None:
+        await self._created()
+        for (host, port), configs in self._ports.items():
+            first = configs[0]
+            server = await asyncio.start_server(
+                self._accept, host=host, port=port, reuse_address=first.socket_reuse_address or None,
+                ssl=first.ssl_context() if first.tls is not None else None,
+            )
+            self._servers.append(server)
+            log.info("fix.acceptor.listening", host=host, port=port, sessions=[str(c.session_id) for c in configs])
+
+    async def stop(self, logout_wait: float = 2.0) -> None:
+        for session_id in list(self.connections):
+            await self.logout(session_id, "acceptor stopping")
+        if self.connections:
+            await asyncio.wait([asyncio.create_task(c.closed.wait()) for c in self.connections.values()],
+                               timeout=logout_wait)
+        for server in self._servers:
+            server.close()
+            await server.wait_closed()
+        for connection in list(self.connections.values()):
+            connection.writer.close()
+        for task in list(self._tasks):
+            task.cancel()
+        self.close_stores()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            await self._serve(reader, writer)
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        framer = Framer()
+        peer = writer.get_extra_info("peername")
+        first = await self._first_frame(reader, framer)
+        session = self._session_for(first) if first is not None else None
+        if session is None or session.session_id in self.connections:
+            reason = "no session for these CompIDs" if session is None else "session already connected"
+            log.warning("fix.acceptor.refused", peer=str(peer), reason=reason)
+            writer.close()
+            return
+        connection = Connection(session, self.application, reader, writer, framer)
+        self.connections[session.session_id] = connection
+        try:
+            await connection.run(first_frame=first)
+        finally:
+            if self.connections.get(session.session_id) is connection:
+                del self.connections[session.session_id]
+
+    async def _first_frame(self, reader: asyncio.StreamReader, framer: Framer) -> bytes | None:
+        logon_timeout = 10.0
+        try:
+            async with asyncio.timeout(logon_timeout):
+                while True:
+                    frame = framer.next_frame()
+                    if frame is not None:
+                        return frame
+                    data = await reader.read(READ_SIZE)
+                    if not data:
+                        return None
+                    framer.feed(data)
+        except (TimeoutError, ConnectionError, OSError):
+            return None
+
+    def _session_for(self, frame: bytes) -> Session | None:
+        try:
+            header = parse(frame, validate=False)
+        except GarbledMessage:
+            return None
+        sender, target, begin = header.get_str(49), header.get_str(56), header.get_str(8)
+        if sender is None or target is None or begin is None:
+            return None
+        return self.sessions.get(SessionID(begin, target, sender))
+
+
+class SocketInitiator(_Engine):
+    """Connects each session to its counterparty and reconnects with exponential backoff after any loss."""
+
+    def __init__(self, configs: Iterable[SessionConfig], application: Application,
+                 first_retry: float = 0.5) -> None:
+        super().__init__(configs, application)
+        self.first_retry = first_retry
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+
+    async def start(self) -> None:
+        await self._created()
+        for session in self.sessions.values():
+            self._tasks.append(asyncio.create_task(self._keep_connected(session)))
+
+    async def stop(self, logout_wait: float = 2.0) -> None:
+        self._stopping = True
+        for session_id in list(self.connections):
+            await self.logout(session_id, "initiator stopping")
+        if self.connections:
+            await asyncio.wait([asyncio.create_task(c.closed.wait()) for c in self.connections.values()],
+                               timeout=logout_wait)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.close_stores()
+
+    async def _keep_connected(self, session: Session) -> None:
+        config = session.config
+        hosts = config.socket_connect_hosts
+        if not hosts:
+            raise ValueError(f"{config.session_id}: SocketConnectHost/SocketConnectPort are required")
+        attempt = 0
+        while not self._stopping:
+            host, port = hosts[attempt % len(hosts)]
+            try:
+                reader, writer = await asyncio.open_connection(
+                    host, port, ssl=config.ssl_context() if config.tls is not None else None,
+                )
+            except OSError as error:
+                delay = min(self.first_retry * 2 ** min(attempt, 16), float(config.reconnect_interval))
+                log.info("fix.initiator.connect_failed", session=str(config.session_id), host=host, port=port,
+                         reason=str(error), retry_in=delay)
+                attempt += 1
+                await asyncio.sleep(delay)
+                continue
+            attempt = 0
+            log.info("fix.initiator.connected", session=str(config.session_id), host=host, port=port)
+            connection = Connection(session, self.application, reader, writer)
+            self.connections[session.session_id] = connection
+            try:
+                await connection.run()
+            finally:
+                self.connections.pop(session.session_id, None)
+            if not self._stopping:
+                await asyncio.sleep(self.first_retry)
+

@@ -1,0 +1,69 @@
+"""Every QuickFIX acceptance test (FIX.4.2, FIX.4.4, validate) against a real `dynamictech fix-echo` process."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fix_sessions.at_runner import load_formats, run_definition
+
+REPO = Path(__file__).resolve().parents[2]
+SUITE = REPO.parent / "shared" / "conformance" / "quickfix-at" / "definitions"
+AT_CONFIG = Path(__file__).with_name("at.cfg")
+DEFINITIONS = sorted(
+    p for folder in ("fix44", "fix42", "validate") for p in (SUITE / "server" / folder).glob("*.def")
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def echo_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """`dynamictech fix-echo` on QuickFIX's acceptance-test configuration, with only port and store moved."""
+    workdir = tmp_path_factory.mktemp("fix-echo")
+    port = _free_port()
+    text = AT_CONFIG.read_text()
+    text = re.sub(r"(?m)^SocketAcceptPort=.*$", f"SocketAcceptPort={port}", text)
+    text = re.sub(r"(?m)^FileStorePath=.*$", f"FileStorePath={workdir / 'store'}", text)
+    config = workdir / "at.cfg"
+    config.write_text(text)
+    log = (workdir / "echo.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dynamictech", "fix-echo", "--config", str(config)],
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "DYNAMICTECH_LOG_LEVEL": "warning"},
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"fix-echo did not start:\n{(workdir / 'echo.log').read_text()}") from None
+            time.sleep(0.1)
+    yield port
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_quickfix_acceptance(definition: Path, echo_port: int) -> None:
+    run_definition(definition, echo_port, load_formats(SUITE / "fields.fmt"))
+    # Let the acceptor see the close before the next definition logs on to the same session.
+    time.sleep(0.05)
+
+
+def test_every_definition_is_collected() -> None:
+    assert len(DEFINITIONS) == 59 + 58 + 1
