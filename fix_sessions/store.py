@@ -77,7 +77,7 @@ class MemoryStore:
         """Nothing outside this process to reload from."""
 
     def close(self) -> None:
-        self._messages.clear()
+        """Nothing to release."""
 
 
 def create_store(
