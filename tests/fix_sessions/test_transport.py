@@ -144,3 +144,44 @@ async def test_a_client_that_stops_reading_is_cut_off_and_never_stalls_the_other
         dead_writer.close()
         await fast.stop()
         await hub.stop()
+
+
+async def test_sessions_run_over_tls_when_configured(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+    from dataclasses import replace
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from fix_sessions.settings import TlsSettings
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(7).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "hub.pem", tmp_path / "hub.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    port = free_port()
+    server = replace(acceptor_config(port, "ALPHA"), tls=TlsSettings(str(cert_file), str(key_file)))
+    client = replace(initiator_config(port, "ALPHA"), socket_connect_hosts=(("localhost", port),),
+                     tls=TlsSettings(ca_file=str(cert_file)))
+    hub_app, client_app = Recorder(), Recorder()
+    hub = SocketAcceptor([server], hub_app)
+    clients = SocketInitiator([client], client_app)
+    await hub.start()
+    await clients.start()
+    try:
+        await until(lambda: len(client_app.logons) == 1, "a logon over TLS")
+        await clients.send_to_target(SessionID("FIX.4.4", "ALPHA", "HUB"), b"D", new_order("TLS-1"))
+        await until(lambda: len(hub_app.messages) == 1, "the order over TLS")
+        assert hub_app.messages[0][1].get(11) == b"TLS-1"
+    finally:
+        await clients.stop()
+        await hub.stop()
