@@ -47,7 +47,7 @@ class EchoApplication(Application):
                 return
             seen.add(cl_ord_id)
         assert self.acceptor is not None
-        dictionary = self.acceptor.dictionary(session_id)
+        dictionary = self.acceptor.app_dictionary(session_id)
         if dictionary is None:
             header = [f for f in message.fields if f[0] in (97, 115, 116, 128, 129, 144, 145)]
             body = sorted(f for f in message.fields if f[0] not in _SESSION_HEADER and f not in header)

@@ -8,6 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+LOCAL_TIME = "local"  # UseLocalTime=Y: the machine's own zone
+
 _DAY = dt.timedelta(days=1)
 
 
@@ -21,8 +23,10 @@ class SessionSchedule:
 
     def period(self, now: float) -> tuple[float, float] | None:
         """The [start, end) of the period that contains ``now`` (epoch seconds), or None outside every period."""
-        zone = ZoneInfo(self.time_zone)
-        moment = dt.datetime.fromtimestamp(now, tz=zone)
+        if self.time_zone == LOCAL_TIME:
+            moment = dt.datetime.fromtimestamp(now).astimezone()
+        else:
+            moment = dt.datetime.fromtimestamp(now, tz=ZoneInfo(self.time_zone))
         if self.start_day is None or self.end_day is None:
             start = moment.replace(hour=self.start_time.hour, minute=self.start_time.minute,
                                    second=self.start_time.second, microsecond=0)

@@ -53,11 +53,15 @@ class Session:
         store: MessageStore,
         dictionary: DataDictionary | None = None,
         application: Application | None = None,
+        app_dictionary: DataDictionary | None = None,
     ) -> None:
+        """``dictionary`` validates admin messages, and application ones too unless ``app_dictionary`` is given
+        (QuickFIX's TransportDataDictionary/DataDictionary and AppDataDictionary)."""
         self.config = config
         self.session_id = config.session_id
         self.store = store
         self.dictionary = dictionary
+        self.app_dictionary = app_dictionary or dictionary
         self.application = application or Application()
         # Building a Message for a hook that does nothing is most of the cost of a send: skip it then.
         self._hooks_admin = type(self.application).to_admin is not Application.to_admin
@@ -212,8 +216,9 @@ class Session:
                 raise FieldReject(R.REQUIRED_TAG_MISSING, 56)
             if message.get(8) != self._begin:
                 raise _UnsupportedVersion
-            if self.dictionary is not None:
-                self.dictionary.validate(message, self._validation)
+            dictionary = self.dictionary if msg_type in ADMIN_TYPES else self.app_dictionary
+            if dictionary is not None:
+                dictionary.validate(message, self._validation)
             handler = self._ADMIN_HANDLERS.get(msg_type)
             if handler is not None:
                 handler(self, message, now)

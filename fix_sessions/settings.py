@@ -1,34 +1,37 @@
 """QuickFIX-style session settings (.cfg with [DEFAULT] and [SESSION] sections), so a QuickFIX user's file works.
 
-Keys QuickFIX or QuickFIX/J document are all accepted (``settings_keys``): those we implement take effect here,
-the others are named together in one warning. A key nobody documents, or a value that does not parse, is an
-error naming the file and line. DynamicTech adds three keys: ``SQLStoreURL`` (a SQLAlchemy URL for the SQL
-message store) and ``Username``/``Password`` (Logon tags 553/554; ``env:NAME`` reads the environment variable NAME,
-so secrets stay out of files).
+Every key QuickFIX or QuickFIX/J documents is accepted (``settings_keys``): those we implement take effect in
+``SessionConfig``, the others are named together in one warning per load. A key nobody documents, or a value that
+does not parse, is an error naming the file and line. Relative paths are left as written: like QuickFIX, they are
+read from the process's working directory.
+
+DynamicTech's own keys: ``SQLStoreURL`` (a SQLAlchemy URL for the SQL message store) and ``Username`` /
+``Password`` (Logon tags 553/554). For all three, ``env:NAME`` reads the environment variable NAME, so secrets
+stay out of files.
 """
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import os
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
 
+from fix_sessions.schedule import LOCAL_TIME
 from fix_sessions.session_id import SessionID
-from fix_sessions.settings_keys import ALL_KEYS, kind
+from fix_sessions.settings_keys import lookup, suggestion
 
 log = structlog.get_logger("fix.settings")
 
-_DAYS = {name: number for number, names in enumerate([
-    ("monday", "mon", "mo"), ("tuesday", "tue", "tu"), ("wednesday", "wed", "we"), ("thursday", "thu", "th"),
-    ("friday", "fri", "fr"), ("saturday", "sat", "sa"), ("sunday", "sun", "su"),
-]) for name in names}
+
+_TLS_KEYS = ("ServerCertificateFile", "ServerCertificateKeyFile", "ClientCertificateFile", "ClientCertificateKeyFile",
+             "CertificationAuthoritiesFile", "CertificationAuthoritiesDirectory", "CertificateVerifyLevel",
+             "SSLCipherSuite", "NeedClientAuth")
+_FAILOVER = ("SocketConnectHost", "SocketConnectPort")
 
 
 class SettingsError(ValueError):
@@ -37,12 +40,38 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class TlsSettings:
+    """TLS from QuickFIX's keys, as far as they map onto Python's ssl module.
+
+    certificate_file, key_file: ServerCertificateFile/ServerCertificateKeyFile for an acceptor,
+    ClientCertificateFile/ClientCertificateKeyFile for an initiator (PEM; the key may sit in the certificate file).
+    ca_file, ca_directory: CertificationAuthoritiesFile/Directory, else the system's trusted CAs.
+    verify_mode: CertificateVerifyLevel 0/1/2 -> CERT_NONE/CERT_REQUIRED/CERT_OPTIONAL, NeedClientAuth=Y ->
+    CERT_REQUIRED; None keeps the role's default (an acceptor asks no client certificate, an initiator verifies
+    the server's certificate and host name). ciphers: SSLCipherSuite, an OpenSSL cipher list.
+    TLS is on with SocketUseSSL=Y, or when any of these keys is set and SocketUseSSL is not N. Protocol versions
+    are Python's defaults (TLS 1.2 and up): SSLProtocol, EnabledProtocols, TLSCipherSuites, CRLs and Java key
+    stores are accepted but not implemented.
+    """
+
     certificate_file: str | None = None
     key_file: str | None = None
     ca_file: str | None = None
-    verify_peer: bool = True
-    protocol: str | None = None
+    ca_directory: str | None = None
+    verify_mode: ssl.VerifyMode | None = None
     ciphers: str | None = None
+
+    def context(self, server: bool) -> ssl.SSLContext:
+        """A server context for an acceptor, a client context for an initiator."""
+        purpose = ssl.Purpose.CLIENT_AUTH if server else ssl.Purpose.SERVER_AUTH
+        context = ssl.create_default_context(purpose, cafile=self.ca_file, capath=self.ca_directory)
+        if self.certificate_file:
+            context.load_cert_chain(self.certificate_file, self.key_file)
+        if self.verify_mode is not None:
+            context.check_hostname = context.check_hostname and self.verify_mode != ssl.CERT_NONE
+            context.verify_mode = self.verify_mode
+        if self.ciphers:
+            context.set_ciphers(self.ciphers)
+        return context
 
 
 @dataclass(frozen=True)
@@ -80,8 +109,7 @@ class SessionConfig:
     persist_messages: bool = True
     file_store_path: str | None = None
     file_store_sync: bool = False
-    file_log_path: str | None = None
-    sql_store_url: str | None = None
+    sql_store_url: str | None = field(default=None, repr=False)
     logon_timeout: int = 10
     logout_timeout: int = 2
     socket_reuse_address: bool = False
@@ -90,30 +118,17 @@ class SessionConfig:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     tls: TlsSettings | None = None
-    raw: Mapping[str, str] = field(default_factory=dict, repr=False)
+    raw: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False, hash=False)
 
     def ssl_context(self) -> ssl.SSLContext | None:
         """A server context for an acceptor, a client context for an initiator; None without TLS."""
-        tls = self.tls
-        if tls is None:
-            return None
-        server = self.connection_type == "acceptor"
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH if server else ssl.Purpose.SERVER_AUTH,
-                                             cafile=tls.ca_file)
-        if tls.certificate_file:
-            context.load_cert_chain(tls.certificate_file, tls.key_file)
-        if server:
-            context.verify_mode = ssl.CERT_REQUIRED if tls.verify_peer and tls.ca_file else ssl.CERT_NONE
-        elif not tls.verify_peer:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        if tls.ciphers:
-            context.set_ciphers(tls.ciphers)
-        return context
+        return None if self.tls is None else self.tls.context(server=self.connection_type == "acceptor")
 
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything a .cfg file says: its sessions, its [DEFAULT] keys, and the documented keys we ignore."""
+
     sessions: tuple[SessionConfig, ...]
     defaults: Mapping[str, str]
     unimplemented_keys: frozenset[str]
@@ -131,220 +146,226 @@ class Settings:
         raise KeyError(session_id)
 
 
+@dataclass(frozen=True, slots=True)
+class _Value:
+    text: str
+    value: Any
+    where: str  # "at.cfg:12", for errors
+    implemented: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Section:
+    """One [SESSION] with [DEFAULT] merged in, and where its header line is, for errors."""
+
+    values: dict[str, _Value]
+    header: str
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values[key].value if key in self.values else default
+
+    def has(self, key: str) -> bool:
+        return key in self.values
+
+    def fail(self, key: str, problem: str) -> SettingsError:
+        return SettingsError(f"{self.values[key].where}: {key} {problem}")
+
+    def fail_session(self, problem: str) -> SettingsError:
+        return SettingsError(f"{self.header}: {problem}")
+
+
 def load_settings(path: str | Path, overrides: Mapping[str, str] | None = None) -> Settings:
-    path = Path(path)
+    """Read a .cfg file; see ``parse_settings``."""
     try:
-        text = path.read_text()
+        text = Path(path).read_text()
     except OSError as error:
         raise SettingsError(f"{path}: cannot read settings: {error.strerror}") from None
     return parse_settings(text, source=str(path), overrides=overrides)
 
 
 def parse_settings(text: str, source: str = "<string>", overrides: Mapping[str, str] | None = None) -> Settings:
-    """Parse .cfg text; ``overrides`` replace keys in every session (for tests that pick ports)."""
-    defaults: dict[str, tuple[str, int]] = {}
-    sections: list[tuple[int, dict[str, tuple[str, int]]]] = []
-    current: dict[str, tuple[str, int]] | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+    """Parse .cfg text; ``overrides`` replace keys in every session (a test harness picking its own port)."""
+    defaults: dict[str, _Value] = {}
+    sections: list[tuple[int, dict[str, _Value]]] = []
+    current: dict[str, _Value] | None = None
+    for number, line in enumerate((raw.strip() for raw in text.splitlines()), start=1):
         if not line or line.startswith("#"):
             continue
         if line.startswith("[") and line.endswith("]"):
-            name = line[1:-1].strip().upper()
-            if name == "DEFAULT":
-                current = defaults
-            elif name == "SESSION":
-                current = {}
+            name = line[1:-1].strip().upper()  # QuickFIX/J reads section names in any case
+            if name not in ("DEFAULT", "SESSION"):
+                raise SettingsError(f"{source}:{number}: unknown section {line} (use [DEFAULT] or [SESSION])")
+            current = defaults if name == "DEFAULT" else {}
+            if name == "SESSION":
                 sections.append((number, current))
-            else:
-                raise SettingsError(f"{source}:{number}: unknown section [{line[1:-1]}] (use [DEFAULT] or [SESSION])")
             continue
-        key, equals, value = line.partition("=")
-        key, value = key.strip(), value.strip()
+        key, equals, value = (part.strip() for part in line.partition("="))
         if not equals or not key:
-            raise SettingsError(f"{source}:{number}: expected Key=Value, got {raw.strip()!r}")
+            raise SettingsError(f"{source}:{number}: expected Key=Value, got {line!r}")
         if current is None:
-            raise SettingsError(f"{source}:{number}: {key} appears before any [DEFAULT] or [SESSION] section")
-        if kind(key) is None:
-            close = difflib.get_close_matches(key, ALL_KEYS, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise SettingsError(f"{source}:{number}: unknown key '{key}'{hint}")
-        current[key] = (value, number)
-    unimplemented = frozenset(k for k in [*defaults, *(k for _, s in sections for k in s)] if kind(k) == "accepted")
-    if unimplemented:
-        log.warning("fix.settings.unimplemented_keys", keys=sorted(unimplemented), source=source)
+            raise SettingsError(f"{source}:{number}: {key} comes before any [DEFAULT] or [SESSION] section")
+        if key in current:
+            raise SettingsError(f"{source}:{number}: {key} is already set at {current[key].where} in this section")
+        current[key] = _read(key, value, f"{source}:{number}")
+    extra = {key: _read(key, value, f"{source} (override)") for key, value in (overrides or {}).items()}
+    written = [*defaults.items(), *(item for _, section in sections for item in section.items()), *extra.items()]
+    unimplemented = frozenset(key for key, value in written if not value.implemented)
     configs: list[SessionConfig] = []
-    for header_line, section in sections:
-        merged = {**defaults, **section}
-        for key, value in (overrides or {}).items():
-            merged[key] = (value, header_line)
-        config = _session(merged, source, header_line)
-        if any(c.session_id == config.session_id for c in configs):
-            raise SettingsError(f"{source}:{header_line}: session {config.session_id} is defined twice")
+    for header, section in sections:
+        config = _session(_Section({**defaults, **section, **extra}, f"{source}:{header}"))
+        for earlier in configs:
+            if earlier.session_id == config.session_id:
+                raise SettingsError(f"{source}:{header}: session {config.session_id} is defined twice")
         configs.append(config)
-    return Settings(tuple(configs), {k: v for k, (v, _) in defaults.items()}, unimplemented)
+    if unimplemented:  # once per file, and only for a file that loads
+        log.warning("fix.settings.unimplemented_keys", keys=sorted(unimplemented), source=source)
+    return Settings(tuple(configs), MappingProxyType({k: v.text for k, v in defaults.items()}), unimplemented)
 
 
-def _session(values: dict[str, tuple[str, int]], source: str, header_line: int) -> SessionConfig:
-    def where(key: str) -> str:
-        return f"{source}:{values[key][1]}"
+def _read(key: str, text: str, where: str) -> _Value:
+    entry = lookup(key)
+    if entry is None:
+        close = suggestion(key)
+        hint = f" (did you mean '{close}'?)" if close else ""
+        raise SettingsError(f"{where}: unknown key '{key}'{hint}")
+    try:
+        return _Value(text, entry.read(text), where, entry.implemented)
+    except ValueError as error:
+        raise SettingsError(f"{where}: {key} {error}, got {text!r}") from None
 
-    def get(key: str, convert: Callable[[str], Any], default: Any = None) -> Any:
-        if key not in values:
-            return default
-        text = values[key][0]
-        try:
-            return convert(text)
-        except (ValueError, KeyError, ZoneInfoNotFoundError) as error:
-            raise SettingsError(f"{where(key)}: {key} {error}, got {text!r}") from None
 
-    def required(key: str) -> str:
-        if key not in values or not values[key][0]:
-            raise SettingsError(f"{source}:{header_line}: [SESSION] is missing {key}")
-        return values[key][0]
-
-    connection_type = get("ConnectionType", _connection_type) or required("ConnectionType")
-    session_id = SessionID(required("BeginString"), required("SenderCompID"), required("TargetCompID"),
-                           values.get("SessionQualifier", ("", 0))[0])
-    if connection_type == "acceptor":
-        required("SocketAcceptPort")
-    else:
-        required("SocketConnectHost")
-        required("SocketConnectPort")
-        required("HeartBtInt")
-    hosts = []
-    for suffix in ["", *sorted({k[len("SocketConnectHost"):] for k in values if k.startswith("SocketConnectHost")
-                               and k != "SocketConnectHost"}, key=int)]:
-        host_key, port_key = f"SocketConnectHost{suffix}", f"SocketConnectPort{suffix}"
-        if host_key in values:
-            if port_key not in values:
-                raise SettingsError(f"{where(host_key)}: {host_key} has no {port_key}")
-            hosts.append((values[host_key][0], get(port_key, _port)))
-    precision = get("TimestampPrecision", _precision, 3)
-    if get("MillisecondsInTimeStamp", _bool, True) is False:
-        precision = 0
-    tls_on = get("SocketUseSSL", _bool, False) or get("SSLEnable", _bool, False) or any(
-        k in values for k in ("ServerCertificateFile", "ClientCertificateFile"))
-    certificate = "ServerCertificate" if connection_type == "acceptor" else "ClientCertificate"
-    tls = TlsSettings(
-        certificate_file=get(f"{certificate}File", str), key_file=get(f"{certificate}KeyFile", str),
-        ca_file=get("CertificationAuthoritiesFile", str), verify_peer=get("CertificateVerifyLevel", _int, 1) > 0,
-        protocol=get("SSLProtocol", str), ciphers=get("SSLCipherSuite", str),
-    ) if tls_on else None
-    start_time, end_time = get("StartTime", _time), get("EndTime", _time)
-    if (start_time is None) != (end_time is None):
-        raise SettingsError(f"{source}:{header_line}: StartTime and EndTime go together")
+def _session(section: _Section) -> SessionConfig:
+    get = section.get
+    name = (f"{get('BeginString') or '?'}:{get('SenderCompID') or '?'}->{get('TargetCompID') or '?'}"
+            + (f":{get('SessionQualifier')}" if get("SessionQualifier") else ""))
+    connection_type = get("ConnectionType")
+    required = ["BeginString", "SenderCompID", "TargetCompID", "ConnectionType"]
+    required += {"acceptor": ["SocketAcceptPort"], "initiator": ["SocketConnectHost", "SocketConnectPort",
+                                                                "HeartBtInt"]}.get(connection_type, [])
+    missing = [key for key in required if not (section.has(key) and section.values[key].text)]
+    if missing:
+        raise section.fail_session(f"[SESSION] {name} is missing {', '.join(missing)}")
+    if connection_type == "initiator" and get("HeartBtInt") == 0:
+        raise section.fail("HeartBtInt", "must be greater than zero for an initiator")
+    if section.has("SocketAcceptAddress") and section.has("SocketAcceptHost"):
+        raise section.fail("SocketAcceptHost", "and SocketAcceptAddress say the same thing; keep one")
+    start_time, end_time, start_day, end_day, zone = _schedule(section)
     return SessionConfig(
-        session_id=session_id,
+        session_id=SessionID(get("BeginString"), get("SenderCompID"), get("TargetCompID"),
+                             get("SessionQualifier", "")),
         connection_type=connection_type,
-        heartbeat_interval=get("HeartBtInt", _seconds, 30),
-        socket_accept_host=get("SocketAcceptAddress", str) or get("SocketAcceptHost", str),
-        socket_accept_port=get("SocketAcceptPort", _port),
-        socket_connect_hosts=tuple(hosts),
-        reconnect_interval=get("ReconnectInterval", _seconds, 30),
-        start_time=start_time, end_time=end_time,
-        start_day=get("StartDay", _day), end_day=get("EndDay", _day),
-        time_zone=get("TimeZone", _zone, "UTC"),
-        reset_on_logon=get("ResetOnLogon", _bool, False),
-        reset_on_logout=get("ResetOnLogout", _bool, False),
-        reset_on_disconnect=get("ResetOnDisconnect", _bool, False),
-        refresh_on_logon=get("RefreshOnLogon", _bool, False),
-        use_data_dictionary=get("UseDataDictionary", _bool, True),
-        data_dictionary=get("DataDictionary", _existing_file),
-        transport_data_dictionary=get("TransportDataDictionary", _existing_file),
-        app_data_dictionary=get("AppDataDictionary", _existing_file),
-        validate_fields_have_values=get("ValidateFieldsHaveValues", _bool, True),
-        validate_fields_out_of_order=get("ValidateFieldsOutOfOrder", _bool, True),
-        validate_user_defined_fields=get("ValidateUserDefinedFields", _bool, True),
-        allow_unknown_msg_fields=get("AllowUnknownMsgFields", _bool, False),
-        check_latency=get("CheckLatency", _bool, True),
-        max_latency=get("MaxLatency", _seconds, 120),
-        check_comp_id=get("CheckCompID", _bool, True),
-        send_redundant_resend_requests=get("SendRedundantResendRequests", _bool, False),
-        persist_messages=get("PersistMessages", _bool, True),
-        file_store_path=get("FileStorePath", str),
-        file_store_sync=get("FileStoreSync", _bool, False),
-        file_log_path=get("FileLogPath", str),
-        sql_store_url=get("SQLStoreURL", _secret),
-        logon_timeout=get("LogonTimeout", _seconds, 10),
-        logout_timeout=get("LogoutTimeout", _seconds, 2),
-        socket_reuse_address=get("SocketReuseAddress", _bool, False),
-        socket_nodelay=get("SocketNodelay", _bool, True) and get("SocketTcpNoDelay", _bool, True),
-        timestamp_precision=precision,
-        username=get("Username", _secret),
-        password=get("Password", _secret),
-        tls=tls,
-        raw={k: v for k, (v, _) in values.items()},
+        heartbeat_interval=get("HeartBtInt", 30),
+        socket_accept_host=get("SocketAcceptAddress") or get("SocketAcceptHost"),
+        socket_accept_port=get("SocketAcceptPort"),
+        socket_connect_hosts=_connect_hosts(section),
+        reconnect_interval=get("ReconnectInterval", 30),
+        start_time=start_time, end_time=end_time, start_day=start_day, end_day=end_day, time_zone=zone,
+        reset_on_logon=get("ResetOnLogon", False),
+        reset_on_logout=get("ResetOnLogout", False),
+        reset_on_disconnect=get("ResetOnDisconnect", False),
+        refresh_on_logon=get("RefreshOnLogon", False),
+        use_data_dictionary=get("UseDataDictionary", True),
+        data_dictionary=get("DataDictionary"),
+        transport_data_dictionary=get("TransportDataDictionary"),
+        app_data_dictionary=get("AppDataDictionary"),
+        validate_fields_have_values=get("ValidateFieldsHaveValues", True),
+        validate_fields_out_of_order=get("ValidateFieldsOutOfOrder", True),
+        validate_user_defined_fields=get("ValidateUserDefinedFields", True),
+        allow_unknown_msg_fields=get("AllowUnknownMsgFields", False),
+        check_latency=get("CheckLatency", True),
+        max_latency=get("MaxLatency", 120),
+        check_comp_id=get("CheckCompID", True),
+        send_redundant_resend_requests=get("SendRedundantResendRequests", False),
+        persist_messages=get("PersistMessages", True),
+        file_store_path=get("FileStorePath") or None,
+        file_store_sync=get("FileStoreSync", False),
+        sql_store_url=get("SQLStoreURL") or None,
+        logon_timeout=get("LogonTimeout", 10),
+        logout_timeout=get("LogoutTimeout", 2),
+        socket_reuse_address=get("SocketReuseAddress", False),
+        socket_nodelay=get("SocketNodelay", True) and get("SocketTcpNoDelay", True),
+        timestamp_precision=_precision(section),
+        username=get("Username") or None,
+        password=get("Password") or None,
+        tls=_tls(section, connection_type),
+        raw=MappingProxyType({key: value.text for key, value in section.values.items()}),
     )
 
 
-def _bool(text: str) -> bool:
-    if text in ("Y", "y"):
-        return True
-    if text in ("N", "n"):
-        return False
-    raise ValueError("must be Y or N")
+def _schedule(section: _Section) -> tuple[dt.time | None, dt.time | None, int | None, int | None, str]:
+    """StartTime, EndTime, StartDay, EndDay and the zone they are in; no times for a session that never stops."""
+    get = section.get
+    start, end = get("StartTime"), get("EndTime")
+    start_day, end_day = get("StartDay"), get("EndDay")
+    if get("NonStopSession", False):
+        midnight = (dt.time(0), None)  # QuickFIX lets a non-stop session keep 00:00:00 times
+        if start_day is not None or end_day is not None or {start, end} - {None, midnight}:
+            raise section.fail("NonStopSession", "cannot be Y together with StartTime/EndTime/StartDay/EndDay")
+        return None, None, None, None, get("TimeZone", "UTC")
+    if (start is None) != (end is None):
+        raise section.fail_session("StartTime and EndTime go together")
+    if (start_day is None) != (end_day is None):
+        raise section.fail_session("StartDay and EndDay go together")
+    if start_day is not None and start is None:
+        raise section.fail_session("StartDay and EndDay need StartTime and EndTime")
+    zone = get("TimeZone")
+    written = {moment[1] for moment in (start, end) if moment is not None and moment[1] is not None}
+    if len(written) > 1:
+        raise section.fail("EndTime", "is in another time zone than StartTime; use one TimeZone")
+    if written:
+        if zone is not None and zone not in written:
+            raise section.fail("TimeZone", "disagrees with the time zone written after StartTime/EndTime")
+        zone = written.pop()
+    if get("UseLocalTime", False):
+        if zone is not None:
+            raise section.fail("UseLocalTime", "cannot be Y together with a TimeZone")
+        zone = LOCAL_TIME
+    return start and start[0], end and end[0], start_day, end_day, zone or "UTC"
 
 
-def _int(text: str) -> int:
-    if not text.lstrip("-").isdigit():
-        raise ValueError("must be a whole number")
-    return int(text)
+def _connect_hosts(section: _Section) -> tuple[tuple[str, int], ...]:
+    """SocketConnectHost/Port, then the failover pairs SocketConnectHost1/Port1, 2, ... numbered without gaps."""
+    hosts: list[tuple[str, int]] = []
+    numbered = {key for key in section.values if key.startswith(_FAILOVER) and key not in _FAILOVER}
+    n = 0
+    while True:
+        host_key, port_key = (f"{stem}{n or ''}" for stem in _FAILOVER)
+        if section.has(host_key) and section.has(port_key):
+            hosts.append((section.get(host_key), section.get(port_key)))
+            numbered -= {host_key, port_key}
+        elif section.has(host_key) or section.has(port_key):
+            present, absent = (host_key, port_key) if section.has(host_key) else (port_key, host_key)
+            raise section.fail(present, f"has no matching {absent}")
+        elif n:
+            break
+        n += 1
+    if numbered:
+        raise section.fail(min(numbered), "is out of sequence (failover pairs are numbered 1, 2, 3, ... without gaps)")
+    return tuple(hosts)
 
 
-def _seconds(text: str) -> int:
-    if not text.isdigit():
-        raise ValueError("must be a whole number of seconds")
-    return int(text)
+def _precision(section: _Section) -> int:
+    """TimestampPrecision (QuickFIX) or TimeStampPrecision (QuickFIX/J) override MillisecondsInTimeStamp."""
+    given = [key for key in ("TimestampPrecision", "TimeStampPrecision") if section.has(key)]
+    if len(given) == 2 and section.get(given[0]) != section.get(given[1]):
+        raise section.fail(given[1], f"disagrees with {given[0]}")
+    if given:
+        return int(section.get(given[0]))
+    return 3 if section.get("MillisecondsInTimeStamp", True) else 0
 
 
-def _port(text: str) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= 65535:
-        raise ValueError("must be a port number from 0 to 65535")
-    return int(text)
-
-
-def _precision(text: str) -> int:
-    if text not in {"0", "3", "6", "9"}:
-        raise ValueError("must be 0, 3, 6 or 9")
-    return int(text)
-
-
-def _connection_type(text: str) -> str:
-    if text not in ("acceptor", "initiator"):
-        raise ValueError("must be acceptor or initiator")
-    return text
-
-
-def _time(text: str) -> dt.time:
-    try:
-        return dt.time.fromisoformat(text)
-    except ValueError:
-        raise ValueError("must be a time of day HH:MM:SS") from None
-
-
-def _day(text: str) -> int:
-    day = _DAYS.get(text.strip().lower())
-    if day is None:
-        raise ValueError("must be a day of the week (Monday, Mon, Mo, ...)")
-    return day
-
-
-def _zone(text: str) -> str:
-    ZoneInfo(text)
-    return text
-
-
-def _existing_file(text: str) -> str:
-    if not Path(text).is_file():
-        raise ValueError("names no file (relative paths are from the working directory)")
-    return text
-
-
-def _secret(text: str) -> str:
-    if text.startswith("env:"):
-        name = text[4:]
-        if name not in os.environ:
-            raise ValueError(f"refers to environment variable {name}, which is not set")
-        return os.environ[name]
-    return text
+def _tls(section: _Section, connection_type: str) -> TlsSettings | None:
+    get = section.get
+    if not get("SocketUseSSL", any(section.has(key) for key in _TLS_KEYS)):
+        return None
+    role = "Server" if connection_type == "acceptor" else "Client"
+    if role == "Server" and not section.has("ServerCertificateFile"):
+        raise section.fail_session("a TLS acceptor needs ServerCertificateFile")
+    return TlsSettings(
+        certificate_file=get(f"{role}CertificateFile"),
+        key_file=get(f"{role}CertificateKeyFile"),
+        ca_file=get("CertificationAuthoritiesFile"),
+        ca_directory=get("CertificationAuthoritiesDirectory"),
+        verify_mode=ssl.CERT_REQUIRED if get("NeedClientAuth", False) else get("CertificateVerifyLevel"),
+        ciphers=get("SSLCipherSuite"),
+    )

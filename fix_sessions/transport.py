@@ -46,7 +46,7 @@ class Connection:
 
     async def run(self, first_frame: bytes | None = None) -> None:
         """Serve the connection; returns once it is closed."""
-        _tune_socket(self.writer)
+        _tune_socket(self.writer, self.session.config.socket_nodelay)
         try:
             await self.execute(self.session.on_connect(time.time()))
             self._timer = asyncio.create_task(self._run_timers())
@@ -124,10 +124,10 @@ class Connection:
             pass
 
 
-def _tune_socket(writer: asyncio.StreamWriter) -> None:
+def _tune_socket(writer: asyncio.StreamWriter, nodelay: bool) -> None:
     sock = writer.get_extra_info("socket")
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1 if nodelay else 0)
 
 
 class _Engine:
@@ -142,14 +142,17 @@ class _Engine:
                 config.session_id, file_store_path=config.file_store_path, sql_store_url=config.sql_store_url,
                 persist_messages=config.persist_messages, sync=config.file_store_sync,
             )
-            self.sessions[config.session_id] = Session(config, store, _dictionary(config), application)
+            self.sessions[config.session_id] = Session(
+                config, store, _dictionary(config.transport_data_dictionary or config.data_dictionary, config),
+                application, app_dictionary=_dictionary(config.app_data_dictionary, config))
 
     async def _created(self) -> None:
         for session_id in self.sessions:
             await self.application.on_create(session_id)
 
-    def dictionary(self, session_id: SessionID) -> DataDictionary | None:
-        return self.sessions[session_id].dictionary
+    def app_dictionary(self, session_id: SessionID) -> DataDictionary | None:
+        """The dictionary that validates (and structures) the session's application messages."""
+        return self.sessions[session_id].app_dictionary
 
     async def send_to_target(
         self, session_id: SessionID, msg_type: bytes, body: Iterable[tuple[int, Value]],
@@ -172,8 +175,7 @@ class _Engine:
             session.store.close()
 
 
-def _dictionary(config: SessionConfig) -> DataDictionary | None:
-    path = config.data_dictionary or config.transport_data_dictionary
+def _dictionary(path: str | None, config: SessionConfig) -> DataDictionary | None:
     return load(path) if config.use_data_dictionary and path else None
 
 
