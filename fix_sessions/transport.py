@@ -170,6 +170,14 @@ class _Engine:
         if connection is not None:
             await connection.execute(connection.session.logout(time.time(), text))
 
+    async def _log_out_all(self, reason: str, wait: float) -> None:
+        """Start every logout handshake, then give the counterparties ``wait`` seconds to answer."""
+        for session_id in list(self.connections):
+            await self.logout(session_id, reason)
+        if self.connections:
+            await asyncio.wait([asyncio.create_task(c.closed.wait()) for c in self.connections.values()],
+                               timeout=wait)
+
     def close_stores(self) -> None:
         for session in self.sessions.values():
             session.store.close()
@@ -210,11 +218,7 @@ class SocketAcceptor(_Engine):
             log.info("fix.acceptor.listening", host=host, port=port, sessions=[str(c.session_id) for c in configs])
 
     async def stop(self, logout_wait: float = 2.0) -> None:
-        for session_id in list(self.connections):
-            await self.logout(session_id, "acceptor stopping")
-        if self.connections:
-            await asyncio.wait([asyncio.create_task(c.closed.wait()) for c in self.connections.values()],
-                               timeout=logout_wait)
+        await self._log_out_all("acceptor stopping", logout_wait)
         for server in self._servers:
             server.close()
             await server.wait_closed()
@@ -295,11 +299,7 @@ class SocketInitiator(_Engine):
 
     async def stop(self, logout_wait: float = 2.0) -> None:
         self._stopping = True
-        for session_id in list(self.connections):
-            await self.logout(session_id, "initiator stopping")
-        if self.connections:
-            await asyncio.wait([asyncio.create_task(c.closed.wait()) for c in self.connections.values()],
-                               timeout=logout_wait)
+        await self._log_out_all("initiator stopping", logout_wait)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

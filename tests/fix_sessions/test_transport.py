@@ -63,6 +63,14 @@ def execution_report(order: Message, fill: str = "0") -> list[tuple[int, bytes |
             (54, order.get(54) or b"1"), (55, order.get(55) or b""), (150, "0"), (151, order.get(38) or b"0")]
 
 
+def answer_orders(hub: SocketAcceptor, recorder: Recorder) -> None:
+    """The hub answers every order with an ExecutionReport."""
+    async def answer(order: Message, session_id: SessionID) -> None:
+        await hub.send_to_target(session_id, b"8", execution_report(order))
+
+    recorder.on_message = answer
+
+
 def new_order(cl_ord_id: str) -> list[tuple[int, str]]:
     return [(11, cl_ord_id), (38, "100"), (40, "1"), (54, "1"), (55, "EUR/USD"), (60, "20261125-10:00:00")]
 
@@ -71,11 +79,7 @@ async def test_two_clients_on_one_port_are_told_apart_by_their_comp_ids() -> Non
     port = free_port()
     hub_app, client_app = Recorder(), Recorder()
     hub = SocketAcceptor([acceptor_config(port, "ALPHA"), acceptor_config(port, "BETA")], hub_app)
-
-    async def answer(order: Message, session_id: SessionID) -> None:
-        await hub.send_to_target(session_id, b"8", execution_report(order))
-
-    hub_app.on_message = answer
+    answer_orders(hub, hub_app)
     clients = SocketInitiator([initiator_config(port, "ALPHA"), initiator_config(port, "BETA")], client_app)
     await hub.start()
     await clients.start()
@@ -115,11 +119,7 @@ async def test_a_client_that_stops_reading_is_cut_off_and_never_stalls_the_other
     port = free_port()
     hub_app, client_app = Recorder(), Recorder()
     hub = SocketAcceptor([acceptor_config(port, "FAST"), acceptor_config(port, "DEAD")], hub_app)
-
-    async def answer(order: Message, session_id: SessionID) -> None:
-        await hub.send_to_target(session_id, b"8", execution_report(order))
-
-    hub_app.on_message = answer
+    answer_orders(hub, hub_app)
     fast = SocketInitiator([initiator_config(port, "FAST")], client_app)
     await hub.start()
     await fast.start()
