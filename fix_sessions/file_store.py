@@ -3,14 +3,18 @@
 Files, named from the SessionID as QuickFIX names them (``FIX.4.4-HUB-CLIENT``):
   ``.body``     records of (seq num, length, CRC32) in little-endian uint32s, then the message bytes; a record
                 torn by a crash fails its length or CRC check and is cut off on the next open
-  ``.seqnums``  ``<next sender> : <next target>`` as two 20-digit numbers, rewritten in place
+  ``.seqnums``  ``<next sender> : <next target>`` as two 20-digit numbers, rewritten in place through mmap (no
+                system call per message; the kernel holds the page, so a killed process loses nothing)
   ``.session``  the creation (last reset) time, ISO 8601 UTC
 A saved record implies the next sender number, so keeping a message and advancing the number is one write.
-Without ``sync`` nothing is fsynced: a killed process loses nothing (the kernel holds the pages); a power cut may.
+Records saved between two flushes go out in one write; the transport flushes before it writes to the socket, so
+whatever a counterparty received is on disk. Without ``sync`` nothing is fsynced: a killed process loses nothing
+(the kernel holds the pages); a power cut may.
 """
 from __future__ import annotations
 
 import datetime as dt
+import mmap
 import os
 import struct
 import zlib
@@ -25,6 +29,7 @@ log = structlog.get_logger("fix.store")
 
 _RECORD = struct.Struct("<III")
 _SEQNUMS = b"%020d : %020d\n"
+_SEQNUMS_SIZE = 64
 
 
 class FileStore:
@@ -41,6 +46,11 @@ class FileStore:
         self._session_path = folder / f"{stem}.session"
         self._body = os.open(self._body_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         self._seqnums = os.open(self._seqnums_path, os.O_RDWR | os.O_CREAT, 0o600)
+        if os.fstat(self._seqnums).st_size < _SEQNUMS_SIZE:
+            os.ftruncate(self._seqnums, _SEQNUMS_SIZE)
+        self._seqnums_map = mmap.mmap(self._seqnums, _SEQNUMS_SIZE)
+        self._end = 0
+        self._unwritten: list[bytes] = []
         self._index: dict[int, tuple[int, int]] = {}
         self._sender = self._target = 1
         self._created = now or utc_now()
@@ -51,7 +61,7 @@ class FileStore:
             self._created = dt.datetime.fromisoformat(self._session_path.read_text().strip())
         else:
             self._write_session(now or utc_now())
-        text = os.pread(self._seqnums, 64, 0)
+        text = self._seqnums_map[:].rstrip(b"\0")
         if text.strip():
             sender, _, target = text.partition(b":")
             self._sender, self._target = int(sender), int(target)
@@ -71,6 +81,7 @@ class FileStore:
         if offset < size:
             log.warning("fix.store.torn_tail_discarded", file=str(self._body_path), bytes=size - offset)
             os.ftruncate(self._body, offset)
+        self._end = offset
 
     def next_sender_seq_num(self) -> int:
         return self._sender
@@ -94,14 +105,21 @@ class FileStore:
         if not self._persist:
             self.set_next_sender_seq_num(seq_num + 1)
             return
-        offset = os.lseek(self._body, 0, os.SEEK_END)
-        os.write(self._body, _RECORD.pack(seq_num, len(raw), zlib.crc32(raw, seq_num)) + raw)
-        if self._sync:
-            os.fsync(self._body)
-        self._index[seq_num] = (offset + _RECORD.size, len(raw))
+        record = _RECORD.pack(seq_num, len(raw), zlib.crc32(raw, seq_num)) + raw
+        self._unwritten.append(record)
+        self._index[seq_num] = (self._end + _RECORD.size, len(raw))
+        self._end += len(record)
         self._sender = seq_num + 1
 
+    def flush(self) -> None:
+        if self._unwritten:
+            os.write(self._body, b"".join(self._unwritten))
+            self._unwritten.clear()
+            if self._sync:
+                os.fsync(self._body)
+
     def get(self, begin: int, end: int) -> list[tuple[int, bytes]]:
+        self.flush()
         index = self._index
         wanted = range(begin, end + 1) if end - begin < len(index) else sorted(s for s in index if begin <= s <= end)
         return [(seq, os.pread(self._body, index[seq][1], index[seq][0])) for seq in wanted if seq in index]
@@ -110,16 +128,21 @@ class FileStore:
         return self._created
 
     def reset(self, now: dt.datetime) -> None:
+        self._unwritten.clear()
         os.ftruncate(self._body, 0)
+        self._end = 0
         self._index.clear()
         self._sender = self._target = 1
         self._write_seqnums()
         self._write_session(now)
 
     def refresh(self) -> None:
+        self.flush()
         self._load(None)
 
     def close(self) -> None:
+        self.flush()
+        self._seqnums_map.close()
         for fd in (self._body, self._seqnums):
             try:
                 os.close(fd)
@@ -127,9 +150,10 @@ class FileStore:
                 pass
 
     def _write_seqnums(self) -> None:
-        os.pwrite(self._seqnums, _SEQNUMS % (self._sender, self._target), 0)
+        text = _SEQNUMS % (self._sender, self._target)
+        self._seqnums_map[:len(text)] = text
         if self._sync:
-            os.fsync(self._seqnums)
+            self._seqnums_map.flush()
 
     def _write_session(self, now: dt.datetime) -> None:
         self._created = now

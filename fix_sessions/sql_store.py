@@ -61,6 +61,7 @@ class SqlStore:
         self._state_where = [_STATE.c[k] == v for k, v in self._key.items()]
         self._message_where = [_MESSAGE.c[k] == v for k, v in self._key.items()]
         self._sender = self._target = 1
+        self._unwritten: list[tuple[int, bytes]] = []
         self._created = now or utc_now()
         self._load(now)
 
@@ -96,14 +97,24 @@ class SqlStore:
         self._write_state()
 
     def save(self, seq_num: int, raw: bytes) -> None:
-        with self._engine.begin() as connection:
-            if self._persist:
-                connection.execute(delete(_MESSAGE).where(*self._message_where, _MESSAGE.c.seq_num == seq_num))
-                connection.execute(insert(_MESSAGE).values(**self._key, seq_num=seq_num, raw=raw))
-            connection.execute(update(_STATE).where(*self._state_where).values(next_sender_seq_num=seq_num + 1))
+        self._unwritten.append((seq_num, raw))
         self._sender = seq_num + 1
 
+    def flush(self) -> None:
+        """Every message saved since the last flush, and the sender number, in one transaction."""
+        if not self._unwritten:
+            return
+        rows = [{**self._key, "seq_num": seq, "raw": raw} for seq, raw in self._unwritten]
+        with self._engine.begin() as connection:
+            if self._persist:
+                connection.execute(delete(_MESSAGE).where(
+                    *self._message_where, _MESSAGE.c.seq_num.in_([seq for seq, _ in self._unwritten])))
+                connection.execute(insert(_MESSAGE), rows)
+            connection.execute(update(_STATE).where(*self._state_where).values(next_sender_seq_num=self._sender))
+        self._unwritten.clear()
+
     def get(self, begin: int, end: int) -> list[tuple[int, bytes]]:
+        self.flush()
         with self._engine.connect() as connection:
             rows = connection.execute(
                 select(_MESSAGE.c.seq_num, _MESSAGE.c.raw)
@@ -116,6 +127,7 @@ class SqlStore:
         return self._created
 
     def reset(self, now: dt.datetime) -> None:
+        self._unwritten.clear()
         with self._engine.begin() as connection:
             connection.execute(delete(_MESSAGE).where(*self._message_where))
             connection.execute(update(_STATE).where(*self._state_where).values(
@@ -123,12 +135,15 @@ class SqlStore:
         self._created, self._sender, self._target = now, 1, 1
 
     def refresh(self) -> None:
+        self.flush()
         self._load(None)
 
     def close(self) -> None:
-        """The engine is shared by every session on the same URL; it closes with the process."""
+        """Write what is held back; the engine is shared by every session on the URL and closes with the process."""
+        self.flush()
 
     def _write_state(self) -> None:
+        self.flush()
         with self._engine.begin() as connection:
             connection.execute(update(_STATE).where(*self._state_where).values(
                 next_sender_seq_num=self._sender, next_target_seq_num=self._target))

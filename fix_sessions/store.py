@@ -1,7 +1,9 @@
 """Message stores, as QuickFIX's MessageStore: sequence numbers and sent messages, kept for resend.
 
 The session calls a store synchronously on every message, so ``save`` must be cheap. ``save`` keeps the message
-and advances the next sender number in one step, so after a crash either both happened or neither.
+and advances the next sender number in one step, so after a crash either both happened or neither. A store may
+hold saved messages back until ``flush``, which the transport calls before every socket write: nothing reaches a
+counterparty that a restart would not find.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ class MessageStore(Protocol):
     def set_next_target_seq_num(self, value: int) -> None: ...
     def incr_next_target_seq_num(self) -> None: ...
     def save(self, seq_num: int, raw: bytes) -> None: ...
+    def flush(self) -> None: ...
     def get(self, begin: int, end: int) -> list[tuple[int, bytes]]: ...
     def creation_time(self) -> dt.datetime: ...
     def reset(self, now: dt.datetime) -> None: ...
@@ -58,6 +61,9 @@ class MemoryStore:
         if self._persist:
             self._messages[seq_num] = raw
         self._sender = seq_num + 1
+
+    def flush(self) -> None:
+        """Nothing held back."""
 
     def get(self, begin: int, end: int) -> list[tuple[int, bytes]]:
         messages = self._messages

@@ -115,8 +115,9 @@ store = create_store(SessionID("FIX.4.4", "HUB", "CLIENT"), file_store_path=sys.
                      sql_store_url=sys.argv[2] or None)
 seq = store.next_sender_seq_num()
 print("ready", flush=True)
-while True:
+while True:  # as the transport does: save, flush before the socket write
     store.save(seq, b"8=FIX.4.4|" + str(seq).encode() * 50)
+    store.flush()
     seq += 1
 """
 
@@ -151,4 +152,5 @@ def test_a_torn_final_record_is_cut_off_not_returned(tmp_path: Path) -> None:
     again = FileStore(SESSION, tmp_path)
     assert again.get(1, 5) == [(1, b"whole")] and again.next_sender_seq_num() == 2
     again.save(2, b"rewritten")
+    again.flush()
     assert FileStore(SESSION, tmp_path).get(1, 5) == [(1, b"whole"), (2, b"rewritten")]
