@@ -1,0 +1,138 @@
+"""The in-memory venue's order handling."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
+from routing.venue import Health, Quote, ReportKind, VenueDown, VenueOrder, VenueReport
+
+
+@dataclass(slots=True)
+class _Resting:
+    order: VenueOrder
+    filled: Decimal = Decimal(0)
+    quantity: Decimal = Decimal(0)
+    price: Decimal | None = None
+
+
+class MemoryVenue:
+    def __init__(self, name: str, quotes: dict[str, tuple[Decimal, Decimal]] | None = None) -> None:
+        self.name = name
+        self.quotes = {symbol: Quote(name, symbol, bid, ask) for symbol, (bid, ask) in (quotes or {}).items()}
+        self.connected = True
+        self.partial_fill_ratio: Decimal | None = None   # fill this share of each order at first
+        self.reject_next: list[tuple[str, bool]] = []      # (reason, retryable) for the next orders
+        self.latency = 0.0
+        self.received: list[VenueOrder] = []
+        self._resting: dict[str, _Resting] = {}
+        self._callbacks: list[Callable[[VenueReport], None]] = []
+        self._exec_ids = itertools.count(1)
+
+    # ---- the contract
+    def on_report(self, callback: Callable[[VenueReport], None]) -> None:
+        self._callbacks.append(callback)
+
+    async def connect(self) -> None:
+        self.connected = True
+
+    def instruments(self) -> list[str]:
+        return sorted(self.quotes)
+
+    def quote(self, symbol: str) -> Quote | None:
+        return self.quotes.get(symbol)
+
+    def health(self) -> Health:
+        return Health(connected=self.connected, latency_ms=self.latency * 1000)
+
+    async def place(self, order: VenueOrder) -> None:
+        if not self.connected:
+            raise VenueDown(f"{self.name} is down")
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        self.received.append(order)
+        if self.reject_next:
+            reason, retryable = self.reject_next.pop(0)
+            self._report(ReportKind.REJECTED, order.order_id, reason=reason, retryable=retryable,
+                         status=OrdStatus.REJECTED)
+            return
+        self._report(ReportKind.ACCEPTED, order.order_id, status=OrdStatus.NEW)
+        resting = _Resting(order, quantity=order.quantity, price=order.price)
+        self._resting[order.order_id] = resting
+        self._match(resting, first=True)
+
+    async def cancel(self, order_id: str) -> None:
+        if not self.connected:
+            raise VenueDown(f"{self.name} is down")
+        resting = self._resting.pop(order_id, None)
+        if resting is None:
+            self._report(ReportKind.REJECTED, order_id, reason="unknown order", status=None)
+            return
+        self._report(ReportKind.CANCELED, order_id, status=OrdStatus.CANCELED)
+
+    async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None:
+        if not self.connected:
+            raise VenueDown(f"{self.name} is down")
+        resting = self._resting.get(order_id)
+        if resting is None or quantity <= resting.filled:
+            self._report(ReportKind.REJECTED, order_id, reason="cannot replace", status=None)
+            return
+        resting.quantity, resting.price = quantity, price
+        self._report(ReportKind.REPLACED, order_id, status=OrdStatus.NEW)
+        self._match(resting, first=False)
+
+    async def order_status(self, order_id: str) -> VenueReport | None:
+        resting = self._resting.get(order_id)
+        if resting is None:
+            return None
+        return VenueReport(self.name, ReportKind.STATUS, order_id, venue_order_id=order_id,
+                           last_quantity=resting.filled, status=OrdStatus.NEW)
+
+    # ---- scenario controls
+    def set_quote(self, symbol: str, bid: Decimal, ask: Decimal) -> None:
+        self.quotes[symbol] = Quote(self.name, symbol, bid, ask)
+        for resting in list(self._resting.values()):
+            if resting.order.symbol == symbol:
+                self._match(resting, first=False)
+
+    # ---- matching
+    def _match(self, resting: _Resting, first: bool) -> None:
+        order = resting.order
+        quote = self.quotes.get(order.symbol)
+        if quote is None:
+            return
+        touch = quote.ask if order.side is Side.BUY else quote.bid
+        marketable = order.ord_type is OrdType.MARKET or (
+            resting.price is not None and (touch <= resting.price if order.side is Side.BUY else touch >= resting.price))
+        left = resting.quantity - resting.filled
+        if order.time_in_force is TimeInForce.FOK and first and (not marketable or self.partial_fill_ratio):
+            self._resting.pop(order.order_id, None)
+            self._report(ReportKind.CANCELED, order.order_id, status=OrdStatus.CANCELED, reason="fill or kill")
+            return
+        if marketable:
+            quantity = left
+            if first and self.partial_fill_ratio is not None:
+                quantity = (left * self.partial_fill_ratio).quantize(Decimal(1)) or left
+            resting.filled += quantity
+            done = resting.filled == resting.quantity
+            self._report(ReportKind.FILL, order.order_id, last_quantity=quantity, last_price=touch,
+                         status=OrdStatus.FILLED if done else OrdStatus.PARTIALLY_FILLED)
+            if done:
+                self._resting.pop(order.order_id, None)
+                return
+        if order.time_in_force is TimeInForce.IOC or order.ord_type is OrdType.MARKET:
+            self._resting.pop(order.order_id, None)
+            self._report(ReportKind.CANCELED, order.order_id, status=OrdStatus.CANCELED, reason="immediate or cancel")
+
+    def _report(self, kind: ReportKind, order_id: str, *, last_quantity: Decimal = Decimal(0),
+                last_price: Decimal = Decimal(0), status: OrdStatus | None, reason: str | None = None,
+                retryable: bool = False) -> None:
+        exec_id = f"{self.name}-{next(self._exec_ids)}"
+        report = VenueReport(self.name, kind, order_id, venue_order_id=order_id, exec_id=exec_id,
+                             last_quantity=last_quantity, last_price=last_price, status=status, reason=reason,
+                             retryable=retryable)
+        for callback in self._callbacks:
+            callback(report)

@@ -1,0 +1,71 @@
+"""What can be traded: symbol, asset class, units, increments, limits, trading hours and margin rate."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+
+class AssetClass(str, Enum):
+    CRYPTO = "crypto"
+    FX = "fx"
+    EQUITY = "equity"
+    COMMODITY = "commodity"
+
+
+class Market(str, Enum):
+    US = "US"
+    HK = "HK"
+    IN = "IN"
+
+
+@dataclass(frozen=True, slots=True)
+class TradingSession:
+    """One daily window in the venue's time zone; weekdays 0 = Monday."""
+
+    open: dt.time
+    close: dt.time
+    weekdays: frozenset[int] = frozenset(range(5))
+    time_zone: str = "UTC"
+
+    def contains(self, moment: dt.datetime) -> bool:
+        local = moment.astimezone(ZoneInfo(self.time_zone))
+        if self.open <= self.close:
+            return local.weekday() in self.weekdays and self.open <= local.time() < self.close
+        # a window that wraps midnight opens on one of ``weekdays`` and closes the next morning
+        if local.time() >= self.open:
+            return local.weekday() in self.weekdays
+        return (local.weekday() - 1) % 7 in self.weekdays and local.time() < self.close
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    symbol: str
+    asset_class: AssetClass
+    base_currency: str
+    quote_currency: str
+    tick_size: Decimal
+    lot_step: Decimal
+    min_quantity: Decimal
+    max_quantity: Decimal
+    margin_rate: Decimal
+    contract_size: Decimal = Decimal(1)
+    sessions: tuple[TradingSession, ...] = ()  # empty: always open (crypto)
+    market: Market | None = None
+    board_lot: Decimal | None = None
+
+    def on_tick(self, price: Decimal) -> bool:
+        return price > 0 and price % self.tick_size == 0
+
+    def on_step(self, quantity: Decimal) -> bool:
+        step = self.board_lot if self.board_lot is not None else self.lot_step
+        return quantity > 0 and quantity % step == 0
+
+    def is_open(self, moment: dt.datetime) -> bool:
+        return not self.sessions or any(session.contains(moment) for session in self.sessions)
+
+    def notional(self, quantity: Decimal, price: Decimal) -> Decimal:
+        """Value in the quote currency."""
+        return quantity * self.contract_size * price

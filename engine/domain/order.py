@@ -1,0 +1,121 @@
+"""Orders and their life, as FIX's OrdStatus describes it: one transition table, one error for an illegal move.
+
+The enums carry FIX's wire values so the doors map them one to one; inside the engine they read as words.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+
+class Side(str, Enum):
+    BUY = "1"
+    SELL = "2"
+
+    @property
+    def sign(self) -> int:
+        return 1 if self is Side.BUY else -1
+
+
+class OrdType(str, Enum):
+    MARKET = "1"
+    LIMIT = "2"
+    STOP = "3"
+    STOP_LIMIT = "4"
+
+
+class TimeInForce(str, Enum):
+    DAY = "0"
+    GTC = "1"
+    IOC = "3"
+    FOK = "4"
+    GTD = "6"
+
+
+class OrdStatus(str, Enum):
+    PENDING_NEW = "A"
+    NEW = "0"
+    PARTIALLY_FILLED = "1"
+    FILLED = "2"
+    PENDING_CANCEL = "6"
+    CANCELED = "4"
+    PENDING_REPLACE = "E"
+    REJECTED = "8"
+    EXPIRED = "C"
+
+
+TERMINAL = frozenset({OrdStatus.FILLED, OrdStatus.CANCELED, OrdStatus.REJECTED, OrdStatus.EXPIRED})
+
+# The legal moves. A fill may arrive while a cancel or replace is pending (the race every OMS must survive).
+TRANSITIONS: dict[OrdStatus, frozenset[OrdStatus]] = {
+    OrdStatus.PENDING_NEW: frozenset({OrdStatus.NEW, OrdStatus.REJECTED, OrdStatus.PARTIALLY_FILLED,
+                                      OrdStatus.FILLED, OrdStatus.CANCELED, OrdStatus.EXPIRED}),
+    OrdStatus.NEW: frozenset({OrdStatus.PARTIALLY_FILLED, OrdStatus.FILLED, OrdStatus.PENDING_CANCEL,
+                              OrdStatus.PENDING_REPLACE, OrdStatus.CANCELED, OrdStatus.EXPIRED, OrdStatus.NEW}),
+    OrdStatus.PARTIALLY_FILLED: frozenset({OrdStatus.PARTIALLY_FILLED, OrdStatus.FILLED, OrdStatus.PENDING_CANCEL,
+                                           OrdStatus.PENDING_REPLACE, OrdStatus.CANCELED, OrdStatus.EXPIRED}),
+    OrdStatus.PENDING_CANCEL: frozenset({OrdStatus.CANCELED, OrdStatus.PARTIALLY_FILLED, OrdStatus.FILLED,
+                                         OrdStatus.NEW}),
+    OrdStatus.PENDING_REPLACE: frozenset({OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED, OrdStatus.FILLED,
+                                          OrdStatus.CANCELED}),
+    OrdStatus.FILLED: frozenset(),
+    OrdStatus.CANCELED: frozenset(),
+    OrdStatus.REJECTED: frozenset(),
+    OrdStatus.EXPIRED: frozenset(),
+}
+
+
+class InvalidTransition(ValueError):
+    """An order was asked to move where FIX's OrdStatus rules do not allow."""
+
+    def __init__(self, order_id: str, current: OrdStatus, wanted: OrdStatus) -> None:
+        super().__init__(f"order {order_id}: {current.name} cannot become {wanted.name}")
+        self.current = current
+        self.wanted = wanted
+
+
+@dataclass(slots=True)
+class Order:
+    order_id: str
+    cl_ord_id: str
+    tenant_id: str
+    account_id: str
+    symbol: str
+    side: Side
+    ord_type: OrdType
+    quantity: Decimal
+    time_in_force: TimeInForce = TimeInForce.GTC
+    price: Decimal | None = None       # limit price as the client sees it (after markup)
+    stop_price: Decimal | None = None
+    expire_at: dt.datetime | None = None
+    status: OrdStatus = OrdStatus.PENDING_NEW
+    filled: Decimal = Decimal(0)
+    average_price: Decimal = Decimal(0)
+    venue: str | None = None
+    venue_order_id: str | None = None
+    reject_reason: str | None = None
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    @property
+    def leaves(self) -> Decimal:
+        return Decimal(0) if self.status in TERMINAL else self.quantity - self.filled
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in TERMINAL
+
+    def move(self, status: OrdStatus) -> None:
+        if status not in TRANSITIONS[self.status]:
+            raise InvalidTransition(self.order_id, self.status, status)
+        self.status = status
+
+    def fill(self, quantity: Decimal, price: Decimal) -> None:
+        """Book a fill at the client's price; the status follows from what is left."""
+        if quantity <= 0 or self.filled + quantity > self.quantity:
+            raise ValueError(f"order {self.order_id}: fill of {quantity} would overfill {self.leaves} left")
+        total = self.filled + quantity
+        self.average_price = (self.average_price * self.filled + price * quantity) / total
+        self.filled = total
+        self.move(OrdStatus.FILLED if total == self.quantity else OrdStatus.PARTIALLY_FILLED)

@@ -1,0 +1,103 @@
+"""The double-entry journal: every fill, fee, commission, markup, financing charge, deposit, withdrawal and adjustment
+is one entry whose postings sum to zero in each currency. Balances are derived from the entries, never set.
+
+An entry carries a reference (a fill's ExecID, a deposit's idempotency key); posting the same reference twice
+returns the first entry, so a replayed execution report or webhook is never applied twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+
+import structlog
+
+log = structlog.get_logger("engine.ledger")
+
+
+class EntryKind(str, Enum):
+    FILL = "fill"
+    MARKUP = "markup"
+    COMMISSION = "commission"
+    FEE = "fee"
+    FINANCING = "financing"
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+    ADJUSTMENT = "adjustment"
+    REALIZED_PNL = "realized_pnl"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerAccount:
+    """Whose money, and what it is for: ("ACC-1", "wallet"), ("broker-a", "markup_revenue"), ("lp-1", "clearing")."""
+
+    owner: str
+    purpose: str
+
+    def __str__(self) -> str:
+        return f"{self.owner}:{self.purpose}"
+
+
+def wallet(account_id: str) -> LedgerAccount:
+    return LedgerAccount(account_id, "wallet")
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    account: LedgerAccount
+    currency: str
+    amount: Decimal  # positive: the account's balance grows
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    entry_id: int
+    kind: EntryKind
+    reference: str
+    postings: tuple[Posting, ...]
+    at: dt.datetime
+
+
+class UnbalancedEntry(ValueError):
+    """The postings of an entry do not sum to zero in every currency."""
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.entries: list[JournalEntry] = []
+        self._balances: dict[tuple[LedgerAccount, str], Decimal] = defaultdict(Decimal)
+        self._by_reference: dict[tuple[EntryKind, str], JournalEntry] = {}
+        self._ids = itertools.count(1)
+
+    def post(self, kind: EntryKind, reference: str, postings: list[Posting]) -> JournalEntry:
+        key = (kind, reference)
+        if key in self._by_reference:
+            return self._by_reference[key]
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for posting in postings:
+            totals[posting.currency] += posting.amount
+        unbalanced = {currency: total for currency, total in totals.items() if total != 0}
+        if unbalanced or not postings:
+            raise UnbalancedEntry(f"{kind.value} {reference}: postings do not balance: {unbalanced}")
+        entry = JournalEntry(next(self._ids), kind, reference, tuple(postings), dt.datetime.now(dt.timezone.utc))
+        for posting in postings:
+            self._balances[(posting.account, posting.currency)] += posting.amount
+        self.entries.append(entry)
+        self._by_reference[key] = entry
+        log.info("ledger.posted", entry_id=entry.entry_id, kind=kind.value, reference=reference,
+                 postings=[(str(p.account), p.currency, str(p.amount)) for p in postings])
+        return entry
+
+    def transfer(self, kind: EntryKind, reference: str, source: LedgerAccount, target: LedgerAccount,
+                 currency: str, amount: Decimal) -> JournalEntry:
+        """Move ``amount`` from ``source`` to ``target``: the common two-posting entry."""
+        return self.post(kind, reference, [Posting(source, currency, -amount), Posting(target, currency, amount)])
+
+    def balance(self, account: LedgerAccount, currency: str) -> Decimal:
+        return self._balances.get((account, currency), Decimal(0))
+
+    def balances(self, account: LedgerAccount) -> dict[str, Decimal]:
+        return {currency: amount for (owner, currency), amount in self._balances.items() if owner == account}

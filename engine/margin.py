@@ -1,0 +1,50 @@
+"""Unified margin across asset classes: balance, equity, used and free margin, margin level, in the account's
+currency, converting each position at current prices."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from engine.domain.instrument import Instrument
+from engine.domain.position import Position
+from engine.domain.tenancy import Account
+
+# (from currency, to currency) -> rate; the market data layer supplies it from its last quotes.
+Rates = Callable[[str, str], Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class MarginSnapshot:
+    balance: Decimal
+    equity: Decimal
+    used_margin: Decimal
+    free_margin: Decimal
+    margin_level: Decimal | None  # percent; None with no margin in use
+
+
+def margin_rate(instrument: Instrument, account: Account) -> Decimal:
+    """The stricter of the instrument's rate and what the account's leverage allows."""
+    return max(instrument.margin_rate, Decimal(1) / account.leverage)
+
+
+def position_margin(position: Position, instrument: Instrument, account: Account, mark: Decimal,
+                    rates: Rates) -> Decimal:
+    notional = abs(position.quantity) * instrument.contract_size * mark
+    return notional * margin_rate(instrument, account) * rates(instrument.quote_currency, account.base_currency)
+
+
+def snapshot(account: Account, balance: Decimal, positions: Iterable[Position],
+             instruments: dict[str, Instrument], marks: dict[str, Decimal], rates: Rates) -> MarginSnapshot:
+    unrealised = Decimal(0)
+    used = Decimal(0)
+    for position in positions:
+        if position.quantity == 0:
+            continue
+        instrument, mark = instruments[position.symbol], marks[position.symbol]
+        to_account = rates(instrument.quote_currency, account.base_currency)
+        unrealised += position.unrealised(mark, instrument.contract_size) * to_account
+        used += position_margin(position, instrument, account, mark, rates)
+    equity = balance + unrealised
+    level = (equity / used * 100).quantize(Decimal("0.01")) if used else None
+    return MarginSnapshot(balance, equity, used, equity - used, level)

@@ -1,0 +1,1 @@
+"""The interceptors a pipeline is built from, one small class per concern."""

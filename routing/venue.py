@@ -1,0 +1,88 @@
+"""The contract every venue adapter keeps; the router and the OMS see venues only through it.
+
+Adapters convert at their edge: what crosses this contract is the engine's symbols, quantities and prices.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Protocol
+
+from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
+
+
+@dataclass(frozen=True, slots=True)
+class VenueOrder:
+    """What the hub asks a venue to do, in the venue's prices (markup already taken off)."""
+
+    order_id: str
+    symbol: str
+    side: Side
+    ord_type: OrdType
+    quantity: Decimal
+    time_in_force: TimeInForce
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+
+
+class ReportKind(str, Enum):
+    ACCEPTED = "accepted"
+    FILL = "fill"
+    REJECTED = "rejected"
+    CANCELED = "canceled"
+    REPLACED = "replaced"
+    EXPIRED = "expired"
+    STATUS = "status"
+
+
+@dataclass(frozen=True, slots=True)
+class VenueReport:
+    """An execution report from a venue, normalised."""
+
+    venue: str
+    kind: ReportKind
+    order_id: str
+    venue_order_id: str | None = None
+    exec_id: str | None = None
+    last_quantity: Decimal = Decimal(0)
+    last_price: Decimal = Decimal(0)
+    status: OrdStatus | None = None
+    reason: str | None = None
+    retryable: bool = False
+    at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    venue: str
+    symbol: str
+    bid: Decimal
+    ask: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    connected: bool
+    latency_ms: float | None = None
+    last_message_at: dt.datetime | None = None
+
+
+class VenueDown(Exception):
+    """The venue cannot take orders now; the router may try the next one."""
+
+
+class Venue(Protocol):
+    name: str
+
+    def on_report(self, callback: Callable[[VenueReport], None]) -> None: ...
+    async def connect(self) -> None: ...
+    def instruments(self) -> list[str]: ...
+    def quote(self, symbol: str) -> Quote | None: ...
+    async def place(self, order: VenueOrder) -> None: ...
+    async def cancel(self, order_id: str) -> None: ...
+    async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None: ...
+    async def order_status(self, order_id: str) -> VenueReport | None: ...
+    def health(self) -> Health: ...

@@ -1,0 +1,175 @@
+"""Orders through the whole pipeline to in-memory LPs: what the client sees, what the broker books."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
+from engine.ledger import EntryKind
+from engine.oms import NewOrder
+from routing.interceptors.risk_gate import RiskLimits
+from routing.router import RouteRule
+from tests.stubs import D, hub
+
+
+def buy(cl_ord_id: str, quantity: str, ord_type: OrdType = OrdType.MARKET, price: str | None = None,
+        symbol: str = "EUR/USD", tif: TimeInForce = TimeInForce.GTC, side: Side = Side.BUY,
+        stop: str | None = None) -> NewOrder:
+    return NewOrder(cl_ord_id, "ACC-1", symbol, side, ord_type, D(quantity), D(price) if price else None,
+                    D(stop) if stop else None, tif)
+
+
+async def test_a_market_buy_fills_three_tenths_of_a_pip_worse_and_the_broker_books_the_markup() -> None:
+    h = hub(markup_points="0.00003", commission_per_lot="7")
+    order = await h.oms.submit(buy("c1", "1"))
+    assert order.status is OrdStatus.FILLED and order.venue == "lp-1"
+    assert order.average_price == D("1.08353")              # LP ask 1.08350 + 0.3 pip
+    assert h.revenue("markup_revenue") == D("3.00000")       # 0.00003 x 1 lot x 100,000
+    assert h.revenue("commission_revenue") == D("7")
+    assert h.wallet() == D("9993")                           # deposit less commission
+    margin = h.oms.margin("ACC-1")
+    assert margin.used_margin == D("1083.45000")             # 1 lot at the 1.08345 mark, 1%
+    assert margin.free_margin == margin.equity - margin.used_margin
+
+
+async def test_a_limit_buy_rests_at_the_venue_below_the_client_price_and_fills_when_the_market_comes() -> None:
+    h = hub(markup_points="0.00003")
+    order = await h.oms.submit(buy("c1", "2", OrdType.LIMIT, "1.08300"))
+    assert order.status is OrdStatus.NEW
+    assert h.venues["lp-1"].received[0].price == D("1.08297")  # the client's 1.08300 less the markup
+    h.venues["lp-1"].set_quote("EUR/USD", D("1.08290"), D("1.08296"))
+    assert order.status is OrdStatus.FILLED
+    assert order.average_price == D("1.08299") <= D("1.08300")
+
+
+async def test_closing_a_position_realises_pnl_into_the_wallet() -> None:
+    h = hub()
+    await h.oms.submit(buy("open", "1"))                                   # at 1.08350
+    h.venues["lp-1"].set_quote("EUR/USD", D("1.08450"), D("1.08460"))
+    await h.oms.submit(buy("close", "1", side=Side.SELL))                  # at 1.08450
+    assert h.oms.position("ACC-1", "EUR/USD").quantity == 0
+    assert h.wallet() == D("10100.00000")                                  # 10 pips on a lot
+
+
+async def test_partial_fill_then_cancel_and_a_fill_that_races_the_cancel() -> None:
+    h = hub()
+    h.venues["lp-1"].partial_fill_ratio = D("0.5")
+    order = await h.oms.submit(buy("c1", "4", OrdType.LIMIT, "1.08360"))
+    assert order.status is OrdStatus.PARTIALLY_FILLED and order.filled == D(2)
+    order.move(OrdStatus.PENDING_CANCEL)  # the cancel is on its way...
+    h.venues["lp-1"].set_quote("EUR/USD", D("1.08340"), D("1.08350"))  # ...and the rest fills first
+    assert order.status is OrdStatus.FILLED and order.filled == D(4)
+    assert await h.oms.cancel("ACC-1", "c1") is not None  # too late: nothing to cancel
+
+
+async def test_cancel_and_replace_a_resting_order() -> None:
+    h = hub()
+    order = await h.oms.submit(buy("c1", "1", OrdType.LIMIT, "1.08000"))
+    assert await h.oms.replace("ACC-1", "c1", D(2), D("1.08100")) is None
+    assert (order.status, order.quantity, order.price) == (OrdStatus.NEW, D(2), D("1.08100"))
+    assert await h.oms.cancel("ACC-1", "c1") is None
+    assert order.status is OrdStatus.CANCELED and h.wallet() == D(10000)
+
+
+async def test_ioc_fills_what_it_can_and_fok_fills_all_or_nothing() -> None:
+    h = hub()
+    ioc = await h.oms.submit(buy("ioc", "1", OrdType.LIMIT, "1.08000", tif=TimeInForce.IOC))
+    assert ioc.status is OrdStatus.CANCELED and ioc.filled == 0
+    h.venues["lp-1"].partial_fill_ratio = D("0.5")
+    fok = await h.oms.submit(buy("fok", "2", OrdType.LIMIT, "1.08400", tif=TimeInForce.FOK))
+    assert fok.status is OrdStatus.CANCELED and fok.filled == 0
+
+
+async def test_a_stop_is_held_by_the_hub_and_triggered_by_the_quote_stream() -> None:
+    h = hub()
+    order = await h.oms.submit(buy("stop", "1", OrdType.STOP, stop="1.08500"))
+    assert order.status is OrdStatus.NEW and h.venues["lp-1"].received == []
+    h.venues["lp-1"].set_quote("EUR/USD", D("1.08500"), D("1.08510"))
+    await h.oms.on_quote("EUR/USD", D("1.08500"), D("1.08510"))
+    assert order.status is OrdStatus.FILLED and order.average_price == D("1.08510")
+
+
+async def test_failover_when_the_primary_is_down_and_reroute_on_a_retryable_reject() -> None:
+    h = hub()
+    h.venues["lp-1"].connected = False
+    first = await h.oms.submit(buy("c1", "1"))
+    assert first.venue == "lp-2" and first.status is OrdStatus.FILLED
+    h.venues["lp-1"].connected = True
+    h.venues["lp-1"].reject_next.append(("last look", True))
+    second = await h.oms.submit(buy("c2", "1"))
+    await h.oms.settle()
+    assert second.venue == "lp-2" and second.status is OrdStatus.FILLED
+    h.venues["lp-1"].reject_next.append(("unknown symbol", False))
+    third = await h.oms.submit(buy("c3", "1"))
+    assert third.status is OrdStatus.REJECTED and "unknown symbol" in (third.reject_reason or "")
+
+
+async def test_best_price_across_venues_and_live_rule_changes() -> None:
+    h = hub(rules=[RouteRule(("lp-1", "lp-2"), best_price=True)])
+    order = await h.oms.submit(buy("c1", "1"))
+    assert order.venue == "lp-2"                     # 1.08348 beats 1.08350
+    h.router.replace_rules([RouteRule(("lp-1",), symbol_pattern="EUR/*")])
+    assert (await h.oms.submit(buy("c2", "1"))).venue == "lp-1"
+    assert (await h.oms.submit(buy("c3", "0.001", symbol="BTC/USDT"))).status is OrdStatus.REJECTED
+
+
+@pytest.mark.parametrize(("request_", "code"), [
+    (buy("c", "1", symbol="XAU/JPY"), "unknown_symbol"),
+    (buy("c", "-1"), "bad_quantity"),
+    (buy("c", "0.015"), "quantity_off_step"),
+    (buy("c", "1", OrdType.LIMIT, "1.083001"), "price_off_tick"),
+    (buy("c", "100"), "insufficient_margin"),
+    (buy("c", "400", symbol="0005.HK"), "market_closed"),
+])
+async def test_bad_orders_are_rejected_with_a_reason_and_nothing_is_booked(request_: NewOrder, code: str) -> None:
+    h = hub()
+    entries = len(h.ledger.entries)
+    order = await h.oms.submit(request_)
+    assert order.status is OrdStatus.REJECTED and (order.reject_reason or "").startswith(code)
+    assert len(h.ledger.entries) == entries and h.venues["lp-1"].received == []
+
+
+async def test_cancel_of_an_unknown_order_and_duplicate_cl_ord_id_are_refused() -> None:
+    h = hub()
+    assert (await h.oms.cancel("ACC-1", "nope")).code == "unknown_order"  # type: ignore[union-attr]
+    await h.oms.submit(buy("c1", "1"))
+    assert (await h.oms.submit(buy("c1", "1"))).reject_reason.startswith("duplicate_cl_ord_id")  # type: ignore
+
+
+async def test_kill_switch_throttle_and_risk_limits() -> None:
+    h = hub(throttle=2, limits=RiskLimits(max_order_quantity={"EUR/USD": D(5)}))
+    h.kill_switch.halt(symbol="EUR/USD")
+    assert (await h.oms.submit(buy("k", "1"))).reject_reason.startswith("halted")  # type: ignore
+    h.kill_switch.resume(symbol="EUR/USD")
+    assert (await h.oms.submit(buy("big", "6"))).reject_reason.startswith("order_too_large")  # type: ignore
+    assert (await h.oms.submit(buy("t3", "1"))).reject_reason.startswith("throttled")  # type: ignore
+
+
+async def test_a_replayed_fill_and_an_overfill_are_never_booked_twice() -> None:
+    h = hub()
+    report = None
+
+    def keep(r):  # type: ignore[no-untyped-def]
+        nonlocal report
+        if r.kind.value == "fill":
+            report = r
+    h.venues["lp-1"].on_report(keep)
+    order = await h.oms.submit(buy("c1", "1"))
+    entries = len(h.ledger.entries)
+    h.oms.on_report(report)  # the same ExecID again
+    assert order.filled == D(1) and len(h.ledger.entries) == entries
+    h.oms.on_report(replace(report, exec_id="other"))  # more than was ordered
+    assert order.filled == D(1) and len(h.ledger.entries) == entries
+
+
+async def test_every_state_change_goes_on_the_bus() -> None:
+    h = hub(commission_per_lot="7")
+    await h.oms.submit(buy("c1", "1"))
+    topics = [topic for topic, _ in h.events]
+    assert "orders.broker-a.ACC-1" in topics and "executions.broker-a" in topics
+    assert "positions.broker-a.ACC-1" in topics and "balances.broker-a.ACC-1" in topics
+    fill = next(event for topic, event in h.events if topic == "executions.broker-a")
+    assert fill["venue"] == "lp-1" and fill["commission"] == "7.00"
+    assert EntryKind.COMMISSION in {e.kind for e in h.ledger.entries}
+
