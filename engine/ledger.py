@@ -68,7 +68,7 @@ class UnbalancedEntry(ValueError):
 class Ledger:
     def __init__(self) -> None:
         self.entries: list[JournalEntry] = []
-        self._balances: dict[tuple[LedgerAccount, str], Decimal] = defaultdict(Decimal)
+        self._balances: dict[LedgerAccount, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         self._by_reference: dict[tuple[EntryKind, str], JournalEntry] = {}
         self._ids = itertools.count(1)
 
@@ -84,7 +84,7 @@ class Ledger:
             raise UnbalancedEntry(f"{kind.value} {reference}: postings do not balance: {unbalanced}")
         entry = JournalEntry(next(self._ids), kind, reference, tuple(postings), dt.datetime.now(dt.timezone.utc))
         for posting in postings:
-            self._balances[(posting.account, posting.currency)] += posting.amount
+            self._balances[posting.account][posting.currency] += posting.amount
         self.entries.append(entry)
         self._by_reference[key] = entry
         log.info("ledger.posted", entry_id=entry.entry_id, kind=kind.value, reference=reference,
@@ -97,7 +97,8 @@ class Ledger:
         return self.post(kind, reference, [Posting(source, currency, -amount), Posting(target, currency, amount)])
 
     def balance(self, account: LedgerAccount, currency: str) -> Decimal:
-        return self._balances.get((account, currency), Decimal(0))
+        held = self._balances.get(account)
+        return held.get(currency, Decimal(0)) if held is not None else Decimal(0)
 
     def balances(self, account: LedgerAccount) -> dict[str, Decimal]:
-        return {currency: amount for (owner, currency), amount in self._balances.items() if owner == account}
+        return dict(self._balances.get(account, {}))
