@@ -174,6 +174,36 @@ class OMS:
                 self._event(order, "triggered", f"stop {order.stop_price} touched")
                 await self._route(order, route.context)
 
+    async def restore(self, orders: list[Order]) -> None:
+        """After a restart: take back the journal's open orders and ask each venue where they stand, before any
+        new flow. An order the venue never received is routed now; fills the venue made meanwhile are booked."""
+        for order in orders:
+            self.orders[order.order_id] = order
+            self._by_client[(order.account_id, order.cl_ord_id)] = order.order_id
+            number = int(order.order_id.lstrip("O") or 0)
+            self._ids = itertools.count(max(number + 1, next(self._ids)))
+        for order in orders:
+            account = self.directory.accounts[order.account_id]
+            context = OrderContext(order, self.instruments.get(order.symbol), account, self.clock())
+            self.pipelines.for_tenant(order.tenant_id).before_route(context)  # recompute venue prices
+            venue = self.router.venues.get(order.venue or "")
+            status = await venue.order_status(order.order_id) if venue is not None else None
+            if status is None:
+                log.warning("oms.reconcile_not_at_venue", order_id=order.order_id, venue=order.venue)
+                order.venue = None
+                if order.status is not OrdStatus.PENDING_NEW:
+                    order.status = OrdStatus.PENDING_NEW  # the venue has no trace: send it as new
+                await self._route(order, context)
+                continue
+            self._routes[order.order_id] = _Route(RouteRule((order.venue or "",)), [], context)
+            missing = status.last_quantity - order.filled
+            log.info("oms.reconciled", order_id=order.order_id, venue=order.venue, venue_filled=str(status.last_quantity),
+                     booked=str(order.filled))
+            if missing > 0:
+                self._filled(order, VenueReport(status.venue, ReportKind.FILL, order.order_id,
+                                                exec_id=f"reconcile-{order.order_id}-{status.last_quantity}",
+                                                last_quantity=missing, last_price=status.last_price))
+
     async def settle(self) -> None:
         """Wait for reroutes in flight (tests and shutdown)."""
         while self._tasks:
@@ -354,6 +384,7 @@ class OMS:
         self._event(order, "rejected", order.reject_reason)
 
     def _event(self, order: Order, what: str, detail: str) -> None:
+        self.journal.record(order)
         log.info("order." + what, order_id=order.order_id, cl_ord_id=order.cl_ord_id, account=order.account_id,
                  status=order.status.name, detail=detail)
         self.bus.publish(f"orders.{order.tenant_id}.{order.account_id}", {

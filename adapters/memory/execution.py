@@ -17,6 +17,7 @@ class _Resting:
     filled: Decimal = Decimal(0)
     quantity: Decimal = Decimal(0)
     price: Decimal | None = None
+    last_price: Decimal = Decimal(0)
 
 
 class MemoryVenue:
@@ -29,6 +30,7 @@ class MemoryVenue:
         self.latency = 0.0
         self.received: list[VenueOrder] = []
         self._resting: dict[str, _Resting] = {}
+        self._done: dict[str, _Resting] = {}
         self._callbacks: list[Callable[[VenueReport], None]] = []
         self._exec_ids = itertools.count(1)
 
@@ -85,13 +87,19 @@ class MemoryVenue:
         self._match(resting, first=False)
 
     async def order_status(self, order_id: str) -> VenueReport | None:
-        resting = self._resting.get(order_id)
+        resting = self._resting.get(order_id) or self._done.get(order_id)
         if resting is None:
             return None
+        done = resting.filled == resting.quantity
         return VenueReport(self.name, ReportKind.STATUS, order_id, venue_order_id=order_id,
-                           last_quantity=resting.filled, status=OrdStatus.NEW)
+                           last_quantity=resting.filled, last_price=resting.last_price,
+                           status=OrdStatus.FILLED if done else OrdStatus.NEW)
 
     # ---- scenario controls
+    def forget_subscribers(self) -> None:
+        """The hub went away: reports now reach nobody until a new hub subscribes."""
+        self._callbacks.clear()
+
     def set_quote(self, symbol: str, bid: Decimal, ask: Decimal) -> None:
         self.quotes[symbol] = Quote(self.name, symbol, bid, ask)
         for resting in list(self._resting.values()):
@@ -117,11 +125,12 @@ class MemoryVenue:
             if first and self.partial_fill_ratio is not None:
                 quantity = (left * self.partial_fill_ratio).quantize(Decimal(1)) or left
             resting.filled += quantity
+            resting.last_price = touch
             done = resting.filled == resting.quantity
             self._report(ReportKind.FILL, order.order_id, last_quantity=quantity, last_price=touch,
                          status=OrdStatus.FILLED if done else OrdStatus.PARTIALLY_FILLED)
             if done:
-                self._resting.pop(order.order_id, None)
+                self._done[order.order_id] = self._resting.pop(order.order_id)
                 return
         if order.time_in_force is TimeInForce.IOC or order.ord_type is OrdType.MARKET:
             self._resting.pop(order.order_id, None)
