@@ -490,7 +490,7 @@ class Session:
             self._sent_reset = True
         seq = self.store.next_sender_seq_num()
         head: dict[int, Value] = dict(header) if header else {}
-        head.update({34: seq, 49: self._sender, 52: format_timestamp(now, self.config.timestamp_precision),
+        head.update({34: b"%d" % seq, 49: self._sender, 52: format_timestamp(now, self.config.timestamp_precision),
                      56: self._target})
         fields: list[tuple[int, Value]] = [(35, msg_type), *sorted(head.items()), *body]
         if admin and self._hooks_admin:

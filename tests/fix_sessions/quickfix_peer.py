@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
 import sys
 import threading
 import time
@@ -40,6 +41,7 @@ class Peer(fix.Application):  # type: ignore[misc]
         self.seen: set[str] = set()
         self.poss_dup = 0
         self.session_id: fix.SessionID | None = None
+        self.answers: queue.Queue[tuple[fix.Message, fix.SessionID]] = queue.Queue()
 
     def onCreate(self, session_id: fix.SessionID) -> None:  # noqa: N802 (QuickFIX's names)
         self.session_id = session_id
@@ -69,7 +71,13 @@ class Peer(fix.Application):  # type: ignore[misc]
             self.poss_dup += poss_dup
             self.seen.add(message.getField(11))
         if msg_type == "D":
-            fix.Session.sendToTarget(execution_report(message), session_id)
+            # Answer from our own thread: sendToTarget inside fromApp can crash the binding mid-resend.
+            self.answers.put((execution_report(message), session_id))
+
+    def answer_forever(self) -> None:
+        while True:
+            report, session_id = self.answers.get()
+            fix.Session.sendToTarget(report, session_id)
 
 
 def new_order(cl_ord_id: str) -> fix.Message:
@@ -112,6 +120,7 @@ def main() -> None:
     engine_type = fix.SocketInitiator if args.role == "initiator" else fix.SocketAcceptor
     engine = engine_type(peer, fix.FileStoreFactory(settings), settings, fix.FileLogFactory(settings))
     engine.start()
+    threading.Thread(target=peer.answer_forever, daemon=True).start()
     if args.role == "initiator":
         deadline = time.monotonic() + args.timeout
         while peer.logons == 0 and time.monotonic() < deadline:

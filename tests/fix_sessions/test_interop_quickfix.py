@@ -27,25 +27,40 @@ ORDERS = 1000
 DROP_AFTER = 300
 
 
-async def start_peer(role: str, port: int, store: Path) -> asyncio.subprocess.Process:
-    store.mkdir(parents=True, exist_ok=True)
-    return await asyncio.create_subprocess_exec(
-        sys.executable, str(PEER), role, "--port", str(port), "--store", str(store), "--dictionary",
-        str(QUICKFIX_DICTIONARY), "--orders", str(ORDERS), stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-    )
+class QuickFixPeer:
+    """The QuickFIX process, its events on stdout and, when it dies, its exit code and stderr."""
 
+    def __init__(self, process: asyncio.subprocess.Process, store: Path) -> None:
+        self.process = process
+        self.store = store
 
-async def peer_event(peer: asyncio.subprocess.Process, wanted: str, timeout: float = 90) -> dict[str, Any]:
-    assert peer.stdout is not None
-    async with asyncio.timeout(timeout):
-        while True:
-            line = await peer.stdout.readline()
-            if not line:
-                raise AssertionError(f"the QuickFIX peer exited before reporting {wanted!r}")
-            event = json.loads(line)
-            if event["event"] == wanted:
-                return event
+    @classmethod
+    async def start(cls, role: str, port: int, store: Path) -> QuickFixPeer:
+        store.mkdir(parents=True, exist_ok=True)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(PEER), role, "--port", str(port), "--store", str(store), "--dictionary",
+            str(QUICKFIX_DICTIONARY), "--orders", str(ORDERS), stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=(store / "stderr.txt").open("wb"),
+        )
+        return cls(process, store)
+
+    async def event(self, wanted: str, timeout: float = 90) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        async with asyncio.timeout(timeout):
+            while True:
+                line = await self.process.stdout.readline()
+                if not line:
+                    code = await self.process.wait()
+                    stderr = (self.store / "stderr.txt").read_text()[-2000:]
+                    raise AssertionError(f"the QuickFIX peer exited ({code}) before reporting {wanted!r}:\n{stderr}")
+                event = json.loads(line)
+                if event["event"] == wanted:
+                    return event
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+        await self.process.wait()
 
 
 def hub_session(port: int, store: Path, connection_type: str) -> SessionConfig:
@@ -75,11 +90,12 @@ async def test_a_quickfix_initiator_trades_1000_orders_with_our_acceptor_through
 
     hub_app.on_message = answer
     await hub.start()
-    peer = await start_peer("initiator", port, tmp_path / "quickfix")
+    peer = await QuickFixPeer.start("initiator", port, tmp_path / "quickfix")
     try:
-        done = await peer_event(peer, "done")
+        done = await peer.event("done")
         assert done["unique"] == ORDERS, f"QuickFIX got reports for {done['unique']} of {ORDERS} orders"
         assert done["logons"] >= 2, "QuickFIX should have logged on again after the drop"
+        assert done["poss_dup"] > 0, "reports lost with the line reach QuickFIX again as PossDup resends"
         orders = {m.get(11) for _, m in hub_app.messages}
         assert len(orders) == ORDERS
         assert any(m.get(43) == b"Y" for _, m in hub_app.messages), "orders in flight come back as PossDup"
@@ -87,16 +103,14 @@ async def test_a_quickfix_initiator_trades_1000_orders_with_our_acceptor_through
         session = hub.sessions[session_id]
         assert session.next_sender_seq_num > ORDERS and not session.logged_on
     finally:
-        if peer.returncode is None:
-            peer.kill()
-        await peer.wait()
+        await peer.stop()
         await hub.stop()
 
 
 async def test_our_initiator_trades_1000_orders_with_a_quickfix_acceptor_through_a_dropped_connection(
         tmp_path: Path) -> None:
     port = free_port()
-    peer = await start_peer("acceptor", port, tmp_path / "quickfix")
+    peer = await QuickFixPeer.start("acceptor", port, tmp_path / "quickfix")
     client_app = Recorder()
     config = replace(hub_session(port, tmp_path / "ours", "initiator"))
     clients = SocketInitiator([config], client_app, first_retry=0.2)
@@ -115,13 +129,11 @@ async def test_our_initiator_trades_1000_orders_with_a_quickfix_acceptor_through
         assert len(client_app.logons) >= 2
         await clients.stop()
         assert clients.sessions[session_id].next_sender_seq_num > ORDERS
-        assert peer.stdin is not None
-        peer.stdin.close()
-        done = await peer_event(peer, "done")
+        assert peer.process.stdin is not None
+        peer.process.stdin.close()
+        done = await peer.event("done")
         assert done["unique"] == ORDERS
         assert done["poss_dup"] > 0, "orders sent while the line was down reach QuickFIX as PossDup resends"
     finally:
-        if peer.returncode is None:
-            peer.kill()
-        await peer.wait()
+        await peer.stop()
         await clients.stop()
