@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
+from typing import Protocol
 
 import structlog
 
@@ -65,12 +66,22 @@ class UnbalancedEntry(ValueError):
     """The postings of an entry do not sum to zero in every currency."""
 
 
+class LedgerStore(Protocol):
+    """Where entries are kept; an entry is stored before it counts in any balance."""
+
+    def append(self, entry: JournalEntry) -> None: ...
+    def load(self) -> list[JournalEntry]: ...
+
+
 class Ledger:
-    def __init__(self) -> None:
+    def __init__(self, store: LedgerStore | None = None) -> None:
+        self.store = store
         self.entries: list[JournalEntry] = []
         self._balances: dict[LedgerAccount, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         self._by_reference: dict[tuple[EntryKind, str], JournalEntry] = {}
-        self._ids = itertools.count(1)
+        for entry in store.load() if store is not None else []:
+            self._apply(entry)
+        self._ids = itertools.count(self.entries[-1].entry_id + 1 if self.entries else 1)
 
     def post(self, kind: EntryKind, reference: str, postings: list[Posting]) -> JournalEntry:
         key = (kind, reference)
@@ -83,13 +94,18 @@ class Ledger:
         if unbalanced or not postings:
             raise UnbalancedEntry(f"{kind.value} {reference}: postings do not balance: {unbalanced}")
         entry = JournalEntry(next(self._ids), kind, reference, tuple(postings), dt.datetime.now(dt.timezone.utc))
-        for posting in postings:
-            self._balances[posting.account][posting.currency] += posting.amount
-        self.entries.append(entry)
-        self._by_reference[key] = entry
+        if self.store is not None:
+            self.store.append(entry)
+        self._apply(entry)
         log.info("ledger.posted", entry_id=entry.entry_id, kind=kind.value, reference=reference,
                  postings=[(str(p.account), p.currency, str(p.amount)) for p in postings])
         return entry
+
+    def _apply(self, entry: JournalEntry) -> None:
+        for posting in entry.postings:
+            self._balances[posting.account][posting.currency] += posting.amount
+        self.entries.append(entry)
+        self._by_reference[(entry.kind, entry.reference)] = entry
 
     def transfer(self, kind: EntryKind, reference: str, source: LedgerAccount, target: LedgerAccount,
                  currency: str, amount: Decimal) -> JournalEntry:

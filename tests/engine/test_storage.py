@@ -70,3 +70,22 @@ async def test_orders_are_journaled_and_a_restart_reconciles_with_the_venue(data
     next_order = await after.oms.submit(NewOrder("c3", "ACC-1", "EUR/USD", Side.SELL, OrdType.MARKET, D(1)))
     assert next_order.order_id not in (filled.order_id, resting.order_id)
 
+
+
+def test_the_ledger_survives_a_restart_and_a_replayed_reference_is_still_booked_once(database: str) -> None:
+    from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
+    from engine.storage.ledger_store import SqlLedgerStore
+
+    upgrade(database)
+    store = SqlLedgerStore(make_engine(database))
+    ledger = Ledger(store)
+    ledger.transfer(EntryKind.DEPOSIT, "pay-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
+                    D("1000.01"))
+    ledger.transfer(EntryKind.COMMISSION, "exec-1", wallet("ACC-1"), LedgerAccount("broker-a", "commission"),
+                    "USD", D("7.000000000000000001"))
+    restarted = Ledger(store)
+    assert restarted.balance(wallet("ACC-1"), "USD") == D("993.009999999999999999")
+    restarted.transfer(EntryKind.DEPOSIT, "pay-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
+                       D("1000.01"))  # the payment webhook again
+    assert restarted.balance(wallet("ACC-1"), "USD") == D("993.009999999999999999")
+    assert [e.entry_id for e in Ledger(store).entries] == [1, 2]
