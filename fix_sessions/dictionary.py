@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,7 @@ _TIMESTAMP = re.compile(rb"(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})(\.\d{1,
 _TIME_ONLY = re.compile(rb"(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?\Z")
 _DATE = re.compile(rb"(\d{4})(\d{2})(\d{2})\Z")
 _MONTH_YEAR = re.compile(rb"\d{6}(\d{2}|w[1-5])?\Z")
+_FRACTION = re.compile(rb"\.\d{1,9}\Z")
 _TZ_TIME = re.compile(rb"\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:\d{2})?)?\Z")
 
 _INT_TYPES = frozenset({"INT", "LENGTH", "NUMINGROUP", "SEQNUM", "TAGNUM", "DAYOFMONTH"})
@@ -153,7 +155,7 @@ class DataDictionary:
         self.header_tags = frozenset(self.header.fields)
         self.trailer_tags = frozenset(self.trailer.fields)
         self._header_required = frozenset(self.header.required)
-        self._plain_types = frozenset({"STRING", "DATA", "EXCHANGE", "CURRENCY", "COUNTRY", "LANGUAGE"})
+        self._fast_checks: dict[bytes, dict[int, tuple[int, _Check | None]] | None] = {}
 
     def _level(self, element: ElementTree.Element | None, level: Level, required: bool = True) -> Level:
         if element is None:
@@ -220,35 +222,41 @@ class DataDictionary:
     def _plainly_valid(self, message: Message) -> bool:
         """One pass that accepts the common case (no groups, nothing wrong) whatever the switches say; anything
         unusual returns False and the full checks, in QuickFIX's order, find the first error."""
-        spec = self.messages.get(message.msg_type)
-        if spec is None:
-            return False
-        header_tags, trailer_tags, body_tags, fields = self.header_tags, self.trailer_tags, spec.fields, self.fields
-        groups = spec.groups
-        plain = self._plain_types
+        checks = self._fast_checks.get(message.msg_type)
+        if checks is None:
+            checks = self._fast_checks[message.msg_type] = self._checks_for(message.msg_type)
+            if checks is None:
+                return False
         seen: set[int] = set()
         place = 0
         for tag, value in message.fields:
-            if tag in seen or not value:
+            check = checks.get(tag)
+            if check is None or tag in seen or not value:
                 return False
             seen.add(tag)
-            if tag in header_tags:
-                if place:
-                    return False
-            elif tag in trailer_tags:
-                place = 2
-            elif place == 2 or tag not in body_tags or tag in groups:
+            where, valid = check
+            if where < place:
                 return False
-            else:
-                place = 1
-            definition = fields.get(tag)
-            if definition is None or tag in self.header.groups:
+            place = where
+            if valid is not None and not valid(value):
                 return False
-            if definition.type not in plain and not valid_format(definition.type, value):
-                return False
-            if definition.values is not None and not definition.allows(value):
-                return False
+        spec = self.messages[message.msg_type]
         return self._header_required <= seen and spec.required <= seen
+
+    def _checks_for(self, msg_type: bytes) -> dict[int, tuple[int, _Check | None]] | None:
+        """Per tag of this message type: where it may stand (0 header, 1 body, 2 trailer) and its value check.
+        Group count tags and header groups are left out, so messages with groups take the full path."""
+        spec = self.messages.get(msg_type)
+        if spec is None:
+            return None
+        checks: dict[int, tuple[int, _Check | None]] = {}
+        for where, tags in ((0, self.header.fields - set(self.header.groups)), (2, self.trailer.fields),
+                            (1, spec.fields - set(spec.groups))):
+            for tag in tags:
+                definition = self.fields.get(tag)
+                if definition is not None:
+                    checks[tag] = (where, _value_check(definition))
+        return checks
 
     def _check_order(self, message: Message) -> None:
         place = 0  # 0 header, 1 body, 2 trailer
@@ -289,6 +297,43 @@ class DataDictionary:
             group = level.groups[count_tag]
             for instance in instances:
                 self._iterate(instance, group, options, in_message=True)
+
+
+_Check = Callable[[bytes], bool]
+_UNCHECKED_TYPES = frozenset({"STRING", "DATA", "EXCHANGE", "CURRENCY", "COUNTRY", "LANGUAGE"})
+
+
+def _value_check(definition: FieldDef) -> _Check | None:
+    """The cheapest test of a value's format and enum for this field, or None when any value will do."""
+    fix_type, values = definition.type, definition.values
+    if definition.type in _MULTI_TYPES and values is not None:
+        return definition.allows
+    if values is not None:
+        return values.__contains__ if fix_type in ("CHAR", "STRING", "INT", "BOOLEAN") else (
+            lambda value: valid_format(fix_type, value) and value in values)
+    if fix_type in _INT_TYPES:
+        return lambda value: _INT.match(value) is not None
+    if fix_type in _FLOAT_TYPES:
+        return lambda value: _FLOAT.match(value) is not None
+    if fix_type == "UTCTIMESTAMP":
+        return _timestamp_check()
+    if fix_type in _UNCHECKED_TYPES:
+        return None
+    return lambda value: valid_format(fix_type, value)
+
+
+def _timestamp_check() -> _Check:
+    """Timestamps repeat their date and second from message to message: check those once, then the fraction."""
+    last = [b""]
+
+    def check(value: bytes) -> bool:
+        if value[:17] == last[0] and (len(value) == 17 or _FRACTION.match(value, 17)):
+            return True
+        if valid_format("UTCTIMESTAMP", value):
+            last[0] = value[:17]
+            return True
+        return False
+    return check
 
 
 def _tag_of(field_: tuple[int, bytes]) -> int:
