@@ -146,14 +146,17 @@ def parse(frame: bytes, validate: bool = True) -> Message:
     if parts.pop() != b"":
         raise GarbledMessage("message does not end with SOH")
     tags = _TAG_BYTES
+    index: dict[int, bytes] | None = None
     try:
         fields = [(tags[tag], value) for tag, _, value in map(bytes.partition, parts, _EQUALS)]
     except KeyError:
         fields = _parse_slow(frame)
     else:
-        if not _DATA_LENGTH_TAGS.isdisjoint(tag for tag, _ in fields):
-            fields = _parse_slow(frame)
+        index = dict(reversed(fields))  # the message's lookup table, built once here where it is cheapest
+        if not _DATA_LENGTH_TAGS.isdisjoint(index):
+            fields, index = _parse_slow(frame), None
     message = Message(fields)
+    message._index = index
     if validate:
         _check_frame(frame, fields)
     return message
