@@ -23,7 +23,7 @@ from pathlib import Path
 import structlog
 
 from fix_sessions.session_id import SessionID
-from fix_sessions.store import utc_now
+from fix_sessions.store import SequenceNumbers, utc_now
 
 log = structlog.get_logger("fix.store")
 
@@ -32,7 +32,7 @@ _SEQNUMS = b"%020d : %020d\n"
 _SEQNUMS_SIZE = 64
 
 
-class FileStore:
+class FileStore(SequenceNumbers):
     def __init__(self, session_id: SessionID, directory: str | os.PathLike[str], *, persist_messages: bool = True,
                  sync: bool = False, now: dt.datetime | None = None) -> None:
         self._persist = persist_messages
@@ -83,24 +83,6 @@ class FileStore:
             os.ftruncate(self._body, offset)
         self._end = offset
 
-    def next_sender_seq_num(self) -> int:
-        return self._sender
-
-    def next_target_seq_num(self) -> int:
-        return self._target
-
-    def set_next_sender_seq_num(self, value: int) -> None:
-        self._sender = value
-        self._write_seqnums()
-
-    def set_next_target_seq_num(self, value: int) -> None:
-        self._target = value
-        self._write_seqnums()
-
-    def incr_next_target_seq_num(self) -> None:
-        self._target += 1
-        self._write_seqnums()
-
     def save(self, seq_num: int, raw: bytes) -> None:
         if not self._persist:
             self.set_next_sender_seq_num(seq_num + 1)
@@ -133,7 +115,7 @@ class FileStore:
         self._end = 0
         self._index.clear()
         self._sender = self._target = 1
-        self._write_seqnums()
+        self._numbers_changed()
         self._write_session(now)
 
     def refresh(self) -> None:
@@ -149,7 +131,7 @@ class FileStore:
             except OSError:
                 pass
 
-    def _write_seqnums(self) -> None:
+    def _numbers_changed(self) -> None:
         text = _SEQNUMS % (self._sender, self._target)
         self._seqnums_map[:len(text)] = text
         if self._sync:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Column, Field, SQLModel, create_engine
 
 from fix_sessions.session_id import SessionID
-from fix_sessions.store import utc_now
+from fix_sessions.store import SequenceNumbers, utc_now
 
 
 class FixSessionState(SQLModel, table=True):
@@ -51,7 +51,7 @@ def _engine(url: str) -> Engine:
     return engine
 
 
-class SqlStore:
+class SqlStore(SequenceNumbers):
     def __init__(self, session_id: SessionID, url: str, *, persist_messages: bool = True,
                  now: dt.datetime | None = None) -> None:
         self._engine = _engine(url)
@@ -77,24 +77,6 @@ class SqlStore:
                 created = row["creation_time"]
                 self._created = created if created.tzinfo else created.replace(tzinfo=dt.timezone.utc)
                 self._sender, self._target = row["next_sender_seq_num"], row["next_target_seq_num"]
-
-    def next_sender_seq_num(self) -> int:
-        return self._sender
-
-    def next_target_seq_num(self) -> int:
-        return self._target
-
-    def set_next_sender_seq_num(self, value: int) -> None:
-        self._sender = value
-        self._write_state()
-
-    def set_next_target_seq_num(self, value: int) -> None:
-        self._target = value
-        self._write_state()
-
-    def incr_next_target_seq_num(self) -> None:
-        self._target += 1
-        self._write_state()
 
     def save(self, seq_num: int, raw: bytes) -> None:
         self._unwritten.append((seq_num, raw))
@@ -142,7 +124,7 @@ class SqlStore:
         """Write what is held back; the engine is shared by every session on the URL and closes with the process."""
         self.flush()
 
-    def _write_state(self) -> None:
+    def _numbers_changed(self) -> None:
         self.flush()
         with self._engine.begin() as connection:
             connection.execute(update(_STATE).where(*self._state_where).values(

@@ -32,15 +32,11 @@ class MessageStore(Protocol):
     def close(self) -> None: ...
 
 
-class MemoryStore:
-    """Everything in memory: fast, and gone with the process (QuickFIX's MemoryStore)."""
+class SequenceNumbers:
+    """The two numbers every store serves from memory; a durable store writes them in ``_numbers_changed``."""
 
-    def __init__(self, persist_messages: bool = True, now: dt.datetime | None = None) -> None:
-        self._sender = 1
-        self._target = 1
-        self._messages: dict[int, bytes] = {}
-        self._persist = persist_messages
-        self._created = now or utc_now()
+    _sender = 1
+    _target = 1
 
     def next_sender_seq_num(self) -> int:
         return self._sender
@@ -50,12 +46,27 @@ class MemoryStore:
 
     def set_next_sender_seq_num(self, value: int) -> None:
         self._sender = value
+        self._numbers_changed()
 
     def set_next_target_seq_num(self, value: int) -> None:
         self._target = value
+        self._numbers_changed()
 
     def incr_next_target_seq_num(self) -> None:
         self._target += 1
+        self._numbers_changed()
+
+    def _numbers_changed(self) -> None:
+        """Kept in memory only."""
+
+
+class MemoryStore(SequenceNumbers):
+    """Everything in memory: fast, and gone with the process (QuickFIX's MemoryStore)."""
+
+    def __init__(self, persist_messages: bool = True, now: dt.datetime | None = None) -> None:
+        self._messages: dict[int, bytes] = {}
+        self._persist = persist_messages
+        self._created = now or utc_now()
 
     def save(self, seq_num: int, raw: bytes) -> None:
         if self._persist:

@@ -1,9 +1,6 @@
 """Migrations, the durable order journal, and a restart that reconciles with the venue, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,23 +13,12 @@ from engine.storage.database import make_engine
 from engine.storage.journal import SqlOrderJournal
 from tests.stubs import D, hub
 
-POSTGRES = os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hub.db'}"
-        return
-    url = sqlalchemy.make_url(POSTGRES)
-    name = f"engine_{uuid.uuid4().hex[:10]}"
-    admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
+        return f"sqlite:///{tmp_path / 'hub.db'}"
+    return str(request.getfixturevalue("fresh_postgres_url"))
 
 
 def test_upgrade_creates_the_schema_and_is_idempotent(database: str) -> None:

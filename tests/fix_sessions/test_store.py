@@ -7,12 +7,10 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import sqlalchemy
 from hypothesis import given, settings, strategies as st
 
 from fix_sessions.file_store import FileStore
@@ -22,21 +20,6 @@ from fix_sessions.store import MemoryStore, MessageStore, create_store
 
 SESSION = SessionID("FIX.4.4", "HUB", "CLIENT")
 T0 = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)
-POSTGRES = os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A database of its own on the PostgreSQL server for each test, dropped afterwards."""
-    url = sqlalchemy.make_url(POSTGRES)
-    name = f"fixstore_{uuid.uuid4().hex[:10]}"
-    admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 @pytest.fixture(params=["memory", "file", "sqlite", "postgresql"])
@@ -48,7 +31,7 @@ def reopen(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Messa
         return lambda: store
     if kind == "file":
         return lambda: FileStore(SESSION, tmp_path / "store", now=T0)
-    url = f"sqlite:///{tmp_path / 'store.db'}" if kind == "sqlite" else request.getfixturevalue("postgres_url")
+    url = f"sqlite:///{tmp_path / 'store.db'}" if kind == "sqlite" else request.getfixturevalue("fresh_postgres_url")
     return lambda: SqlStore(SESSION, url, now=T0)
 
 
@@ -127,7 +110,7 @@ def test_kill_9_while_saving_loses_nothing_that_was_saved(kind: str, tmp_path: P
                                                           request: pytest.FixtureRequest) -> None:
     folder = str(tmp_path / "store") if kind == "file" else ""
     url = {"file": "", "sqlite": f"sqlite:///{tmp_path / 'store.db'}"}[kind] if kind != "postgresql" \
-        else request.getfixturevalue("postgres_url")
+        else request.getfixturevalue("fresh_postgres_url")
     writer = subprocess.Popen([sys.executable, "-c", WRITER, folder, url], stdout=subprocess.PIPE,
                               cwd=Path(__file__).resolve().parents[2])
     assert writer.stdout is not None and writer.stdout.readline().strip() == b"ready"
