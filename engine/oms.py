@@ -21,7 +21,7 @@ from engine.bus import Bus
 from engine.domain.instrument import Instrument
 from engine.domain.order import OrdStatus, OrdType, Order, Side, TimeInForce
 from engine.domain.position import Position
-from engine.domain.tenancy import Account, Directory
+from engine.domain.tenancy import Directory
 from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
 from engine.margin import MarginSnapshot, snapshot
 from routing.pipeline import FillContext, OrderContext, Pipelines, Rejection

@@ -11,8 +11,6 @@ import asyncio
 import contextlib
 import signal
 
-import structlog
-
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
 from fix_sessions.dictionary import Group, Level, Section
@@ -20,8 +18,6 @@ from fix_sessions.reject import UnsupportedMessageType
 from fix_sessions.session_id import SessionID
 from fix_sessions.settings import load_settings
 from fix_sessions.transport import SocketAcceptor
-
-log = structlog.get_logger("fix.echo")
 
 ECHOED = frozenset({b"D", b"d", b"C"})
 # Header tags the session fills itself, and the resend markers QuickFIX strips from a message it sends anew.
