@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+from contextlib import AbstractContextManager, nullcontext
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -51,6 +52,12 @@ class OrderJournal(Protocol):
     def record(self, order: Order) -> None: ...
 
 
+class Transactions(Protocol):
+    """Makes a block of journal and ledger writes one transaction (``engine.storage.unit_of_work``)."""
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+
 class MemoryJournal:
     def __init__(self) -> None:
         self.orders: list[Order] = []
@@ -70,7 +77,7 @@ class _Route:
 class OMS:
     def __init__(self, *, directory: Directory, instruments: dict[str, Instrument], ledger: Ledger, bus: Bus,
                  pipelines: Pipelines, router: Router, journal: OrderJournal | None = None,
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
+                 transactions: Transactions | None = None, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
         self.directory = directory
         self.instruments = instruments
         self.ledger = ledger
@@ -78,6 +85,7 @@ class OMS:
         self.pipelines = pipelines
         self.router = router
         self.journal = journal or MemoryJournal()
+        self.transactions = transactions
         self.clock = clock
         self.orders: dict[str, Order] = {}
         self.positions: dict[tuple[str, str], Position] = {}
@@ -311,9 +319,10 @@ class OMS:
         fill = FillContext(order, instrument, route.context.account, report.exec_id or "", report.last_quantity,
                            report.last_price, report.last_price)
         self.pipelines.for_tenant(order.tenant_id).after_fill(fill)
-        order.fill(fill.quantity, fill.client_price)
-        self._book(fill)
-        self._event(order, "fill", f"{fill.quantity} at {fill.client_price} (venue {fill.venue_price})")
+        with self.transactions.transaction() if self.transactions is not None else nullcontext():
+            order.fill(fill.quantity, fill.client_price)
+            self._book(fill)
+            self._event(order, "fill", f"{fill.quantity} at {fill.client_price} (venue {fill.venue_price})")
         self.bus.publish(f"executions.{order.tenant_id}", {
             "order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "account_id": order.account_id,
             "exec_id": fill.exec_id, "symbol": order.symbol, "side": order.side.name, "quantity": str(fill.quantity),

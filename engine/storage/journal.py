@@ -3,20 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from engine.domain.order import TERMINAL, OrdStatus, OrdType, Order, Side, TimeInForce
 from engine.storage.tables import OrderRecord
+from engine.storage.unit_of_work import UnitOfWork
 
 
 class SqlOrderJournal:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, unit: UnitOfWork) -> None:
+        self.unit = unit
 
     def record(self, order: Order) -> None:
         now = dt.datetime.now(dt.timezone.utc)
-        with Session(self.engine) as session:
+        with self.unit.session() as session:
             row = session.get(OrderRecord, order.order_id)
             values = dict(
                 order_id=order.order_id, cl_ord_id=order.cl_ord_id, tenant_id=order.tenant_id,
@@ -31,17 +31,16 @@ class SqlOrderJournal:
             else:
                 for name, value in values.items():
                     setattr(row, name, value)
-            session.commit()
 
     def open_orders(self) -> list[Order]:
         """What a restarted OMS must reconcile with the venues before it takes new flow."""
         terminal = [status.value for status in TERMINAL]
-        with Session(self.engine) as session:
+        with Session(self.unit.engine) as session:
             rows = session.exec(select(OrderRecord).where(OrderRecord.status.not_in(terminal))).all()  # type: ignore[attr-defined]
             return [_order(row) for row in rows]
 
     def all_orders(self) -> list[Order]:
-        with Session(self.engine) as session:
+        with Session(self.unit.engine) as session:
             return [_order(row) for row in session.exec(select(OrderRecord)).all()]
 
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from engine.ledger import EntryKind, JournalEntry, LedgerAccount, Posting
 from engine.storage.tables import JournalEntryRecord, PostingRecord
+from engine.storage.unit_of_work import UnitOfWork
 
 
 class SqlLedgerStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, unit: UnitOfWork) -> None:
+        self.unit = unit
 
     def append(self, entry: JournalEntry) -> None:
-        with Session(self.engine) as session:
+        with self.unit.session() as session:
             session.add(JournalEntryRecord(entry_id=entry.entry_id, kind=entry.kind.value, reference=entry.reference,
                                            at=entry.at))
             session.flush()
@@ -24,10 +24,9 @@ class SqlLedgerStore:
                 session.add(PostingRecord(entry_id=entry.entry_id, owner=posting.account.owner,
                                           purpose=posting.account.purpose, currency=posting.currency,
                                           amount=posting.amount))
-            session.commit()
 
     def load(self) -> list[JournalEntry]:
-        with Session(self.engine) as session:
+        with Session(self.unit.engine) as session:
             postings: dict[int, list[Posting]] = defaultdict(list)
             for row in session.exec(select(PostingRecord).order_by(PostingRecord.posting_id)):  # type: ignore[arg-type]
                 postings[row.entry_id].append(Posting(LedgerAccount(row.owner, row.purpose), row.currency, row.amount))

@@ -11,6 +11,7 @@ from engine.oms import NewOrder
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 from engine.storage.journal import SqlOrderJournal
+from engine.storage.unit_of_work import UnitOfWork
 from tests.stubs import D, hub
 
 
@@ -30,7 +31,7 @@ def test_upgrade_creates_the_schema_and_is_idempotent(database: str) -> None:
 
 async def test_orders_are_journaled_and_a_restart_reconciles_with_the_venue(database: str) -> None:
     upgrade(database)
-    journal = SqlOrderJournal(make_engine(database))
+    journal = SqlOrderJournal(UnitOfWork(make_engine(database)))
     before = hub()
     before.oms.journal = journal
     filled = await before.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
@@ -63,7 +64,7 @@ def test_the_ledger_survives_a_restart_and_a_replayed_reference_is_still_booked_
     from engine.storage.ledger_store import SqlLedgerStore
 
     upgrade(database)
-    store = SqlLedgerStore(make_engine(database))
+    store = SqlLedgerStore(UnitOfWork(make_engine(database)))
     ledger = Ledger(store)
     ledger.transfer(EntryKind.DEPOSIT, "pay-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
                     D("1000.01"))
@@ -75,3 +76,37 @@ def test_the_ledger_survives_a_restart_and_a_replayed_reference_is_still_booked_
                        D("1000.01"))  # the payment webhook again
     assert restarted.balance(wallet("ACC-1"), "USD") == D("993.009999999999999999")
     assert [e.entry_id for e in Ledger(store).entries] == [1, 2]
+
+
+async def test_a_fill_books_its_order_state_and_ledger_entries_in_one_transaction(database: str) -> None:
+    from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
+    from engine.storage.ledger_store import SqlLedgerStore
+
+    upgrade(database)
+    unit = UnitOfWork(make_engine(database))
+    journal, store = SqlOrderJournal(unit), SqlLedgerStore(unit)
+    h = hub(markup_points="0.00003", commission_per_lot="7")
+    h.oms.journal, h.oms.transactions = journal, unit
+    h.oms.ledger = Ledger(store)
+    h.oms.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
+                          D(10000))
+
+    class Crash(Exception):
+        pass
+
+    def crash_on_fill(order):  # type: ignore[no-untyped-def]
+        if order.filled:
+            raise Crash("the process dies between the ledger write and the order write")
+        SqlOrderJournal.record(journal, order)
+
+    journal.record = crash_on_fill  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        await h.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
+    assert [o.filled for o in SqlOrderJournal(unit).all_orders()] == [D(0)]
+    assert [e.kind for e in Ledger(store).entries] == [EntryKind.DEPOSIT], \
+        "no fill's ledger entry may outlive the order state it belongs to"
+    journal.record = lambda order: SqlOrderJournal.record(journal, order)  # type: ignore[method-assign]
+    await h.oms.submit(NewOrder("c2", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
+    booked = Ledger(store)
+    assert booked.balance(LedgerAccount("broker-a", "markup_revenue"), "USD") == D("3.00000")
+    assert [o.filled for o in SqlOrderJournal(unit).all_orders() if o.cl_ord_id == "c2"] == [D(1)]
