@@ -77,7 +77,8 @@ class _Route:
 class OMS:
     def __init__(self, *, directory: Directory, instruments: dict[str, Instrument], ledger: Ledger, bus: Bus,
                  pipelines: Pipelines, router: Router, journal: OrderJournal | None = None,
-                 transactions: Transactions | None = None, clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
+                 transactions: Transactions | None = None, order_id_prefix: str = "O",
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
         self.directory = directory
         self.instruments = instruments
         self.ledger = ledger
@@ -86,6 +87,7 @@ class OMS:
         self.router = router
         self.journal = journal or MemoryJournal()
         self.transactions = transactions
+        self.order_id_prefix = order_id_prefix  # unique per process start, so ids never repeat across restarts
         self.clock = clock
         self.orders: dict[str, Order] = {}
         self.positions: dict[tuple[str, str], Position] = {}
@@ -104,10 +106,11 @@ class OMS:
         account = self.directory.accounts.get(request.account_id)
         if account is None:
             raise KeyError(f"unknown account {request.account_id}")
-        order = Order(order_id=f"O{next(self._ids)}", cl_ord_id=request.cl_ord_id, tenant_id=account.tenant_id,
-                      account_id=account.account_id, symbol=request.symbol, side=request.side,
-                      ord_type=request.ord_type, quantity=request.quantity, time_in_force=request.time_in_force,
-                      price=request.price, stop_price=request.stop_price, expire_at=request.expire_at)
+        order = Order(order_id=f"{self.order_id_prefix}{next(self._ids)}", cl_ord_id=request.cl_ord_id,
+                      tenant_id=account.tenant_id, account_id=account.account_id, symbol=request.symbol,
+                      side=request.side, ord_type=request.ord_type, quantity=request.quantity,
+                      time_in_force=request.time_in_force, price=request.price, stop_price=request.stop_price,
+                      expire_at=request.expire_at)
         if (account.account_id, request.cl_ord_id) in self._by_client:
             self._reject(order, Rejection("duplicate_cl_ord_id", f"ClOrdID {request.cl_ord_id} was already used"))
             return order
@@ -188,8 +191,6 @@ class OMS:
         for order in orders:
             self.orders[order.order_id] = order
             self._by_client[(order.account_id, order.cl_ord_id)] = order.order_id
-            number = int(order.order_id.lstrip("O") or 0)
-            self._ids = itertools.count(max(number + 1, next(self._ids)))
         for order in orders:
             account = self.directory.accounts[order.account_id]
             context = OrderContext(order, self.instruments.get(order.symbol), account, self.clock())
@@ -205,8 +206,8 @@ class OMS:
                 continue
             self._routes[order.order_id] = _Route(RouteRule((order.venue or "",)), [], context)
             missing = status.last_quantity - order.filled
-            log.info("oms.reconciled", order_id=order.order_id, venue=order.venue, venue_filled=str(status.last_quantity),
-                     booked=str(order.filled))
+            log.info("oms.reconciled", order_id=order.order_id, venue=order.venue,
+                     venue_filled=str(status.last_quantity), booked=str(order.filled))
             if missing > 0:
                 self._filled(order, VenueReport(status.venue, ReportKind.FILL, order.order_id,
                                                 exec_id=f"reconcile-{order.order_id}-{status.last_quantity}",
@@ -270,6 +271,7 @@ class OMS:
             name = route.remaining.pop(0)
             route.tried.append(name)
             order.venue = name
+            self.journal.record(order)  # where it went is on disk before it goes: a restart asks that venue
             request = VenueOrder(order.order_id, order.symbol, order.side, ord_type, order.quantity,
                                  order.time_in_force, context.venue_price if context.venue_price is not None
                                  else order.price)

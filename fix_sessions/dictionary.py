@@ -341,7 +341,7 @@ def _tag_of(field_: tuple[int, bytes]) -> int:
 
 
 def _read_field(tokens: list[tuple[int, bytes]], position: int, section: Section, level: Level) -> int:
-    """Add the field at ``position`` to ``section``; a group count also takes its instances. Returns the next position."""
+    """Add the field at ``position`` to ``section``, a group count with its instances; returns the next position."""
     token = tokens[position]
     section.fields.append(token)
     position += 1

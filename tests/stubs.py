@@ -10,7 +10,7 @@ from engine.bus import InProcessBus
 from engine.domain.instrument import AssetClass, Instrument, Market, TradingSession
 from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
 from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
-from engine.oms import OMS
+from engine.oms import OMS, OrderJournal, Transactions
 from routing.interceptors.commission import Commission, CommissionPlan
 from routing.interceptors.kill_switch import KillSwitch
 from routing.interceptors.risk_gate import RiskGate, RiskLimits, RiskView
@@ -63,7 +63,9 @@ class Hub:
 
 def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int = 100,
         rules: list[RouteRule] | None = None, deposit: str = "10000",
-        limits: RiskLimits | None = None) -> Hub:
+        limits: RiskLimits | None = None, venues: dict | None = None, ledger: Ledger | None = None,
+        journal: OrderJournal | None = None, transactions: Transactions | None = None,
+        order_id_prefix: str = "O") -> Hub:
     """A broker with one trader (ACC-1, USD, 1:100) and two in-memory LPs quoting EUR/USD and BTC/USDT."""
     directory = Directory()
     directory.add_tenant(Tenant("broker-a", "Broker A"))
@@ -72,12 +74,12 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
     directory.add_group(Group("standard", "broker-a"))
     directory.add_account(Account("ACC-1", "broker-a", "trader-1", "standard"))
     instruments = {i.symbol: i for i in (eurusd(), btcusdt(), hsbc_hk())}
-    venues = {
+    venues = venues or {
         "lp-1": MemoryVenue("lp-1", {"EUR/USD": (D("1.08340"), D("1.08350")), "BTC/USDT": (D("60000"), D("60010"))}),
         "lp-2": MemoryVenue("lp-2", {"EUR/USD": (D("1.08338"), D("1.08348")), "BTC/USDT": (D("59990"), D("60020"))}),
     }
     router = Router(rules or [RouteRule(("lp-1", "lp-2"))], venues)
-    ledger = Ledger()
+    ledger = ledger or Ledger()
     bus = InProcessBus()
     kill_switch = KillSwitch()
     markup = SpreadMarkup({("broker-a", "*", "*"): Markup(points=D(markup_points))}, {})
@@ -93,7 +95,8 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
     order = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission"]
     pipelines = Pipelines(interceptors, {"broker-a": order}, order)
     oms = OMS(directory=directory, instruments=instruments, ledger=ledger, bus=bus, pipelines=pipelines,
-              router=router, clock=lambda: NOW)
+              router=router, journal=journal, transactions=transactions, order_id_prefix=order_id_prefix,
+              clock=lambda: NOW)
     oms_holder.append(oms)
     oms.marks.update({"EUR/USD": D("1.08345"), "BTC/USDT": D("60005"), "USDT/USD": D(1), "USD/HKD": D("7.8")})
     ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD", D(deposit))

@@ -113,8 +113,9 @@ class MemoryVenue:
         if quote is None:
             return
         touch = quote.ask if order.side is Side.BUY else quote.bid
+        limit = resting.price
         marketable = order.ord_type is OrdType.MARKET or (
-            resting.price is not None and (touch <= resting.price if order.side is Side.BUY else touch >= resting.price))
+            limit is not None and (touch <= limit if order.side is Side.BUY else touch >= limit))
         left = resting.quantity - resting.filled
         if order.time_in_force is TimeInForce.FOK and first and (not marketable or self.partial_fill_ratio):
             self._resting.pop(order.order_id, None)

@@ -44,7 +44,7 @@ async def test_orders_are_journaled_and_a_restart_reconciles_with_the_venue(data
     venue = before.venues["lp-1"]
     venue.forget_subscribers()
     venue.set_quote("EUR/USD", D("1.07990"), D("1.07995"))
-    after = hub()
+    after = hub(order_id_prefix="R")
     after.venues["lp-1"] = venue
     after.oms.router.venues = after.venues  # type: ignore[assignment]
     venue.on_report(after.oms.on_report)

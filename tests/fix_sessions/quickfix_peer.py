@@ -41,10 +41,12 @@ class Peer(fix.Application):  # type: ignore[misc]
         self.seen: set[str] = set()
         self.poss_dup = 0
         self.session_id: fix.SessionID | None = None
-        self.answers: queue.Queue[tuple[fix.Message, fix.SessionID]] = queue.Queue()
+        self.answers: queue.Queue[fix.Message] = queue.Queue()
 
     def onCreate(self, session_id: fix.SessionID) -> None:  # noqa: N802 (QuickFIX's names)
-        self.session_id = session_id
+        self.session_id = fix.SessionID(session_id.getBeginString().getValue(),
+                                        session_id.getSenderCompID().getValue(),
+                                        session_id.getTargetCompID().getValue())
 
     def onLogon(self, session_id: fix.SessionID) -> None:  # noqa: N802
         with self.lock:
@@ -71,13 +73,17 @@ class Peer(fix.Application):  # type: ignore[misc]
             self.poss_dup += poss_dup
             self.seen.add(message.getField(11))
         if msg_type == "D":
-            # Answer from our own thread: sendToTarget inside fromApp can crash the binding mid-resend.
-            self.answers.put((execution_report(message), session_id))
+            # Answered from the main thread: the binding can crash when sendToTarget runs inside fromApp or on
+            # another thread of ours while QuickFIX is resending.
+            self.answers.put(execution_report(message))
 
-    def answer_forever(self) -> None:
-        while True:
-            report, session_id = self.answers.get()
-            fix.Session.sendToTarget(report, session_id)
+    def answer_until(self, done: threading.Event) -> None:
+        while not done.is_set() or not self.answers.empty():
+            try:
+                report = self.answers.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            fix.Session.sendToTarget(report, self.session_id)
 
 
 def new_order(cl_ord_id: str) -> fix.Message:
@@ -120,7 +126,6 @@ def main() -> None:
     engine_type = fix.SocketInitiator if args.role == "initiator" else fix.SocketAcceptor
     engine = engine_type(peer, fix.FileStoreFactory(settings), settings, fix.FileLogFactory(settings))
     engine.start()
-    threading.Thread(target=peer.answer_forever, daemon=True).start()
     if args.role == "initiator":
         deadline = time.monotonic() + args.timeout
         while peer.logons == 0 and time.monotonic() < deadline:
@@ -132,7 +137,9 @@ def main() -> None:
         while len(peer.seen) < args.orders and time.monotonic() < deadline:
             time.sleep(0.01)
     else:
-        sys.stdin.read()  # the test closes stdin when it is done
+        stdin_closed = threading.Event()  # the test closes stdin when it is done
+        threading.Thread(target=lambda: (sys.stdin.read(), stdin_closed.set()), daemon=True).start()
+        peer.answer_until(stdin_closed)
     engine.stop()
     report(event="done", unique=len(peer.seen), poss_dup=peer.poss_dup, logons=peer.logons)
 
