@@ -82,6 +82,7 @@ class FileStore(SequenceNumbers):
             log.warning("fix.store.torn_tail_discarded", file=str(self._body_path), bytes=size - offset)
             os.ftruncate(self._body, offset)
         self._end = offset
+        self._durable_sender = self._sender
 
     def save(self, seq_num: int, raw: bytes) -> None:
         if not self._persist:
@@ -97,6 +98,7 @@ class FileStore(SequenceNumbers):
         if self._unwritten:
             os.write(self._body, b"".join(self._unwritten))
             self._unwritten.clear()
+            self._durable_sender = self._sender
             if self._sync:
                 os.fsync(self._body)
 
@@ -113,6 +115,7 @@ class FileStore(SequenceNumbers):
         self._unwritten.clear()
         os.ftruncate(self._body, 0)
         self._end = 0
+        self._durable_sender = 1
         self._index.clear()
         self._sender = self._target = 1
         self._numbers_changed()
@@ -123,22 +126,27 @@ class FileStore(SequenceNumbers):
         self._load(None)
 
     def close(self) -> None:
+        if self._seqnums_map.closed:
+            return
         self.flush()
         self._seqnums_map.close()
-        for fd in (self._body, self._seqnums):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        os.close(self._body)
+        os.close(self._seqnums)
+
+    def set_next_sender_seq_num(self, value: int) -> None:
+        self.flush()
+        self._durable_sender = value
+        super().set_next_sender_seq_num(value)
 
     def _numbers_changed(self) -> None:
-        text = _SEQNUMS % (self._sender, self._target)
+        """The sender number on disk never runs ahead of the messages on disk (held-back saves imply their own)."""
+        text = _SEQNUMS % (self._durable_sender, self._target)
         self._seqnums_map[:len(text)] = text
         if self._sync:
             self._seqnums_map.flush()
 
     def _write_session(self, now: dt.datetime) -> None:
-        self._created = now
+        self._created = now.astimezone(dt.timezone.utc)
         temporary = self._session_path.with_suffix(".session.tmp")
-        temporary.write_text(now.astimezone(dt.timezone.utc).isoformat() + "\n")
+        temporary.write_text(self._created.isoformat() + "\n")
         os.replace(temporary, self._session_path)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from structlog.testing import capture_logs
 
 from fix_sessions.file_store import FileStore
 from fix_sessions.session_id import SessionID
@@ -73,6 +74,30 @@ def test_sequence_reset_moves_the_sender_number_without_messages(reopen: Callabl
     assert reopen().get(1, 30) == [(1, b"one")]
 
 
+def test_given_a_sequence_reset_gap_when_resending_then_the_gap_is_simply_absent(
+        reopen: Callable[[], MessageStore]) -> None:
+    store = reopen()
+    store.save(1, b"one")
+    store.save(2, b"two")
+    store.set_next_sender_seq_num(5)
+    store.save(5, b"five")
+    store.save(6, b"six")
+    store.close()
+    assert reopen().get(1, 10) == [(1, b"one"), (2, b"two"), (5, b"five"), (6, b"six")]
+
+
+def test_given_a_save_not_yet_flushed_when_the_process_dies_then_the_numbers_claim_no_missing_message(
+        reopen: Callable[[], MessageStore]) -> None:
+    store = reopen()
+    store.save(1, b"one")            # held back: the transport flushes before the socket write, so not yet sent
+    store.incr_next_target_seq_num()  # an inbound message counted
+    again = reopen()                 # no close, no flush: as if killed here
+    assert again.next_target_seq_num() == 2
+    stored = again.get(1, 5)
+    assert again.next_sender_seq_num() == (stored[-1][0] + 1 if stored else 1), \
+        "the sender number must never run ahead of the messages a resend could find"
+
+
 def test_without_persist_messages_only_numbers_are_kept(tmp_path: Path) -> None:
     store = create_store(SESSION, file_store_path=str(tmp_path), sql_store_url=None, persist_messages=False)
     store.save(1, b"one")
@@ -132,7 +157,9 @@ def test_a_torn_final_record_is_cut_off_not_returned(tmp_path: Path) -> None:
     store.close()
     body = tmp_path / "FIX.4.4-HUB-CLIENT.body"
     body.write_bytes(body.read_bytes()[:-3])
-    again = FileStore(SESSION, tmp_path)
+    with capture_logs() as logs:
+        again = FileStore(SESSION, tmp_path)
+    assert [entry["event"] for entry in logs] == ["fix.store.torn_tail_discarded"]
     assert again.get(1, 5) == [(1, b"whole")] and again.next_sender_seq_num() == 2
     again.save(2, b"rewritten")
     again.flush()
