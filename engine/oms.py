@@ -122,14 +122,18 @@ class OMS:
         if rejection is not None:
             self._reject(order, rejection)
             return order
+        order.venue_price, order.venue_stop_price = context.venue_price, context.venue_stop_price
         if order.ord_type in (OrdType.STOP, OrdType.STOP_LIMIT):
             order.move(OrdStatus.NEW)
-            self._held[order.order_id] = order
-            self._routes[order.order_id] = _Route(RouteRule(()), [], context)
+            self._hold(order, context)
             self._event(order, "held", "waiting for the stop price")
             return order
         await self._route(order, context)
         return order
+
+    def _hold(self, order: Order, context: OrderContext) -> None:
+        self._held[order.order_id] = order
+        self._routes[order.order_id] = _Route(RouteRule(()), [], context)
 
     async def cancel(self, account_id: str, cl_ord_id: str) -> Rejection | None:
         order = self._find(account_id, cl_ord_id)
@@ -169,6 +173,7 @@ class OMS:
             return rejection
         order.move(OrdStatus.PENDING_REPLACE)
         route.context = probe
+        order.venue_price = probe.venue_price
         await self.router.venues[order.venue].replace(order.order_id, quantity, probe.venue_price)
         return None
 
@@ -177,7 +182,7 @@ class OMS:
         self.marks[symbol] = (bid + ask) / 2
         for order in [o for o in self._held.values() if o.symbol == symbol]:
             route = self._routes[order.order_id]
-            trigger = route.context.venue_stop_price or order.stop_price
+            trigger = order.venue_stop_price if order.venue_stop_price is not None else order.stop_price
             assert trigger is not None
             touched = ask >= trigger if order.side is Side.BUY else bid <= trigger
             if touched:
@@ -187,22 +192,29 @@ class OMS:
 
     async def restore(self, orders: list[Order]) -> None:
         """After a restart: take back the journal's open orders and ask each venue where they stand, before any
-        new flow. An order the venue never received is routed now; fills the venue made meanwhile are booked."""
+        new flow. Held stops are held again; an order no venue received is routed now (it passed the pipeline
+        before the crash, and its venue prices are in the journal); fills the venue made meanwhile are booked."""
         for order in orders:
             self.orders[order.order_id] = order
             self._by_client[(order.account_id, order.cl_ord_id)] = order.order_id
         for order in orders:
             account = self.directory.accounts[order.account_id]
-            context = OrderContext(order, self.instruments.get(order.symbol), account, self.clock())
-            self.pipelines.for_tenant(order.tenant_id).before_route(context)  # recompute venue prices
+            context = OrderContext(order, self.instruments.get(order.symbol), account, self.clock(),
+                                   venue_price=order.venue_price, venue_stop_price=order.venue_stop_price)
+            if order.venue is None and order.status is OrdStatus.NEW and order.order_id not in self._held:
+                self._hold(order, context)  # a stop waiting for its price: it never went anywhere
+                continue
             venue = self.router.venues.get(order.venue or "")
             status = await venue.order_status(order.order_id) if venue is not None else None
-            if status is None:
+            if status is None and order.status is OrdStatus.PENDING_NEW:
                 log.warning("oms.reconcile_not_at_venue", order_id=order.order_id, venue=order.venue)
-                order.venue = None
-                if order.status is not OrdStatus.PENDING_NEW:
-                    order.status = OrdStatus.PENDING_NEW  # the venue has no trace: send it as new
                 await self._route(order, context)
+                continue
+            if status is None:
+                log.error("oms.reconcile_venue_lost_order", order_id=order.order_id, venue=order.venue,
+                          status=order.status.name)
+                order.move(OrdStatus.CANCELED)
+                self._event(order, "canceled", f"{order.venue} has no record of this live order: see the dealer")
                 continue
             self._routes[order.order_id] = _Route(RouteRule((order.venue or "",)), [], context)
             missing = status.last_quantity - order.filled
@@ -261,7 +273,6 @@ class OMS:
 
     async def _send_next(self, order: Order) -> None:
         route = self._routes[order.order_id]
-        context = route.context
         ord_type = order.ord_type
         if ord_type is OrdType.STOP:
             ord_type = OrdType.MARKET
@@ -273,7 +284,7 @@ class OMS:
             order.venue = name
             self.journal.record(order)  # where it went is on disk before it goes: a restart asks that venue
             request = VenueOrder(order.order_id, order.symbol, order.side, ord_type, order.quantity,
-                                 order.time_in_force, context.venue_price if context.venue_price is not None
+                                 order.time_in_force, order.venue_price if order.venue_price is not None
                                  else order.price)
             try:
                 await self.router.venues[name].place(request)

@@ -11,8 +11,6 @@ class Send:
     """Write these bytes to the peer, now."""
 
     data: bytes
-    msg_type: bytes
-    admin: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,10 +119,6 @@ def byte_sum(data: bytes | memoryview) -> int:
     return sum((adler32(view[i:i + 256]) & 0xFFFF) - 1 for i in range(0, len(view), 256)) & 255
 
 
-def checksum(data: bytes) -> bytes:
-    return b"%03d" % byte_sum(data)
-
-
 def encode(begin_string: bytes, fields: Sequence[tuple[int, Value]]) -> bytes:
     """Frame ``fields`` (MsgType first, then the rest of header, body, without 8/9/10) as one wire message."""
     prefix = _SOH_TAG_PREFIX

@@ -464,7 +464,7 @@ class Session:
         header[52] = format_timestamp(now, self.config.timestamp_precision)
         fields = [(35, stored.msg_type), *sorted(header.items()), *body]
         data = encode(self._begin, fields)
-        self._emit(data, stored.msg_type, False, now)
+        self._emit(data, now)
 
     def _gap_fill(self, begin: int, new_seq_no: int, now: float) -> None:
         sending_time = format_timestamp(now, self.config.timestamp_precision)
@@ -474,17 +474,17 @@ class Session:
         ]
         message = Message([(tag, to_bytes(value)) for tag, value in fields])
         self.application.to_admin(message, self.session_id)
-        self._emit(encode(self._begin, message.fields), SEQUENCE_RESET, True, now)
+        self._emit(encode(self._begin, message.fields), now)
         self._log.info("fix.resend.gap_fill", begin=begin, new_seq_no=new_seq_no)
 
     # ------------------------------------------------------------------ outbound
     def _send_raw(
         self, msg_type: bytes, body: list[tuple[int, Value]], now: float,
         header: list[tuple[int, Value]] | None = None,
-    ) -> bool:
+    ) -> None:
         admin = msg_type in ADMIN_TYPES
         if not admin and not self.logged_on and self._should_send_reset():
-            return False
+            return
         if msg_type == LOGON and not self._received_reset and any(t == 141 and v in (b"Y", "Y", True) for t, v in body):
             self.reset(now)
             self._sent_reset = True
@@ -502,7 +502,7 @@ class Session:
             try:
                 self.application.to_app(message, self.session_id)
             except DoNotSend:
-                return False
+                return
             fields = message.fields  # type: ignore[assignment]
         data = encode(self._begin, fields)
         if self.config.persist_messages:
@@ -510,12 +510,11 @@ class Session:
         else:
             self.store.set_next_sender_seq_num(seq + 1)
         if self.logged_on or msg_type in (LOGON, LOGOUT, RESEND_REQUEST, SEQUENCE_RESET):
-            self._emit(data, msg_type, admin, now)
-        return True
+            self._emit(data, now)
 
-    def _emit(self, data: bytes, msg_type: bytes, admin: bool, now: float) -> None:
+    def _emit(self, data: bytes, now: float) -> None:
         self._last_sent = now
-        self._out.append(act.Send(data, msg_type, admin))
+        self._out.append(act.Send(data))
 
     def _should_send_reset(self) -> bool:
         config = self.config

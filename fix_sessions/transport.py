@@ -343,6 +343,9 @@ class SocketInitiator(_Engine):
             raise ValueError(f"{config.session_id}: SocketConnectHost/SocketConnectPort are required")
         attempt = 0
         while not self._stopping:
+            if not session.in_session_time(time.time()):  # outside StartTime..EndTime: nothing to connect for
+                await asyncio.sleep(1.0)
+                continue
             host, port = hosts[attempt % len(hosts)]
             try:
                 reader, writer = await asyncio.open_connection(

@@ -89,6 +89,8 @@ class Order:
     time_in_force: TimeInForce = TimeInForce.GTC
     price: Decimal | None = None       # limit price as the client sees it (after markup)
     stop_price: Decimal | None = None
+    venue_price: Decimal | None = None       # the same prices as the venue sees them (markup taken off)
+    venue_stop_price: Decimal | None = None
     expire_at: dt.datetime | None = None
     status: OrdStatus = OrdStatus.PENDING_NEW
     filled: Decimal = Decimal(0)

@@ -22,7 +22,8 @@ class SqlOrderJournal:
                 order_id=order.order_id, cl_ord_id=order.cl_ord_id, tenant_id=order.tenant_id,
                 account_id=order.account_id, symbol=order.symbol, side=order.side.value,
                 ord_type=order.ord_type.value, time_in_force=order.time_in_force.value, quantity=order.quantity,
-                price=order.price, stop_price=order.stop_price, status=order.status.value, filled=order.filled,
+                price=order.price, stop_price=order.stop_price, venue_price=order.venue_price,
+                venue_stop_price=order.venue_stop_price, status=order.status.value, filled=order.filled,
                 average_price=order.average_price, venue=order.venue, venue_order_id=order.venue_order_id,
                 reject_reason=order.reject_reason, updated_at=now,
             )
@@ -48,6 +49,7 @@ def _order(row: OrderRecord) -> Order:
     return Order(order_id=row.order_id, cl_ord_id=row.cl_ord_id, tenant_id=row.tenant_id, account_id=row.account_id,
                  symbol=row.symbol, side=Side(row.side), ord_type=OrdType(row.ord_type), quantity=row.quantity,
                  time_in_force=TimeInForce(row.time_in_force), price=row.price, stop_price=row.stop_price,
-                 status=OrdStatus(row.status), filled=row.filled, average_price=row.average_price, venue=row.venue,
+                 venue_price=row.venue_price, venue_stop_price=row.venue_stop_price, status=OrdStatus(row.status),
+                 filled=row.filled, average_price=row.average_price, venue=row.venue,
                  venue_order_id=row.venue_order_id, reject_reason=row.reject_reason,
                  created_at=row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.timezone.utc))

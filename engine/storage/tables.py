@@ -24,6 +24,8 @@ class OrderRecord(SQLModel, table=True):
     quantity: Decimal = Field(sa_column=Column(Amount(), nullable=False))
     price: Decimal | None = Field(default=None, sa_column=Column(Amount()))
     stop_price: Decimal | None = Field(default=None, sa_column=Column(Amount()))
+    venue_price: Decimal | None = Field(default=None, sa_column=Column(Amount()))
+    venue_stop_price: Decimal | None = Field(default=None, sa_column=Column(Amount()))
     status: str = Field(index=True)
     filled: Decimal = Field(sa_column=Column(Amount(), nullable=False))
     average_price: Decimal = Field(sa_column=Column(Amount(), nullable=False))

@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("quantity", AMOUNT, nullable=False),
         sa.Column("price", AMOUNT),
         sa.Column("stop_price", AMOUNT),
+        sa.Column("venue_price", AMOUNT),
+        sa.Column("venue_stop_price", AMOUNT),
         sa.Column("status", sa.String(), nullable=False, index=True),
         sa.Column("filled", AMOUNT, nullable=False),
         sa.Column("average_price", AMOUNT, nullable=False),

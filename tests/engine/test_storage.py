@@ -110,3 +110,18 @@ async def test_a_fill_books_its_order_state_and_ledger_entries_in_one_transactio
     booked = Ledger(store)
     assert booked.balance(LedgerAccount("broker-a", "markup_revenue"), "USD") == D("3.00000")
     assert [o.filled for o in SqlOrderJournal(unit).all_orders() if o.cl_ord_id == "c2"] == [D(1)]
+
+
+async def test_after_a_restart_a_held_stop_is_held_again_not_sent(database: str) -> None:
+    upgrade(database)
+    journal = SqlOrderJournal(UnitOfWork(make_engine(database)))
+    before = hub(markup_points="0.00003", journal=journal)
+    stop = await before.oms.submit(NewOrder("s1", "ACC-1", "EUR/USD", Side.BUY, OrdType.STOP, D(1),
+                                            stop_price=D("1.08500")))
+    assert stop.status is OrdStatus.NEW and stop.venue_stop_price == D("1.08497")
+    after = hub(markup_points="0.00003", journal=journal, order_id_prefix="R")
+    await after.oms.restore(journal.open_orders())
+    assert after.venues["lp-1"].received == [], "a held stop must not go out just because the hub restarted"
+    after.venues["lp-1"].set_quote("EUR/USD", D("1.08490"), D("1.08497"))
+    await after.oms.on_quote("EUR/USD", D("1.08490"), D("1.08497"))  # touches the venue-side stop price
+    assert after.oms.orders[stop.order_id].status is OrdStatus.FILLED
