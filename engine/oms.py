@@ -344,8 +344,9 @@ class OMS:
         })
 
     def _rejected(self, order: Order, report: VenueReport) -> None:
-        if order.status is OrdStatus.PENDING_CANCEL or order.status is OrdStatus.PENDING_REPLACE:
-            order.move(OrdStatus.PARTIALLY_FILLED if order.filled else OrdStatus.NEW)
+        if order.status is not OrdStatus.PENDING_NEW:  # a refused cancel or replace; it may have raced a fill
+            if order.status in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE):
+                order.move(OrdStatus.PARTIALLY_FILLED if order.filled else OrdStatus.NEW)
             self._event(order, "cancel_replace_rejected", report.reason or "refused by venue")
             return
         route = self._routes.get(order.order_id)

@@ -54,13 +54,21 @@ async def test_closing_a_position_realises_pnl_into_the_wallet() -> None:
 
 async def test_partial_fill_then_cancel_and_a_fill_that_races_the_cancel() -> None:
     h = hub()
-    h.venues["lp-1"].partial_fill_ratio = D("0.5")
+    venue = h.venues["lp-1"]
+    venue.partial_fill_ratio = D("0.5")
     order = await h.oms.submit(buy("c1", "4", OrdType.LIMIT, "1.08360"))
     assert order.status is OrdStatus.PARTIALLY_FILLED and order.filled == D(2)
-    order.move(OrdStatus.PENDING_CANCEL)  # the cancel is on its way...
-    h.venues["lp-1"].set_quote("EUR/USD", D("1.08340"), D("1.08350"))  # ...and the rest fills first
+    cancel_at_venue = venue.cancel
+
+    async def fill_arrives_first(order_id: str) -> None:
+        venue.set_quote("EUR/USD", D("1.08340"), D("1.08350"))  # the rest fills while the cancel is on its way
+        await cancel_at_venue(order_id)                          # and the venue then refuses the cancel
+
+    venue.cancel = fill_arrives_first  # type: ignore[method-assign]
+    assert await h.oms.cancel("ACC-1", "c1") is None
     assert order.status is OrdStatus.FILLED and order.filled == D(4)
-    assert await h.oms.cancel("ACC-1", "c1") is not None  # too late: nothing to cancel
+    assert h.oms.position("ACC-1", "EUR/USD").quantity == D(4)
+    assert (await h.oms.cancel("ACC-1", "c1")).code == "too_late_to_cancel"  # type: ignore[union-attr]
 
 
 async def test_cancel_and_replace_a_resting_order() -> None:
