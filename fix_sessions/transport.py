@@ -231,6 +231,8 @@ class SocketAcceptor(_Engine):
                 raise ValueError(f"{config.session_id}: SocketAcceptPort is required for an acceptor")
             self._ports.setdefault((config.socket_accept_host, config.socket_accept_port), []).append(config)
         self._tasks: set[asyncio.Task[None]] = set()
+        # Before the first frame names its session, the longest LogonTimeout of the port's sessions applies.
+        self._logon_timeout = max((c.logon_timeout for c in configs), default=10)
 
     @property
     def ports(self) -> list[int]:
@@ -288,9 +290,8 @@ class SocketAcceptor(_Engine):
                 del self.connections[session.session_id]
 
     async def _first_frame(self, reader: asyncio.StreamReader, framer: Framer) -> bytes | None:
-        logon_timeout = 10.0
         try:
-            async with asyncio.timeout(logon_timeout):
+            async with asyncio.timeout(self._logon_timeout):
                 while True:
                     frame = framer.next_frame()
                     if frame is not None:
