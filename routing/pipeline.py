@@ -32,7 +32,6 @@ class OrderContext:
     now: dt.datetime
     venue_price: Decimal | None = None
     venue_stop_price: Decimal | None = None
-    markup: Decimal = Decimal(0)  # per unit of price, what the client pays over the venue
 
 
 @dataclass(slots=True)

@@ -82,7 +82,7 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
     ledger = ledger or Ledger()
     bus = InProcessBus()
     kill_switch = KillSwitch()
-    markup = SpreadMarkup({("broker-a", "*", "*"): Markup(points=D(markup_points))}, {})
+    markup = SpreadMarkup({("broker-a", "*", "*"): Markup(points=D(markup_points))})
     commission = Commission({"standard": CommissionPlan(per_lot=D(commission_per_lot))})
     oms_holder: list[OMS] = []
     view = RiskView(margin=lambda account: oms_holder[0].margin(account.account_id),

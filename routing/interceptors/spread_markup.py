@@ -25,9 +25,8 @@ class SpreadMarkup(Interceptor):
 
     name = "spread_markup"
 
-    def __init__(self, markups: Mapping[tuple[str, str, str], Markup], groups: Mapping[str, str]) -> None:
+    def __init__(self, markups: Mapping[tuple[str, str, str], Markup]) -> None:
         self.markups = dict(markups)
-        self.groups = groups  # account id -> group id
 
     def markup(self, tenant_id: str, group_id: str, symbol: str) -> Markup:
         for key in ((tenant_id, group_id, symbol), (tenant_id, group_id, "*"), (tenant_id, "*", symbol),
@@ -41,8 +40,7 @@ class SpreadMarkup(Interceptor):
         rule = self.markup(order.tenant_id, context.account.group_id, order.symbol)
         sign = order.side.sign
         if order.price is not None:
-            context.markup = rule.amount(order.price)
-            context.venue_price = order.price - sign * context.markup
+            context.venue_price = order.price - sign * rule.amount(order.price)
         if order.stop_price is not None:
             context.venue_stop_price = order.stop_price - sign * rule.amount(order.stop_price)
         return None
