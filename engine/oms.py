@@ -1,32 +1,36 @@
 """The order management system: accept, journal, run the pipeline, route, apply execution reports, cancel and
-replace, hold the conditional orders venues do not (stops, stop-limits), and keep positions and the ledger.
+replace, keep the conditional orders venues do not hold (stops, trailing stops, take-profits, brackets, OCO),
+expire DAY and GTD orders, and hand fills to the book (positions and ledger).
 
 Every accepted order is journaled before it is routed. Fills come back through the pipeline (markup back to the
-client's price, commission), then into positions and the ledger, then onto the bus. A report is applied once:
-repeated ExecIDs are ignored, overfills and unknown orders are logged for the dealer and never booked.
+client's price, commission), then into the book, then onto the bus. A report is applied once: repeated ExecIDs are
+ignored (across restarts too: they are journaled with the fill), overfills and unknown orders are logged for the
+dealer and never booked.
 """
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import itertools
-from contextlib import AbstractContextManager, nullcontext
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
 import structlog
 
+from engine.book import Book
 from engine.bus import Bus
+from engine.conditional import HeldOrders
 from engine.domain.instrument import Instrument
-from engine.domain.order import OrdStatus, OrdType, Order, Side, TimeInForce
+from engine.domain.order import CONDITIONAL, Execution, Order, OrdStatus, OrdType, Side, TimeInForce
 from engine.domain.position import Position
-from engine.domain.tenancy import Directory
-from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
-from engine.margin import MarginSnapshot, snapshot
+from engine.domain.tenancy import Directory, PositionMode
+from engine.ledger import Ledger
+from engine.margin import MarginSnapshot
 from routing.pipeline import FillContext, OrderContext, Pipelines, Rejection
-from routing.router import NoRoute, RouteRule, Router
+from routing.router import NoRoute, Router, RouteRule
 from routing.venue import ReportKind, VenueDown, VenueOrder, VenueReport
 
 log = structlog.get_logger("engine.oms")
@@ -46,10 +50,19 @@ class NewOrder:
     stop_price: Decimal | None = None
     time_in_force: TimeInForce = TimeInForce.GTC
     expire_at: dt.datetime | None = None
+    trail: Decimal | None = None
+    take_profit: Decimal | None = None
+    stop_loss: Decimal | None = None
+    position_id: str | None = None
 
 
 class OrderJournal(Protocol):
     def record(self, order: Order) -> None: ...
+    def record_fill(self, execution: Execution) -> None: ...
+    def record_position(self, position: Position) -> None: ...
+    def open_orders(self) -> list[Order]: ...
+    def positions(self) -> list[Position]: ...
+    def exec_ids(self, order_ids: list[str]) -> set[str]: ...
 
 
 class Transactions(Protocol):
@@ -60,10 +73,33 @@ class Transactions(Protocol):
 
 class MemoryJournal:
     def __init__(self) -> None:
-        self.orders: list[Order] = []
+        self.orders: dict[str, Order] = {}
+        self.fills: list[Execution] = []
+        self.books: dict[str, Position] = {}
 
     def record(self, order: Order) -> None:
-        self.orders.append(order)
+        self.orders[order.order_id] = order
+
+    def record_fill(self, execution: Execution) -> None:
+        self.fills.append(execution)
+
+    def record_position(self, position: Position) -> None:
+        self.books[position.position_id] = position
+
+    def open_orders(self) -> list[Order]:
+        return [order for order in self.orders.values() if order.is_open]
+
+    def positions(self) -> list[Position]:
+        return list(self.books.values())
+
+    def exec_ids(self, order_ids: list[str]) -> set[str]:
+        wanted = set(order_ids)
+        return {fill.exec_id for fill in self.fills if fill.order_id in wanted}
+
+
+# What a triggered conditional order becomes at its venue.
+_AT_TRIGGER = {OrdType.STOP: OrdType.MARKET, OrdType.MARKET_IF_TOUCHED: OrdType.MARKET,
+               OrdType.STOP_LIMIT: OrdType.LIMIT}
 
 
 @dataclass(slots=True)
@@ -81,20 +117,19 @@ class OMS:
                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
         self.directory = directory
         self.instruments = instruments
-        self.ledger = ledger
         self.bus = bus
         self.pipelines = pipelines
         self.router = router
-        self.journal = journal or MemoryJournal()
+        self.journal: OrderJournal = journal or MemoryJournal()
+        self.book = Book(directory, instruments, ledger, bus)
         self.transactions = transactions
         self.order_id_prefix = order_id_prefix  # unique per process start, so ids never repeat across restarts
         self.clock = clock
         self.orders: dict[str, Order] = {}
-        self.positions: dict[tuple[str, str], Position] = {}
-        self.marks: dict[str, Decimal] = {}
         self._by_client: dict[tuple[str, str], str] = {}
         self._routes: dict[str, _Route] = {}
-        self._held: dict[str, Order] = {}
+        self._held = HeldOrders()
+        self._expiring: set[str] = set()
         self._exec_ids: set[str] = set()
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -102,37 +137,77 @@ class OMS:
             venue.on_report(self.on_report)
 
     # ---------------------------------------------------------------- the doors' side
-    async def submit(self, request: NewOrder) -> Order:
+    async def submit(self, request: NewOrder, *, oco_id: str | None = None, parent_id: str | None = None) -> Order:
         account = self.directory.accounts.get(request.account_id)
         if account is None:
             raise KeyError(f"unknown account {request.account_id}")
+        expire_at = request.expire_at
+        instrument = self.instruments.get(request.symbol)
+        if request.time_in_force is TimeInForce.DAY and instrument is not None:
+            expire_at = instrument.day_end(self.clock())
         order = Order(order_id=f"{self.order_id_prefix}{next(self._ids)}", cl_ord_id=request.cl_ord_id,
                       tenant_id=account.tenant_id, account_id=account.account_id, symbol=request.symbol,
                       side=request.side, ord_type=request.ord_type, quantity=request.quantity,
                       time_in_force=request.time_in_force, price=request.price, stop_price=request.stop_price,
-                      expire_at=request.expire_at)
+                      expire_at=expire_at, trail=request.trail, take_profit=request.take_profit,
+                      stop_loss=request.stop_loss, parent_id=parent_id, oco_id=oco_id,
+                      position_id=request.position_id)
         if (account.account_id, request.cl_ord_id) in self._by_client:
             self._reject(order, Rejection("duplicate_cl_ord_id", f"ClOrdID {request.cl_ord_id} was already used"))
             return order
         self.orders[order.order_id] = order
         self._by_client[(account.account_id, request.cl_ord_id)] = order.order_id
         self.journal.record(order)
-        context = OrderContext(order, self.instruments.get(order.symbol), account, self.clock())
-        rejection = self.pipelines.for_tenant(account.tenant_id).before_route(context)
+        context = OrderContext(order, instrument, account, self.clock())
+        rejection = self._check_position_id(order, account.position_mode) or \
+            self.pipelines.for_tenant(account.tenant_id).before_route(context)
         if rejection is not None:
             self._reject(order, rejection)
             return order
         order.venue_price, order.venue_stop_price = context.venue_price, context.venue_stop_price
-        if order.ord_type in (OrdType.STOP, OrdType.STOP_LIMIT):
+        if order.ord_type in CONDITIONAL:
             order.move(OrdStatus.NEW)
             self._hold(order, context)
-            self._event(order, "held", "waiting for the stop price")
+            self._event(order, "held", "trailing stop held by the hub" if order.trail else
+                        f"held by the hub until the market touches {order.stop_price}")
             return order
         await self._route(order, context)
         return order
 
+    async def submit_oco(self, first: NewOrder, second: NewOrder) -> tuple[Order, Order]:
+        """Two orders of which the first to trigger or fill cancels the other. If either is refused, neither
+        stands."""
+        oco_id = f"{self.order_id_prefix}OCO{next(self._ids)}"
+        one = await self.submit(first, oco_id=oco_id)
+        if one.status is OrdStatus.REJECTED:
+            other = await self.submit(second, oco_id=oco_id)
+            if other.is_open:
+                await self._cancel_order(other, "its OCO partner was rejected")
+            return one, other
+        other = await self.submit(second, oco_id=oco_id)
+        if other.status is OrdStatus.REJECTED and one.is_open:
+            await self._cancel_order(one, "its OCO partner was rejected")
+        return one, other
+
+    async def protect(self, account_id: str, symbol: str, *, take_profit: Decimal | None,
+                      stop_loss: Decimal | None, position_id: str | None = None) -> list[Order]:
+        """Attach a take-profit and a stop-loss (an OCO pair, held by the hub) to an open position."""
+        account = self.directory.accounts[account_id]
+        if account.position_mode is PositionMode.HEDGING:
+            position = self.book.positions.positions.get(position_id or "")
+            if position is None or position.account_id != account_id:
+                raise KeyError(f"no position {position_id} on account {account_id}")
+            quantity = position.quantity
+        else:
+            quantity = self.book.net(account_id, symbol)
+        if not quantity:
+            raise ValueError(f"account {account_id} has no open position in {symbol}")
+        tag = position_id or symbol
+        return await self._brackets(account_id, symbol, f"protect-{tag}-{next(self._ids)}", quantity, take_profit,
+                                    stop_loss, position_id, parent_id=None)
+
     def _hold(self, order: Order, context: OrderContext) -> None:
-        self._held[order.order_id] = order
+        self._held.hold(order)
         self._routes[order.order_id] = _Route(RouteRule(()), [], context)
 
     async def cancel(self, account_id: str, cl_ord_id: str) -> Rejection | None:
@@ -141,17 +216,26 @@ class OMS:
             return Rejection("unknown_order", f"no order {cl_ord_id} on account {account_id}")
         if not order.is_open:
             return Rejection("too_late_to_cancel", f"order {cl_ord_id} is already {order.status.name.lower()}")
-        if order.order_id in self._held:
-            del self._held[order.order_id]
-            order.move(OrdStatus.CANCELED)
-            self._event(order, "canceled", "held order canceled")
+        return await self._cancel_order(order, "canceled by the client")
+
+    async def _cancel_order(self, order: Order, reason: str, *, expire: bool = False) -> Rejection | None:
+        if self._held.release(order):
+            order.move(OrdStatus.EXPIRED if expire else OrdStatus.CANCELED)
+            self._event(order, "expired" if expire else "canceled", reason)
             return None
+        if order.status in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_NEW) or order.venue is None:
+            return Rejection("cancel_pending", f"order {order.cl_ord_id} is {order.status.name.lower()}")
+        previous = order.status
         order.move(OrdStatus.PENDING_CANCEL)
-        self._event(order, "pending_cancel", "cancel sent to venue")
+        if expire:
+            self._expiring.add(order.order_id)
+        self._event(order, "pending_cancel", f"cancel sent to {order.venue}: {reason}")
         try:
-            await self.router.venues[order.venue or ""].cancel(order.order_id)
+            await self.router.venues[order.venue].cancel(order.order_id)
         except (VenueDown, KeyError):
-            order.move(OrdStatus.PARTIALLY_FILLED if order.filled else OrdStatus.NEW)
+            self._expiring.discard(order.order_id)
+            order.status = previous  # back to where it stood: the venue never heard of the cancel
+            self._event(order, "cancel_failed", f"venue {order.venue} cannot take the cancel now")
             return Rejection("venue_down", f"venue {order.venue} cannot take the cancel now")
         return None
 
@@ -177,23 +261,36 @@ class OMS:
         await self.router.venues[order.venue].replace(order.order_id, quantity, probe.venue_price)
         return None
 
-    async def on_quote(self, symbol: str, bid: Decimal, ask: Decimal) -> None:
-        """Marks positions and triggers held stops (a buy stop at the ask, a sell stop at the bid)."""
-        self.marks[symbol] = (bid + ask) / 2
-        for order in [o for o in self._held.values() if o.symbol == symbol]:
-            route = self._routes[order.order_id]
-            trigger = order.venue_stop_price if order.venue_stop_price is not None else order.stop_price
-            assert trigger is not None
-            touched = ask >= trigger if order.side is Side.BUY else bid <= trigger
-            if touched:
-                del self._held[order.order_id]
-                self._event(order, "triggered", f"stop {order.stop_price} touched")
-                await self._route(order, route.context)
+    async def on_quote(self, symbol: str, bid: Decimal | None, ask: Decimal | None) -> None:
+        """Marks positions, moves trailing stops, and routes the held orders the quote touches."""
+        if bid is not None and ask is not None:
+            self.book.marks[symbol] = (bid + ask) / 2
+        triggered, trailed = self._held.touched(symbol, bid, ask)
+        for order in trailed:
+            self._event(order, "trailed", f"trailing stop now {order.stop_price}")
+        for order in triggered:
+            self._event(order, "triggered", f"{order.ord_type.name.lower()} at {order.stop_price} touched")
+            await self._oco_fired(order)
+            await self._route(order, self._routes[order.order_id].context)
 
-    async def restore(self, orders: list[Order]) -> None:
-        """After a restart: take back the journal's open orders and ask each venue where they stand, before any
-        new flow. Held stops are held again; an order no venue received is routed now (it passed the pipeline
-        before the crash, and its venue prices are in the journal); fills the venue made meanwhile are booked."""
+    async def expire_due(self) -> list[Order]:
+        """Expire DAY and GTD orders whose time has come: held ones at once, the rest by a cancel to their venue
+        (the venue's confirmation makes them EXPIRED). The hub's timer calls this every second."""
+        now = self.clock()
+        due = [o for o in self.orders.values() if o.is_open and o.expire_at is not None and o.expire_at <= now
+               and o.order_id not in self._expiring]
+        for order in due:
+            await self._cancel_order(order, f"{order.time_in_force.name} order reached {order.expire_at}", expire=True)
+        return due
+
+    async def restore(self) -> None:
+        """After a restart: take back the journal's positions and open orders and ask each venue where they stand,
+        before any new flow. Held orders are held again; an order no venue received is routed now (it passed the
+        pipeline before the crash, and its venue prices are in the journal); fills the venue made meanwhile are
+        booked, and fills already booked are known by their ExecIDs."""
+        self.book.positions.load(self.journal.positions())
+        orders = self.journal.open_orders()
+        self._exec_ids |= self.journal.exec_ids([order.order_id for order in orders])
         for order in orders:
             self.orders[order.order_id] = order
             self._by_client[(order.account_id, order.cl_ord_id)] = order.order_id
@@ -201,8 +298,8 @@ class OMS:
             account = self.directory.accounts[order.account_id]
             context = OrderContext(order, self.instruments.get(order.symbol), account, self.clock(),
                                    venue_price=order.venue_price, venue_stop_price=order.venue_stop_price)
-            if order.venue is None and order.status is OrdStatus.NEW and order.order_id not in self._held:
-                self._hold(order, context)  # a stop waiting for its price: it never went anywhere
+            if order.venue is None and order.status is OrdStatus.NEW:
+                self._hold(order, context)  # a conditional order waiting for its price: it never went anywhere
                 continue
             venue = self.router.venues.get(order.venue or "")
             status = await venue.order_status(order.order_id) if venue is not None else None
@@ -224,42 +321,75 @@ class OMS:
                 self._filled(order, VenueReport(status.venue, ReportKind.FILL, order.order_id,
                                                 exec_id=f"reconcile-{order.order_id}-{status.last_quantity}",
                                                 last_quantity=missing, last_price=status.last_price))
+            if status.status in (OrdStatus.CANCELED, OrdStatus.EXPIRED) and order.is_open:
+                self._canceled(order, VenueReport(status.venue, ReportKind.CANCELED, order.order_id,
+                                                  reason="canceled at the venue while the hub was down"))
 
     async def settle(self) -> None:
-        """Wait for reroutes in flight (tests and shutdown)."""
+        """Wait for the work reports started (reroutes, brackets, OCO cancels): tests and shutdown."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
 
     def margin(self, account_id: str) -> MarginSnapshot:
-        account = self.directory.accounts[account_id]
-        balance = self.ledger.balance(wallet(account_id), account.base_currency)
-        positions = [p for (owner, _), p in self.positions.items() if owner == account_id]
-        marks = {p.symbol: self.marks.get(p.symbol, p.average_price) for p in positions}
-        return snapshot(account, balance, positions, self.instruments, marks, self.rate)
+        return self.book.margin(account_id)
 
-    def position(self, account_id: str, symbol: str) -> Position:
-        return self.positions.setdefault((account_id, symbol), Position(account_id, symbol))
+    # ---------------------------------------------------------------- conditional orders
+    def _check_position_id(self, order: Order, mode: PositionMode) -> Rejection | None:
+        if order.position_id is None:
+            return None
+        position = self.book.positions.positions.get(order.position_id)
+        if mode is not PositionMode.HEDGING:
+            return Rejection("not_hedging", "only a hedging account closes positions by their id")
+        if position is None or position.account_id != order.account_id or position.symbol != order.symbol \
+                or not position.quantity:
+            return Rejection("unknown_position", f"no open {order.symbol} position {order.position_id}")
+        if (position.quantity > 0) == (order.side is Side.BUY):
+            return Rejection("wrong_side", f"position {order.position_id} is closed by a "
+                                           f"{'sell' if position.quantity > 0 else 'buy'}")
+        return None
 
-    def tenant_exposure(self, tenant_id: str, symbol: str | None) -> Decimal:
-        total = Decimal(0)
-        for (account_id, position_symbol), position in self.positions.items():
-            account = self.directory.accounts[account_id]
-            if account.tenant_id != tenant_id or (symbol is not None and position_symbol != symbol):
-                continue
-            instrument = self.instruments[position_symbol]
-            mark = self.marks.get(position_symbol, position.average_price)
-            total += instrument.notional(abs(position.quantity), mark) * self.rate(instrument.quote_currency, "USD")
-        return total
+    async def _brackets(self, account_id: str, symbol: str, tag: str, quantity: Decimal,
+                        take_profit: Decimal | None, stop_loss: Decimal | None, position_id: str | None,
+                        parent_id: str | None) -> list[Order]:
+        """A take-profit and a stop-loss closing ``quantity`` (signed as the position), as an OCO pair."""
+        side = Side.SELL if quantity > 0 else Side.BUY
+        legs = [NewOrder(f"{tag}-TP", account_id, symbol, side, OrdType.MARKET_IF_TOUCHED, abs(quantity),
+                         stop_price=take_profit, position_id=position_id) if take_profit is not None else None,
+                NewOrder(f"{tag}-SL", account_id, symbol, side, OrdType.STOP, abs(quantity),
+                         stop_price=stop_loss, position_id=position_id) if stop_loss is not None else None]
+        wanted = [leg for leg in legs if leg is not None]
+        if len(wanted) == 2:
+            return list(await self.submit_oco(wanted[0], wanted[1]))
+        return [await self.submit(leg, parent_id=parent_id) for leg in wanted]
 
-    def rate(self, source: str, target: str) -> Decimal:
-        """Conversion at the last mid price, directly or inverted."""
-        if source == target:
-            return Decimal(1)
-        if f"{source}/{target}" in self.marks:
-            return self.marks[f"{source}/{target}"]
-        if f"{target}/{source}" in self.marks:
-            return 1 / self.marks[f"{target}/{source}"]
-        raise LookupError(f"no price to convert {source} to {target}")
+    async def _bracket_fill(self, parent: Order, quantity: Decimal) -> None:
+        """Protect what a parent order's fill opened: the first fill places the bracket, later fills grow it."""
+        children = [o for o in self.orders.values() if o.parent_id == parent.order_id and o.is_open]
+        if children:
+            for child in children:
+                child.quantity += quantity
+                self._event(child, "resized", f"bracket now covers {child.quantity}")
+            return
+        opened = next((p for p in self.book.positions.positions.values() if p.position_id == parent.order_id), None)
+        signed = parent.side.sign * quantity
+        legs = await self._brackets(parent.account_id, parent.symbol, parent.cl_ord_id, signed,
+                                    parent.take_profit, parent.stop_loss,
+                                    opened.position_id if opened is not None else None, parent.parent_id)
+        for leg in legs:
+            leg.parent_id = parent.order_id
+            self.journal.record(leg)
+
+    async def _oco_fired(self, order: Order) -> None:
+        """One leg of an OCO triggered or filled: cancel the others."""
+        if order.oco_id is None:
+            return
+        for other in [o for o in self.orders.values() if o.oco_id == order.oco_id and o is not order and o.is_open]:
+            await self._cancel_order(other, f"its OCO partner {order.cl_ord_id} executed")
+
+    def _spawn(self, work: Callable[[], object]) -> None:
+        task = asyncio.get_running_loop().create_task(work())  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # ---------------------------------------------------------------- routing
     async def _route(self, order: Order, context: OrderContext) -> None:
@@ -273,11 +403,7 @@ class OMS:
 
     async def _send_next(self, order: Order) -> None:
         route = self._routes[order.order_id]
-        ord_type = order.ord_type
-        if ord_type is OrdType.STOP:
-            ord_type = OrdType.MARKET
-        elif ord_type is OrdType.STOP_LIMIT:
-            ord_type = OrdType.LIMIT
+        ord_type = _AT_TRIGGER.get(order.ord_type, order.ord_type)
         while route.remaining:
             name = route.remaining.pop(0)
             route.tried.append(name)
@@ -332,9 +458,18 @@ class OMS:
         fill = FillContext(order, instrument, route.context.account, report.exec_id or "", report.last_quantity,
                            report.last_price, report.last_price)
         self.pipelines.for_tenant(order.tenant_id).after_fill(fill)
+        execution = Execution(fill.exec_id, order.order_id, order.account_id, order.symbol, order.side,
+                              fill.quantity, fill.client_price, report.venue, fill.venue_price, fill.markup_revenue,
+                              fill.commission, report.at)
         with self.transactions.transaction() if self.transactions is not None else nullcontext():
             order.fill(fill.quantity, fill.client_price)
-            self._book(fill)
+            self.journal.record_fill(execution)
+            changed = self.book.book_fill(tenant_id=order.tenant_id, account_id=order.account_id, symbol=order.symbol,
+                                order_id=order.order_id, close_id=order.position_id, exec_id=fill.exec_id,
+                                signed_quantity=order.side.sign * fill.quantity, client_price=fill.client_price,
+                                markup_revenue=fill.markup_revenue, commission=fill.commission)
+            for position in changed:
+                self.journal.record_position(position)
             self._event(order, "fill", f"{fill.quantity} at {fill.client_price} (venue {fill.venue_price})")
         self.bus.publish(f"executions.{order.tenant_id}", {
             "order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "account_id": order.account_id,
@@ -342,25 +477,32 @@ class OMS:
             "price": str(fill.client_price), "venue_price": str(fill.venue_price), "venue": report.venue,
             "markup_revenue": str(fill.markup_revenue), "commission": str(fill.commission),
         })
+        if order.oco_id is not None:
+            self._spawn(lambda: self._oco_fired(order))
+        if order.take_profit is not None or order.stop_loss is not None:
+            self._spawn(lambda: self._bracket_fill(order, fill.quantity))
 
     def _rejected(self, order: Order, report: VenueReport) -> None:
         if order.status is not OrdStatus.PENDING_NEW:  # a refused cancel or replace; it may have raced a fill
             if order.status in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE):
                 order.move(OrdStatus.PARTIALLY_FILLED if order.filled else OrdStatus.NEW)
+            self._expiring.discard(order.order_id)
             self._event(order, "cancel_replace_rejected", report.reason or "refused by venue")
             return
         route = self._routes.get(order.order_id)
         if report.retryable and route is not None and route.rule.reroute_on_reject and route.remaining:
             log.warning("route.reroute", order_id=order.order_id, venue=report.venue, reason=report.reason)
-            task = asyncio.get_running_loop().create_task(self._send_next(order))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(lambda: self._send_next(order))
             return
         self._reject(order, Rejection("venue_rejected", f"{report.venue}: {report.reason}"))
 
     def _canceled(self, order: Order, report: VenueReport) -> None:
         if not order.is_open:
             log.info("oms.cancel_after_terminal", order_id=order.order_id, status=order.status.name)
+            return
+        if order.order_id in self._expiring:
+            self._expiring.discard(order.order_id)
+            self._expired(order, report)
             return
         order.move(OrdStatus.CANCELED)
         self._event(order, "canceled", report.reason or "canceled")
@@ -373,32 +515,7 @@ class OMS:
 
     def _expired(self, order: Order, report: VenueReport) -> None:
         order.move(OrdStatus.EXPIRED)
-        self._event(order, "expired", report.reason or "expired")
-
-    # ---------------------------------------------------------------- booking
-    def _book(self, fill: FillContext) -> None:
-        order, account, instrument = fill.order, fill.account, fill.instrument
-        tenant = order.tenant_id
-        signed = order.side.sign * fill.quantity
-        realised = self.position(order.account_id, order.symbol).apply(signed, fill.client_price,
-                                                                        instrument.contract_size)
-        currency = account.base_currency
-        to_account = self.rate(instrument.quote_currency, currency)
-        if realised:
-            self.ledger.transfer(EntryKind.REALIZED_PNL, fill.exec_id, LedgerAccount(tenant, "clearing"),
-                                 wallet(account.account_id), currency, realised * to_account)
-        if fill.markup_revenue:
-            self.ledger.transfer(EntryKind.MARKUP, fill.exec_id, LedgerAccount(tenant, "clearing"),
-                                 LedgerAccount(tenant, "markup_revenue"), instrument.quote_currency,
-                                 fill.markup_revenue)
-        if fill.commission:
-            self.ledger.transfer(EntryKind.COMMISSION, fill.exec_id, wallet(account.account_id),
-                                 LedgerAccount(tenant, "commission_revenue"), currency, fill.commission)
-        position = self.positions[(order.account_id, order.symbol)]
-        self.bus.publish(f"positions.{tenant}.{order.account_id}", {
-            "symbol": order.symbol, "quantity": str(position.quantity), "average_price": str(position.average_price)})
-        self.bus.publish(f"balances.{tenant}.{order.account_id}",
-                         {k: str(v) for k, v in self.ledger.balances(wallet(order.account_id)).items()})
+        self._event(order, "expired", report.reason or f"{order.time_in_force.name} order expired")
 
     def _reject(self, order: Order, rejection: Rejection) -> None:
         order.reject_reason = f"{rejection.code}: {rejection.reason}"

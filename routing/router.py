@@ -72,6 +72,7 @@ class Router:
 
     def _price_key(self, name: str, order: Order) -> Decimal:
         quote = self.venues[name].quote(order.symbol)
-        if quote is None:
+        price = None if quote is None else quote.ask if order.side is Side.BUY else quote.bid
+        if price is None:
             return Decimal("Infinity")
-        return quote.ask if order.side is Side.BUY else -quote.bid
+        return price if order.side is Side.BUY else -price

@@ -57,10 +57,17 @@ class VenueReport:
 
 @dataclass(frozen=True, slots=True)
 class Quote:
+    """Top of book from one venue, in the engine's symbol and units. Sizes are in the instrument's quantity
+    unit; either side may be missing (a one-sided LP quote) and is then None."""
+
     venue: str
     symbol: str
-    bid: Decimal
-    ask: Decimal
+    bid: Decimal | None
+    ask: Decimal | None
+    bid_size: Decimal | None = None
+    ask_size: Decimal | None = None
+    venue_time: dt.datetime | None = None
+    received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +82,17 @@ class VenueDown(Exception):
 
 
 class Venue(Protocol):
+    """connect() returns once the venue can take orders; the adapter reconnects, resubscribes and reconciles by
+    itself after that. quote() is the latest top of book, None if the venue has none or it is stale."""
+
     name: str
 
     def on_report(self, callback: Callable[[VenueReport], None]) -> None: ...
+    def on_quote(self, callback: Callable[[Quote], None]) -> None: ...
     async def connect(self) -> None: ...
+    async def close(self) -> None: ...
     def instruments(self) -> list[str]: ...
+    async def subscribe(self, symbols: list[str]) -> None: ...
     def quote(self, symbol: str) -> Quote | None: ...
     async def place(self, order: VenueOrder) -> None: ...
     async def cancel(self, order_id: str) -> None: ...

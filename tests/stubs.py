@@ -86,10 +86,10 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
     commission = Commission({"standard": CommissionPlan(per_lot=D(commission_per_lot))})
     oms_holder: list[OMS] = []
     view = RiskView(margin=lambda account: oms_holder[0].margin(account.account_id),
-                    position=lambda account, symbol: oms_holder[0].position(account, symbol),
-                    mark=lambda symbol: oms_holder[0].marks.get(symbol),
-                    tenant_exposure=lambda tenant, symbol: oms_holder[0].tenant_exposure(tenant, symbol),
-                    rate=lambda source, target: oms_holder[0].rate(source, target))
+                    net_position=lambda account, symbol: oms_holder[0].book.net(account, symbol),
+                    mark=lambda symbol: oms_holder[0].book.marks.get(symbol),
+                    tenant_exposure=lambda tenant, symbol: oms_holder[0].book.tenant_exposure(tenant, symbol),
+                    rate=lambda source, target: oms_holder[0].book.rate(source, target))
     interceptors = [Validation(), Throttle(throttle), kill_switch, RiskGate({"broker-a": limits or RiskLimits()}, view),
                     markup, commission]
     order = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission"]
@@ -98,7 +98,7 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
               router=router, journal=journal, transactions=transactions, order_id_prefix=order_id_prefix,
               clock=lambda: NOW)
     oms_holder.append(oms)
-    oms.marks.update({"EUR/USD": D("1.08345"), "BTC/USDT": D("60005"), "USDT/USD": D(1), "USD/HKD": D("7.8")})
+    oms.book.marks.update({"EUR/USD": D("1.08345"), "BTC/USDT": D("60005"), "USDT/USD": D(1), "USD/HKD": D("7.8")})
     ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD", D(deposit))
     result = Hub(oms, ledger, bus, venues, kill_switch, router)
     bus.subscribe("#", lambda topic, event: result.events.append((topic, event)))

@@ -18,6 +18,7 @@ class _Resting:
     quantity: Decimal = Decimal(0)
     price: Decimal | None = None
     last_price: Decimal = Decimal(0)
+    final: OrdStatus | None = None   # set once the order is done: FILLED, CANCELED
 
 
 class MemoryVenue:
@@ -32,14 +33,28 @@ class MemoryVenue:
         self._resting: dict[str, _Resting] = {}
         self._done: dict[str, _Resting] = {}
         self._callbacks: list[Callable[[VenueReport], None]] = []
+        self._quote_callbacks: list[Callable[[Quote], None]] = []
+        self.subscribed: set[str] = set()
         self._exec_ids = itertools.count(1)
 
     # ---- the contract
     def on_report(self, callback: Callable[[VenueReport], None]) -> None:
         self._callbacks.append(callback)
 
+    def on_quote(self, callback: Callable[[Quote], None]) -> None:
+        self._quote_callbacks.append(callback)
+
     async def connect(self) -> None:
         self.connected = True
+
+    async def close(self) -> None:
+        self.connected = False
+
+    async def subscribe(self, symbols: list[str]) -> None:
+        self.subscribed.update(symbols)
+        for symbol in symbols:
+            if symbol in self.quotes:
+                self._publish(self.quotes[symbol])
 
     def instruments(self) -> list[str]:
         return sorted(self.quotes)
@@ -69,10 +84,10 @@ class MemoryVenue:
     async def cancel(self, order_id: str) -> None:
         if not self.connected:
             raise VenueDown(f"{self.name} is down")
-        resting = self._resting.pop(order_id, None)
-        if resting is None:
+        if order_id not in self._resting:
             self._report(ReportKind.REJECTED, order_id, reason="unknown order", status=None)
             return
+        self._finish(order_id, OrdStatus.CANCELED)
         self._report(ReportKind.CANCELED, order_id, status=OrdStatus.CANCELED)
 
     async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None:
@@ -90,10 +105,9 @@ class MemoryVenue:
         resting = self._resting.get(order_id) or self._done.get(order_id)
         if resting is None:
             return None
-        done = resting.filled == resting.quantity
+        status = resting.final or (OrdStatus.PARTIALLY_FILLED if resting.filled else OrdStatus.NEW)
         return VenueReport(self.name, ReportKind.STATUS, order_id, venue_order_id=order_id,
-                           last_quantity=resting.filled, last_price=resting.last_price,
-                           status=OrdStatus.FILLED if done else OrdStatus.NEW)
+                           last_quantity=resting.filled, last_price=resting.last_price, status=status)
 
     # ---- scenario controls
     def forget_subscribers(self) -> None:
@@ -101,10 +115,16 @@ class MemoryVenue:
         self._callbacks.clear()
 
     def set_quote(self, symbol: str, bid: Decimal, ask: Decimal) -> None:
-        self.quotes[symbol] = Quote(self.name, symbol, bid, ask)
+        self.quotes[symbol] = quote = Quote(self.name, symbol, bid, ask)
+        if symbol in self.subscribed:
+            self._publish(quote)
         for resting in list(self._resting.values()):
             if resting.order.symbol == symbol:
                 self._match(resting, first=False)
+
+    def _publish(self, quote: Quote) -> None:
+        for callback in self._quote_callbacks:
+            callback(quote)
 
     # ---- matching
     def _match(self, resting: _Resting, first: bool) -> None:
@@ -113,12 +133,14 @@ class MemoryVenue:
         if quote is None:
             return
         touch = quote.ask if order.side is Side.BUY else quote.bid
+        if touch is None:
+            return
         limit = resting.price
         marketable = order.ord_type is OrdType.MARKET or (
             limit is not None and (touch <= limit if order.side is Side.BUY else touch >= limit))
         left = resting.quantity - resting.filled
         if order.time_in_force is TimeInForce.FOK and first and (not marketable or self.partial_fill_ratio):
-            self._resting.pop(order.order_id, None)
+            self._finish(order.order_id, OrdStatus.CANCELED)
             self._report(ReportKind.CANCELED, order.order_id, status=OrdStatus.CANCELED, reason="fill or kill")
             return
         if marketable:
@@ -131,11 +153,16 @@ class MemoryVenue:
             self._report(ReportKind.FILL, order.order_id, last_quantity=quantity, last_price=touch,
                          status=OrdStatus.FILLED if done else OrdStatus.PARTIALLY_FILLED)
             if done:
-                self._done[order.order_id] = self._resting.pop(order.order_id)
+                self._finish(order.order_id, OrdStatus.FILLED)
                 return
         if order.time_in_force is TimeInForce.IOC or order.ord_type is OrdType.MARKET:
-            self._resting.pop(order.order_id, None)
+            self._finish(order.order_id, OrdStatus.CANCELED)
             self._report(ReportKind.CANCELED, order.order_id, status=OrdStatus.CANCELED, reason="immediate or cancel")
+
+    def _finish(self, order_id: str, status: OrdStatus) -> None:
+        resting = self._resting.pop(order_id)
+        resting.final = status
+        self._done[order_id] = resting
 
     def _report(self, kind: ReportKind, order_id: str, *, last_quantity: Decimal = Decimal(0),
                 last_price: Decimal = Decimal(0), status: OrdStatus | None, reason: str | None = None,

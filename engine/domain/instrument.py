@@ -69,3 +69,22 @@ class Instrument:
     def notional(self, quantity: Decimal, price: Decimal) -> Decimal:
         """Value in the quote currency."""
         return quantity * self.contract_size * price
+
+    def day_end(self, moment: dt.datetime) -> dt.datetime:
+        """When a DAY order placed at ``moment`` expires: the last close of the trading day it belongs to (after the
+        lunch break, not at it), or the next UTC midnight for an instrument that never closes."""
+        if not self.sessions:
+            return dt.datetime.combine(moment.date() + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+        for days in range(8):
+            closes = []
+            for session in self.sessions:
+                zone = ZoneInfo(session.time_zone)
+                day = moment.astimezone(zone).date() + dt.timedelta(days=days)
+                if day.weekday() not in session.weekdays:
+                    continue
+                close_day = day + dt.timedelta(days=1) if session.close <= session.open else day
+                closes.append(dt.datetime.combine(close_day, session.close, tzinfo=zone))
+            later = [close for close in closes if close > moment]
+            if later:
+                return max(later).astimezone(dt.timezone.utc)
+        raise ValueError(f"{self.symbol} has no trading day in the coming week")

@@ -24,6 +24,11 @@ class OrdType(str, Enum):
     LIMIT = "2"
     STOP = "3"
     STOP_LIMIT = "4"
+    MARKET_IF_TOUCHED = "J"   # a take-profit: held until the market touches stop_price, then sent at market
+
+
+# Order types the OMS holds until the quote stream touches their trigger; venues see them only once triggered.
+CONDITIONAL = frozenset({OrdType.STOP, OrdType.STOP_LIMIT, OrdType.MARKET_IF_TOUCHED})
 
 
 class TimeInForce(str, Enum):
@@ -57,7 +62,7 @@ TRANSITIONS: dict[OrdStatus, frozenset[OrdStatus]] = {
     OrdStatus.PARTIALLY_FILLED: frozenset({OrdStatus.PARTIALLY_FILLED, OrdStatus.FILLED, OrdStatus.PENDING_CANCEL,
                                            OrdStatus.PENDING_REPLACE, OrdStatus.CANCELED, OrdStatus.EXPIRED}),
     OrdStatus.PENDING_CANCEL: frozenset({OrdStatus.CANCELED, OrdStatus.PARTIALLY_FILLED, OrdStatus.FILLED,
-                                         OrdStatus.NEW}),
+                                         OrdStatus.NEW, OrdStatus.EXPIRED}),
     OrdStatus.PENDING_REPLACE: frozenset({OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED, OrdStatus.FILLED,
                                           OrdStatus.CANCELED}),
     OrdStatus.FILLED: frozenset(),
@@ -92,6 +97,12 @@ class Order:
     venue_price: Decimal | None = None       # the same prices as the venue sees them (markup taken off)
     venue_stop_price: Decimal | None = None
     expire_at: dt.datetime | None = None
+    trail: Decimal | None = None             # a trailing stop: stop_price follows the market at this distance
+    take_profit: Decimal | None = None       # brackets attached to this order, placed as an OCO once it fills
+    stop_loss: Decimal | None = None
+    parent_id: str | None = None             # the order whose fill created this bracket
+    oco_id: str | None = None                # orders sharing it are one-cancels-other
+    position_id: str | None = None           # hedging mode: the position ticket this order closes
     status: OrdStatus = OrdStatus.PENDING_NEW
     filled: Decimal = Decimal(0)
     average_price: Decimal = Decimal(0)
@@ -108,6 +119,11 @@ class Order:
     def is_open(self) -> bool:
         return self.status not in TERMINAL
 
+    @property
+    def trigger_price(self) -> Decimal | None:
+        """The venue-side price whose touch releases a held order."""
+        return self.venue_stop_price if self.venue_stop_price is not None else self.stop_price
+
     def move(self, status: OrdStatus) -> None:
         if status not in TRANSITIONS[self.status]:
             raise InvalidTransition(self.order_id, self.status, status)
@@ -121,3 +137,21 @@ class Order:
         self.average_price = (self.average_price * self.filled + price * quantity) / total
         self.filled = total
         self.move(OrdStatus.FILLED if total == self.quantity else OrdStatus.PARTIALLY_FILLED)
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """One fill as the client was told of it; the journal keeps it so a replayed report is never booked again."""
+
+    exec_id: str
+    order_id: str
+    account_id: str
+    symbol: str
+    side: Side
+    quantity: Decimal
+    price: Decimal
+    venue: str
+    venue_price: Decimal
+    markup_revenue: Decimal
+    commission: Decimal
+    at: dt.datetime

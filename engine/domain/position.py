@@ -1,8 +1,11 @@
-"""Positions in netting mode: one signed quantity per account and symbol, realised P&L when it shrinks."""
+"""Positions, in netting mode (one signed quantity per account and symbol) or hedging mode (one ticket per opening
+order, closed by naming it), with the P&L each fill realises."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+
+from engine.domain.tenancy import PositionMode
 
 
 @dataclass(slots=True)
@@ -11,6 +14,7 @@ class Position:
     symbol: str
     quantity: Decimal = Decimal(0)        # positive long, negative short
     average_price: Decimal = Decimal(0)
+    position_id: str = ""                 # netting: "<account>|<symbol>"; hedging: the opening order's id
 
     def apply(self, signed_quantity: Decimal, price: Decimal, contract_size: Decimal) -> Decimal:
         """Add a fill; returns the P&L it realises, in the quote currency."""
@@ -33,3 +37,55 @@ class Position:
 
     def unrealised(self, mark: Decimal, contract_size: Decimal) -> Decimal:
         return (mark - self.average_price) * self.quantity * contract_size
+
+
+def netting_id(account_id: str, symbol: str) -> str:
+    return f"{account_id}|{symbol}"
+
+
+class PositionBook:
+    """Every open position by its id. A hedging account's fill opens a ticket unless its order names one to close;
+    a close larger than its ticket closes the ticket and opens the rest as a new one, never flipping a ticket."""
+
+    def __init__(self) -> None:
+        self.positions: dict[str, Position] = {}
+
+    def load(self, positions: list[Position]) -> None:
+        for position in positions:
+            self.positions[position.position_id] = position
+
+    def apply(self, mode: PositionMode, account_id: str, symbol: str, order_id: str, close_id: str | None,
+              signed_quantity: Decimal, price: Decimal, contract_size: Decimal) -> tuple[list[Position], Decimal]:
+        """Book a fill; returns the positions it changed and the P&L it realised (quote currency)."""
+        if mode is PositionMode.NETTING:
+            position = self.get(account_id, symbol)
+            return [position], position.apply(signed_quantity, price, contract_size)
+        changed: list[Position] = []
+        realised = Decimal(0)
+        ticket = self.positions.get(close_id or "")
+        if ticket is not None and ticket.quantity and (ticket.quantity > 0) != (signed_quantity > 0):
+            closing = min(abs(signed_quantity), abs(ticket.quantity)) * (1 if signed_quantity > 0 else -1)
+            realised = ticket.apply(closing, price, contract_size)
+            changed.append(ticket)
+            signed_quantity -= closing
+        if signed_quantity:
+            opened = self.positions.setdefault(order_id, Position(account_id, symbol, position_id=order_id))
+            opened.apply(signed_quantity, price, contract_size)
+            changed.append(opened)
+        return changed, realised
+
+    def get(self, account_id: str, symbol: str) -> Position:
+        """The netting position (created flat on first use)."""
+        key = netting_id(account_id, symbol)
+        position = self.positions.get(key)
+        if position is None:
+            position = self.positions[key] = Position(account_id, symbol, position_id=key)
+        return position
+
+    def of_account(self, account_id: str) -> list[Position]:
+        return [p for p in self.positions.values() if p.account_id == account_id and p.quantity]
+
+    def net(self, account_id: str, symbol: str) -> Decimal:
+        """Signed quantity across all of an account's tickets in a symbol (what exposure limits look at)."""
+        return sum((p.quantity for p in self.positions.values()
+                    if p.account_id == account_id and p.symbol == symbol), Decimal(0))

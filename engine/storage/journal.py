@@ -1,13 +1,20 @@
-"""The durable order journal: every accepted order is written before it is routed, and every change after."""
+"""The durable order journal: every accepted order is written before it is routed, and every change after; with
+it, each fill (keyed by ExecID) and the positions it changed, in the fill's transaction."""
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlmodel import Session, select
 
-from engine.domain.order import TERMINAL, OrdStatus, OrdType, Order, Side, TimeInForce
-from engine.storage.tables import OrderRecord
+from engine.domain.order import TERMINAL, Execution, Order, OrdStatus, OrdType, Side, TimeInForce
+from engine.domain.position import Position
+from engine.storage.tables import ExecutionRecord, OrderRecord, PositionRecord
 from engine.storage.unit_of_work import UnitOfWork
+
+
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return moment.replace(tzinfo=dt.timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
 class SqlOrderJournal:
@@ -25,13 +32,34 @@ class SqlOrderJournal:
                 price=order.price, stop_price=order.stop_price, venue_price=order.venue_price,
                 venue_stop_price=order.venue_stop_price, status=order.status.value, filled=order.filled,
                 average_price=order.average_price, venue=order.venue, venue_order_id=order.venue_order_id,
-                reject_reason=order.reject_reason, updated_at=now,
+                reject_reason=order.reject_reason, expire_at=order.expire_at, trail=order.trail,
+                take_profit=order.take_profit, stop_loss=order.stop_loss, parent_id=order.parent_id,
+                oco_id=order.oco_id, position_id=order.position_id, updated_at=now,
             )
             if row is None:
                 session.add(OrderRecord(created_at=order.created_at, **values))
             else:
                 for name, value in values.items():
                     setattr(row, name, value)
+
+    def record_fill(self, execution: Execution) -> None:
+        with self.unit.session() as session:
+            session.add(ExecutionRecord(
+                exec_id=execution.exec_id, order_id=execution.order_id, account_id=execution.account_id,
+                symbol=execution.symbol, side=execution.side.value, quantity=execution.quantity,
+                price=execution.price, venue=execution.venue, venue_price=execution.venue_price,
+                markup_revenue=execution.markup_revenue, commission=execution.commission, at=execution.at))
+
+    def record_position(self, position: Position) -> None:
+        with self.unit.session() as session:
+            row = session.get(PositionRecord, position.position_id)
+            now = dt.datetime.now(dt.timezone.utc)
+            if row is None:
+                session.add(PositionRecord(position_id=position.position_id, account_id=position.account_id,
+                                           symbol=position.symbol, quantity=position.quantity,
+                                           average_price=position.average_price, updated_at=now))
+            else:
+                row.quantity, row.average_price, row.updated_at = position.quantity, position.average_price, now
 
     def open_orders(self) -> list[Order]:
         """What a restarted OMS must reconcile with the venues before it takes new flow."""
@@ -44,6 +72,25 @@ class SqlOrderJournal:
         with Session(self.unit.engine) as session:
             return [_order(row) for row in session.exec(select(OrderRecord)).all()]
 
+    def positions(self) -> list[Position]:
+        with Session(self.unit.engine) as session:
+            return [Position(row.account_id, row.symbol, row.quantity, row.average_price, row.position_id)
+                    for row in session.exec(select(PositionRecord)).all()]
+
+    def exec_ids(self, order_ids: list[str]) -> set[str]:
+        with Session(self.unit.engine) as session:
+            query = select(ExecutionRecord.exec_id).where(ExecutionRecord.order_id.in_(order_ids))  # type: ignore[attr-defined]
+            return set(session.exec(query).all())
+
+    def executions(self, account_id: str) -> list[Execution]:
+        """An account's fills, oldest first: the history a client's terminal shows."""
+        with Session(self.unit.engine) as session:
+            rows = session.exec(select(ExecutionRecord).where(ExecutionRecord.account_id == account_id)
+                                .order_by(ExecutionRecord.at)).all()  # type: ignore[arg-type]
+            return [Execution(r.exec_id, r.order_id, r.account_id, r.symbol, Side(r.side), r.quantity, r.price,
+                              r.venue, r.venue_price, r.markup_revenue, r.commission, _utc(r.at))  # type: ignore[arg-type]
+                    for r in rows]
+
 
 def _order(row: OrderRecord) -> Order:
     return Order(order_id=row.order_id, cl_ord_id=row.cl_ord_id, tenant_id=row.tenant_id, account_id=row.account_id,
@@ -51,5 +98,6 @@ def _order(row: OrderRecord) -> Order:
                  time_in_force=TimeInForce(row.time_in_force), price=row.price, stop_price=row.stop_price,
                  venue_price=row.venue_price, venue_stop_price=row.venue_stop_price, status=OrdStatus(row.status),
                  filled=row.filled, average_price=row.average_price, venue=row.venue,
-                 venue_order_id=row.venue_order_id, reject_reason=row.reject_reason,
-                 created_at=row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.timezone.utc))
+                 venue_order_id=row.venue_order_id, reject_reason=row.reject_reason, expire_at=_utc(row.expire_at),
+                 trail=row.trail, take_profit=row.take_profit, stop_loss=row.stop_loss, parent_id=row.parent_id,
+                 oco_id=row.oco_id, position_id=row.position_id, created_at=_utc(row.created_at))  # type: ignore[arg-type]

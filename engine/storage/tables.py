@@ -9,7 +9,6 @@ from sqlmodel import Column, Field, SQLModel
 from engine.storage.types import Amount
 
 
-
 class OrderRecord(SQLModel, table=True):
     __tablename__ = "orders"
 
@@ -32,7 +31,44 @@ class OrderRecord(SQLModel, table=True):
     venue: str | None = None
     venue_order_id: str | None = None
     reject_reason: str | None = None
+    expire_at: dt.datetime | None = None
+    trail: Decimal | None = Field(default=None, sa_column=Column(Amount()))
+    take_profit: Decimal | None = Field(default=None, sa_column=Column(Amount()))
+    stop_loss: Decimal | None = Field(default=None, sa_column=Column(Amount()))
+    parent_id: str | None = Field(default=None, index=True)
+    oco_id: str | None = Field(default=None, index=True)
+    position_id: str | None = None
     created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ExecutionRecord(SQLModel, table=True):
+    """Every fill as the client was told of it; its key is the venue's ExecID, so a replay cannot book it twice."""
+
+    __tablename__ = "executions"
+
+    exec_id: str = Field(primary_key=True)
+    order_id: str = Field(index=True)
+    account_id: str = Field(index=True)
+    symbol: str
+    side: str
+    quantity: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    price: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    venue: str
+    venue_price: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    markup_revenue: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    commission: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    at: dt.datetime
+
+
+class PositionRecord(SQLModel, table=True):
+    __tablename__ = "positions"
+
+    position_id: str = Field(primary_key=True)
+    account_id: str = Field(index=True)
+    symbol: str
+    quantity: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    average_price: Decimal = Field(sa_column=Column(Amount(), nullable=False))
     updated_at: dt.datetime
 
 
@@ -56,4 +92,78 @@ class PostingRecord(SQLModel, table=True):
     amount: Decimal = Field(sa_column=Column(Amount(), nullable=False))
 
 
-ENGINE_TABLES = ("orders", "journal_entries", "postings")
+class TenantRecord(SQLModel, table=True):
+    __tablename__ = "tenants"
+
+    tenant_id: str = Field(primary_key=True)
+    name: str
+
+
+class UserRecord(SQLModel, table=True):
+    __tablename__ = "users"
+
+    user_id: str = Field(primary_key=True)
+    tenant_id: str = Field(index=True)
+    role: str
+    referrer_id: str | None = Field(default=None, index=True)
+
+
+class GroupRecord(SQLModel, table=True):
+    __tablename__ = "groups"
+
+    group_id: str = Field(primary_key=True)
+    tenant_id: str = Field(index=True)
+    max_leverage: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+
+
+class AccountRecord(SQLModel, table=True):
+    __tablename__ = "accounts"
+
+    account_id: str = Field(primary_key=True)
+    tenant_id: str = Field(index=True)
+    user_id: str = Field(index=True)
+    group_id: str
+    base_currency: str
+    leverage: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    position_mode: str
+
+
+class RouteRuleRecord(SQLModel, table=True):
+    """One row of the route table; ``rank`` orders the rules (the first match decides). No tenant: platform-wide."""
+
+    __tablename__ = "route_rules"
+
+    rank: int = Field(primary_key=True)
+    venues: str                       # comma-separated, in order of preference
+    tenant_id: str | None = Field(default=None, index=True)
+    group_id: str | None = None
+    asset_class: str | None = None
+    symbol_pattern: str = "*"
+    min_quantity: Decimal | None = Field(default=None, sa_column=Column(Amount()))
+    max_quantity: Decimal | None = Field(default=None, sa_column=Column(Amount()))
+    best_price: bool = False
+    reroute_on_reject: bool = True
+
+
+class MarkupRecord(SQLModel, table=True):
+    __tablename__ = "markups"
+
+    tenant_id: str = Field(primary_key=True)
+    group_id: str = Field(primary_key=True)   # "*": every group of the tenant
+    symbol: str = Field(primary_key=True)     # "*": every symbol
+    points: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    percent: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+
+
+class CommissionPlanRecord(SQLModel, table=True):
+    __tablename__ = "commission_plans"
+
+    group_id: str = Field(primary_key=True)
+    tenant_id: str = Field(index=True)
+    per_lot: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    per_notional: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    per_trade: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+
+
+ENGINE_TABLES = ("orders", "journal_entries", "postings", "executions", "positions", "tenants", "users", "groups",
+                 "accounts", "route_rules", "markups", "commission_plans")

@@ -8,8 +8,7 @@ from decimal import Decimal
 
 from engine.domain.instrument import Instrument
 from engine.domain.order import OrdType
-from engine.domain.position import Position
-from engine.domain.tenancy import Account
+from engine.domain.tenancy import Account, PositionMode
 from engine.margin import MarginSnapshot, margin_rate
 from routing.pipeline import Interceptor, OrderContext, Rejection
 
@@ -27,7 +26,7 @@ class RiskView:
     """What the gate reads of the live book; the OMS provides it."""
 
     margin: Callable[[Account], MarginSnapshot]
-    position: Callable[[str, str], Position]           # account, symbol
+    net_position: Callable[[str, str], Decimal]        # account, symbol -> signed quantity over all tickets
     mark: Callable[[str], Decimal | None]              # symbol -> last price, None when stale or unknown
     tenant_exposure: Callable[[str, str | None], Decimal]  # tenant, symbol (None: all) -> gross notional
     rate: Callable[[str, str], Decimal]
@@ -74,7 +73,7 @@ class RiskGate(Interceptor):
         if cap is None:
             return None
         order = context.order
-        after = self.view.position(order.account_id, order.symbol).quantity + order.side.sign * order.quantity
+        after = self.view.net_position(order.account_id, order.symbol) + order.side.sign * order.quantity
         if abs(after) > cap:
             return Rejection("position_too_large", f"the position would be {after}, beyond the {cap} allowed")
         return None
@@ -94,9 +93,11 @@ class RiskGate(Interceptor):
     def _check_free_margin(self, context: OrderContext, instrument: Instrument, price: Decimal,
                            limits: RiskLimits) -> Rejection | None:
         order, account = context.order, context.account
-        position = self.view.position(order.account_id, order.symbol).quantity
-        after = position + order.side.sign * order.quantity
-        added = max(Decimal(0), abs(after) - abs(position))  # reducing a position needs no margin
+        if account.position_mode is PositionMode.HEDGING:  # a new ticket needs margin; closing one does not
+            added = Decimal(0) if order.position_id else order.quantity
+        else:
+            position = self.view.net_position(order.account_id, order.symbol)
+            added = max(Decimal(0), abs(position + order.side.sign * order.quantity) - abs(position))
         required = (instrument.notional(added, price) * margin_rate(instrument, account)
                     * self.view.rate(instrument.quote_currency, account.base_currency))
         free = self.view.margin(account).free_margin

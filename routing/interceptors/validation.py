@@ -2,7 +2,7 @@
 tick, orders outside the instrument's trading hours."""
 from __future__ import annotations
 
-from engine.domain.order import OrdType
+from engine.domain.order import OrdType, TimeInForce
 from routing.pipeline import Interceptor, OrderContext, Rejection
 
 
@@ -24,10 +24,37 @@ class Validation(Interceptor):
         needs_price = order.ord_type in (OrdType.LIMIT, OrdType.STOP_LIMIT)
         if needs_price and (order.price is None or not instrument.on_tick(order.price)):
             return Rejection("price_off_tick", f"price {order.price} is not a multiple of {instrument.tick_size}")
-        needs_stop = order.ord_type in (OrdType.STOP, OrdType.STOP_LIMIT)
-        if needs_stop and (order.stop_price is None or not instrument.on_tick(order.stop_price)):
+        if order.trail is not None:
+            if order.ord_type is not OrdType.STOP or order.trail <= 0 or not instrument.on_tick(order.trail):
+                return Rejection("bad_trail", f"a trailing stop needs a stop order and a positive distance on the "
+                                              f"tick {instrument.tick_size}, got {order.trail}")
+        elif order.ord_type in (OrdType.STOP, OrdType.STOP_LIMIT, OrdType.MARKET_IF_TOUCHED) and (
+                order.stop_price is None or not instrument.on_tick(order.stop_price)):
             return Rejection("stop_off_tick", f"stop price {order.stop_price} is not a multiple of "
                                               f"{instrument.tick_size}")
+        rejection = self._check_brackets(context)
+        if rejection is not None:
+            return rejection
+        if order.time_in_force is TimeInForce.GTD and (order.expire_at is None or order.expire_at <= context.now):
+            return Rejection("bad_expire_time", f"a GTD order needs an expiry time after {context.now.isoformat()}")
         if not instrument.is_open(context.now):
             return Rejection("market_closed", f"{order.symbol} is outside its trading hours")
+        return None
+
+    @staticmethod
+    def _check_brackets(context: OrderContext) -> Rejection | None:
+        """Take-profit above and stop-loss below a buy's entry (the other way for a sell), each on the tick."""
+        order, instrument = context.order, context.instrument
+        assert instrument is not None
+        entry = order.price if order.price is not None else order.stop_price
+        sign = order.side.sign
+        for name, level, beyond in (("take_profit", order.take_profit, 1), ("stop_loss", order.stop_loss, -1)):
+            if level is None:
+                continue
+            if level <= 0 or not instrument.on_tick(level):
+                return Rejection(f"bad_{name}", f"{name.replace('_', '-')} {level} is not a price on the tick "
+                                                f"{instrument.tick_size}")
+            if entry is not None and (level - entry) * sign * beyond <= 0:
+                side = "above" if sign * beyond > 0 else "below"
+                return Rejection(f"bad_{name}", f"{name.replace('_', '-')} {level} must be {side} the entry {entry}")
         return None

@@ -33,7 +33,7 @@ async def main(url: str, port: int) -> None:
     await venue.connect()
     h = hub(venues={"lp-1": venue}, ledger=Ledger(SqlLedgerStore(unit)), journal=journal, transactions=unit,
             throttle=10**6, deposit="100000000", order_id_prefix=f"O{time.time_ns()}-")
-    await h.oms.restore(journal.open_orders())
+    await h.oms.restore()
     print("ready", flush=True)
     reader = asyncio.StreamReader()
     await asyncio.get_running_loop().connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

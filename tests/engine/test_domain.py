@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from engine.domain.order import InvalidTransition, OrdStatus, OrdType, Order, Side
+from engine.domain.order import InvalidTransition, Order, OrdStatus, OrdType, Side
 from engine.domain.position import Position
 from engine.domain.tenancy import Account, Directory, Group, Role, TenancyError, Tenant, User
 from tests.stubs import D, eurusd, hsbc_hk

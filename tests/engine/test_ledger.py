@@ -4,7 +4,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.ledger import EntryKind, Ledger, LedgerAccount, Posting, UnbalancedEntry, wallet
 

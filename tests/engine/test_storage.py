@@ -49,10 +49,10 @@ async def test_orders_are_journaled_and_a_restart_reconciles_with_the_venue(data
     after.oms.router.venues = after.venues  # type: ignore[assignment]
     venue.on_report(after.oms.on_report)
     after.oms.journal = journal
-    await after.oms.restore(journal.open_orders())
+    await after.oms.restore()
     restored = after.oms.orders[resting.order_id]
     assert restored.status is OrdStatus.FILLED and restored.filled == D(2)
-    assert after.oms.position("ACC-1", "EUR/USD").quantity == D(2)
+    assert after.oms.book.net("ACC-1", "EUR/USD") == D(3), "the position from before the restart is kept"
     assert journal.open_orders() == []
     next_order = await after.oms.submit(NewOrder("c3", "ACC-1", "EUR/USD", Side.SELL, OrdType.MARKET, D(1)))
     assert next_order.order_id not in (filled.order_id, resting.order_id)
@@ -87,8 +87,8 @@ async def test_a_fill_books_its_order_state_and_ledger_entries_in_one_transactio
     journal, store = SqlOrderJournal(unit), SqlLedgerStore(unit)
     h = hub(markup_points="0.00003", commission_per_lot="7")
     h.oms.journal, h.oms.transactions = journal, unit
-    h.oms.ledger = Ledger(store)
-    h.oms.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
+    h.oms.book.ledger = Ledger(store)
+    h.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
                           D(10000))
 
     class Crash(Exception):
@@ -120,8 +120,70 @@ async def test_after_a_restart_a_held_stop_is_held_again_not_sent(database: str)
                                             stop_price=D("1.08500")))
     assert stop.status is OrdStatus.NEW and stop.venue_stop_price == D("1.08497")
     after = hub(markup_points="0.00003", journal=journal, order_id_prefix="R")
-    await after.oms.restore(journal.open_orders())
+    await after.oms.restore()
     assert after.venues["lp-1"].received == [], "a held stop must not go out just because the hub restarted"
     after.venues["lp-1"].set_quote("EUR/USD", D("1.08490"), D("1.08497"))
     await after.oms.on_quote("EUR/USD", D("1.08490"), D("1.08497"))  # touches the venue-side stop price
     assert after.oms.orders[stop.order_id].status is OrdStatus.FILLED
+
+
+def test_the_tenants_route_table_markups_and_plans_survive_a_restart_and_keep_their_rules(database: str) -> None:
+    from engine.domain.instrument import AssetClass
+    from engine.domain.tenancy import PositionMode, Role
+    from engine.storage.directory import SqlDirectory
+    from routing.interceptors.commission import CommissionPlan
+    from routing.interceptors.spread_markup import Markup
+    from routing.router import RouteRule
+
+    upgrade(database)
+    store = SqlDirectory(UnitOfWork(make_engine(database)))
+    h = hub()
+    directory = h.oms.directory
+    from engine.domain.tenancy import Account, User
+    directory.add_user(User("ib-1", "broker-a", Role.IB, referrer_id="broker-a-owner"))
+    directory.add_user(User("sub-1", "broker-a", Role.SUB_IB, referrer_id="ib-1"))
+    directory.add_user(User("trader-2", "broker-a", Role.END_USER, referrer_id="sub-1"))
+    directory.add_account(Account("ACC-2", "broker-a", "trader-2", "standard", "EUR", D(50), PositionMode.HEDGING))
+    rules = [RouteRule(("lp-2",), tenant_id="broker-a", asset_class=AssetClass.CRYPTO, min_quantity=D("0.5"),
+                       best_price=True), RouteRule(("lp-1", "lp-2"))]
+    store.save_directory(directory)
+    store.save_route_rules(rules)
+    store.save_markups({("broker-a", "*", "EUR/USD"): Markup(points=D("0.00003")),
+                        ("broker-a", "standard", "*"): Markup(percent=D("0.05"))})
+    store.save_commission_plans(directory, {"standard": CommissionPlan(per_lot=D("7"), per_trade=D("0.5"))})
+    loaded = store.load()
+    assert loaded.directory.accounts["ACC-2"].position_mode is PositionMode.HEDGING
+    assert loaded.directory.accounts["ACC-2"].leverage == D(50)
+    assert [u.user_id for u in loaded.directory.upline("trader-2")] == ["sub-1", "ib-1", "broker-a-owner"]
+    assert loaded.route_rules == rules
+    assert loaded.markups[("broker-a", "standard", "*")].percent == D("0.05")
+    assert loaded.commission_plans["standard"] == CommissionPlan(per_lot=D("7"), per_trade=D("0.5"))
+    store.save_route_rules(rules[1:])  # the dealer swaps the table
+    assert store.load().route_rules == rules[1:]
+
+
+async def test_a_fill_replayed_after_a_restart_is_not_booked_again(database: str) -> None:
+    from engine.ledger import Ledger
+    from engine.storage.ledger_store import SqlLedgerStore
+    from routing.venue import ReportKind, VenueReport
+
+    upgrade(database)
+    unit = UnitOfWork(make_engine(database))
+    journal = SqlOrderJournal(unit)
+    before = hub(journal=journal, ledger=Ledger(SqlLedgerStore(unit)), transactions=unit)
+    venue = before.venues["lp-1"]
+    venue.partial_fill_ratio = D("0.5")
+    order = await before.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.LIMIT, D(2), D("1.08400")))
+    assert order.filled == D(1)
+    first_fill = next(e for e in journal.executions("ACC-1"))
+    after = hub(journal=journal, ledger=Ledger(SqlLedgerStore(unit)), transactions=unit, order_id_prefix="R",
+                venues=before.venues)
+    await after.oms.restore()
+    wallet_after_restart = after.wallet()
+    # the LP's session replays its last report after the reconnect (a PossDup resend)
+    after.oms.on_report(VenueReport("lp-1", ReportKind.FILL, order.order_id, exec_id=first_fill.exec_id,
+                                    last_quantity=D(1), last_price=D("1.08350")))
+    restored = after.oms.orders[order.order_id]
+    assert restored.filled == D(1) and after.oms.book.net("ACC-1", "EUR/USD") == D(1)
+    assert after.wallet() == wallet_after_restart
+    assert [e.exec_id for e in journal.executions("ACC-1")] == [first_fill.exec_id]

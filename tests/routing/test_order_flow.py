@@ -48,7 +48,7 @@ async def test_closing_a_position_realises_pnl_into_the_wallet() -> None:
     await h.oms.submit(buy("open", "1"))                                   # at 1.08350
     h.venues["lp-1"].set_quote("EUR/USD", D("1.08450"), D("1.08460"))
     await h.oms.submit(buy("close", "1", side=Side.SELL))                  # at 1.08450
-    assert h.oms.position("ACC-1", "EUR/USD").quantity == 0
+    assert h.oms.book.net("ACC-1", "EUR/USD") == 0
     assert h.wallet() == D("10100.00000")                                  # 10 pips on a lot
 
 
@@ -67,7 +67,7 @@ async def test_partial_fill_then_cancel_and_a_fill_that_races_the_cancel() -> No
     venue.cancel = fill_arrives_first  # type: ignore[method-assign]
     assert await h.oms.cancel("ACC-1", "c1") is None
     assert order.status is OrdStatus.FILLED and order.filled == D(4)
-    assert h.oms.position("ACC-1", "EUR/USD").quantity == D(4)
+    assert h.oms.book.net("ACC-1", "EUR/USD") == D(4)
     assert (await h.oms.cancel("ACC-1", "c1")).code == "too_late_to_cancel"  # type: ignore[union-attr]
 
 

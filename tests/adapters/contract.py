@@ -1,0 +1,83 @@
+"""The venue contract as behaviour: every adapter's tests run ``check_contract`` against it (pointed at its
+simulator), so the router and the OMS can treat every venue alike.
+
+The caller hands over a connected venue, a symbol the venue quotes, a quantity it accepts, and a limit price far
+enough from the market to rest (a buy well below the bid).
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
+from routing.venue import Quote, ReportKind, Venue, VenueOrder, VenueReport
+
+
+@dataclass
+class Recorder:
+    reports: list[VenueReport] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def report(self, report: VenueReport) -> None:
+        self.reports.append(report)
+        self.changed.set()
+
+    def quote(self, quote: Quote) -> None:
+        self.quotes.append(quote)
+        self.changed.set()
+
+    def of(self, order_id: str, kind: ReportKind | None = None) -> list[VenueReport]:
+        return [r for r in self.reports if r.order_id == order_id and (kind is None or r.kind is kind)]
+
+    async def until(self, predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+        async def wait() -> None:
+            while not predicate():
+                self.changed.clear()
+                await self.changed.wait()
+        await asyncio.wait_for(wait(), timeout)
+
+
+async def check_contract(venue: Venue, *, symbol: str, quantity: Decimal, resting_buy_price: Decimal,
+                         prefix: str = "CT") -> None:
+    recorder = Recorder()
+    venue.on_report(recorder.report)
+    venue.on_quote(recorder.quote)
+    assert venue.health().connected
+    assert symbol in venue.instruments()
+
+    await venue.subscribe([symbol])
+    await recorder.until(lambda: any(q.symbol == symbol for q in recorder.quotes))
+    top = venue.quote(symbol)
+    assert top is not None and top.venue == venue.name
+    assert top.bid is None or top.ask is None or top.bid <= top.ask
+
+    # A marketable order fills; each fill carries an ExecID and the venue's price; the status agrees afterwards.
+    market = f"{prefix}-MKT"
+    await venue.place(VenueOrder(market, symbol, Side.BUY, OrdType.MARKET, quantity, TimeInForce.IOC))
+    await recorder.until(lambda: sum(r.last_quantity for r in recorder.of(market, ReportKind.FILL)) == quantity)
+    fills = recorder.of(market, ReportKind.FILL)
+    assert all(f.exec_id and f.last_price > 0 for f in fills)
+    assert len({f.exec_id for f in fills}) == len(fills)
+    status = await venue.order_status(market)
+    assert status is not None and status.status is OrdStatus.FILLED and status.last_quantity == quantity
+
+    # A limit far from the market rests, is replaced, and is canceled.
+    resting = f"{prefix}-LMT"
+    await venue.place(VenueOrder(resting, symbol, Side.BUY, OrdType.LIMIT, quantity, TimeInForce.GTC,
+                                 price=resting_buy_price))
+    await recorder.until(lambda: bool(recorder.of(resting, ReportKind.ACCEPTED)))
+    assert not recorder.of(resting, ReportKind.FILL)
+    await venue.replace(resting, quantity * 2, resting_buy_price)
+    await recorder.until(lambda: bool(recorder.of(resting, ReportKind.REPLACED) or
+                                      recorder.of(resting, ReportKind.REJECTED)))
+    await venue.cancel(resting)
+    await recorder.until(lambda: bool(recorder.of(resting, ReportKind.CANCELED)))
+    status = await venue.order_status(resting)
+    assert status is not None and status.status is OrdStatus.CANCELED and status.last_quantity == 0
+
+    # An order the venue never saw has no status, and canceling it is refused, not raised.
+    assert await venue.order_status(f"{prefix}-NEVER") is None
+    await venue.cancel(f"{prefix}-NEVER")
+    await recorder.until(lambda: bool(recorder.of(f"{prefix}-NEVER", ReportKind.REJECTED)))
