@@ -8,11 +8,13 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
+import orjson
 import structlog
 
 
 def configure_logging(level: str | None = None) -> None:
-    """One JSON object per line on stderr, UTC ISO timestamps."""
+    """One JSON object per line on stderr, UTC ISO timestamps. orjson writes dataclasses (a ledger entry's
+    postings) as objects, so callers pass them as they are and pay nothing when the level filters them out."""
     name = (level or os.environ.get("DYNAMICTECH_LOG_LEVEL", "info")).upper()
     structlog.configure(
         processors=[
@@ -20,10 +22,10 @@ def configure_logging(level: str | None = None) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
+            structlog.processors.JSONRenderer(serializer=orjson.dumps, default=str),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, name, logging.INFO)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.BytesLoggerFactory(file=sys.stderr.buffer),
         cache_logger_on_first_use=True,
     )
 

@@ -84,21 +84,16 @@ class Ledger:
         self._ids = itertools.count(self.entries[-1].entry_id + 1 if self.entries else 1)
 
     def post(self, kind: EntryKind, reference: str, postings: list[Posting]) -> JournalEntry:
-        key = (kind, reference)
-        if key in self._by_reference:
-            return self._by_reference[key]
-        totals: dict[str, Decimal] = defaultdict(Decimal)
-        for posting in postings:
-            totals[posting.currency] += posting.amount
-        unbalanced = {currency: total for currency, total in totals.items() if total != 0}
-        if unbalanced or not postings:
-            raise UnbalancedEntry(f"{kind.value} {reference}: postings do not balance: {unbalanced}")
+        existing = self._by_reference.get((kind, reference))
+        if existing is not None:
+            return existing
+        _check_balanced(kind, reference, postings)
         entry = JournalEntry(next(self._ids), kind, reference, tuple(postings), dt.datetime.now(dt.timezone.utc))
         if self.store is not None:
             self.store.append(entry)
         self._apply(entry)
         log.info("ledger.posted", entry_id=entry.entry_id, kind=kind.value, reference=reference,
-                 postings=[(str(p.account), p.currency, str(p.amount)) for p in postings])
+                 postings=entry.postings)
         return entry
 
     def _apply(self, entry: JournalEntry) -> None:
@@ -118,3 +113,16 @@ class Ledger:
 
     def balances(self, account: LedgerAccount) -> dict[str, Decimal]:
         return dict(self._balances.get(account, {}))
+
+
+def _check_balanced(kind: EntryKind, reference: str, postings: list[Posting]) -> None:
+    if len(postings) == 2:  # the common transfer: one currency, two opposite amounts
+        first, second = postings
+        if first.currency == second.currency and first.amount + second.amount == 0:
+            return
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for posting in postings:
+        totals[posting.currency] += posting.amount
+    unbalanced = {currency: total for currency, total in totals.items() if total != 0}
+    if unbalanced or not postings:
+        raise UnbalancedEntry(f"{kind.value} {reference}: postings do not balance: {unbalanced}")
