@@ -13,20 +13,20 @@ import asyncio
 import datetime as dt
 import itertools
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
 
 import structlog
 
 from engine.book import Book
+from engine.brackets import Brackets
 from engine.bus import Bus
 from engine.conditional import HeldOrders
 from engine.domain.instrument import Instrument
 from engine.domain.order import CONDITIONAL, Execution, Order, OrdStatus, OrdType, Side, TimeInForce
-from engine.domain.position import Position
 from engine.domain.tenancy import Directory, PositionMode
+from engine.journal import MemoryJournal, OrderJournal, Transactions
 from engine.ledger import Ledger
 from engine.margin import MarginSnapshot
 from routing.pipeline import FillContext, OrderContext, Pipelines, Rejection
@@ -54,47 +54,6 @@ class NewOrder:
     take_profit: Decimal | None = None
     stop_loss: Decimal | None = None
     position_id: str | None = None
-
-
-class OrderJournal(Protocol):
-    def record(self, order: Order) -> None: ...
-    def record_fill(self, execution: Execution) -> None: ...
-    def record_position(self, position: Position) -> None: ...
-    def open_orders(self) -> list[Order]: ...
-    def positions(self) -> list[Position]: ...
-    def exec_ids(self, order_ids: list[str]) -> set[str]: ...
-
-
-class Transactions(Protocol):
-    """Makes a block of journal and ledger writes one transaction (``engine.storage.unit_of_work``)."""
-
-    def transaction(self) -> AbstractContextManager[None]: ...
-
-
-class MemoryJournal:
-    def __init__(self) -> None:
-        self.orders: dict[str, Order] = {}
-        self.fills: list[Execution] = []
-        self.books: dict[str, Position] = {}
-
-    def record(self, order: Order) -> None:
-        self.orders[order.order_id] = order
-
-    def record_fill(self, execution: Execution) -> None:
-        self.fills.append(execution)
-
-    def record_position(self, position: Position) -> None:
-        self.books[position.position_id] = position
-
-    def open_orders(self) -> list[Order]:
-        return [order for order in self.orders.values() if order.is_open]
-
-    def positions(self) -> list[Position]:
-        return list(self.books.values())
-
-    def exec_ids(self, order_ids: list[str]) -> set[str]:
-        wanted = set(order_ids)
-        return {fill.exec_id for fill in self.fills if fill.order_id in wanted}
 
 
 # What a triggered conditional order becomes at its venue.
@@ -129,6 +88,7 @@ class OMS:
         self._by_client: dict[tuple[str, str], str] = {}
         self._routes: dict[str, _Route] = {}
         self._held = HeldOrders()
+        self.brackets = Brackets(self)
         self._expiring: set[str] = set()
         self._exec_ids: set[str] = set()
         self._ids = itertools.count(1)
@@ -145,7 +105,7 @@ class OMS:
         instrument = self.instruments.get(request.symbol)
         if request.time_in_force is TimeInForce.DAY and instrument is not None:
             expire_at = instrument.day_end(self.clock())
-        order = Order(order_id=f"{self.order_id_prefix}{next(self._ids)}", cl_ord_id=request.cl_ord_id,
+        order = Order(order_id=self.new_id(""), cl_ord_id=request.cl_ord_id,
                       tenant_id=account.tenant_id, account_id=account.account_id, symbol=request.symbol,
                       side=request.side, ord_type=request.ord_type, quantity=request.quantity,
                       time_in_force=request.time_in_force, price=request.price, stop_price=request.stop_price,
@@ -168,43 +128,14 @@ class OMS:
         if order.ord_type in CONDITIONAL:
             order.move(OrdStatus.NEW)
             self._hold(order, context)
-            self._event(order, "held", "trailing stop held by the hub" if order.trail else
+            self.event(order, "held", "trailing stop held by the hub" if order.trail else
                         f"held by the hub until the market touches {order.stop_price}")
             return order
         await self._route(order, context)
         return order
 
-    async def submit_oco(self, first: NewOrder, second: NewOrder) -> tuple[Order, Order]:
-        """Two orders of which the first to trigger or fill cancels the other. If either is refused, neither
-        stands."""
-        oco_id = f"{self.order_id_prefix}OCO{next(self._ids)}"
-        one = await self.submit(first, oco_id=oco_id)
-        if one.status is OrdStatus.REJECTED:
-            other = await self.submit(second, oco_id=oco_id)
-            if other.is_open:
-                await self._cancel_order(other, "its OCO partner was rejected")
-            return one, other
-        other = await self.submit(second, oco_id=oco_id)
-        if other.status is OrdStatus.REJECTED and one.is_open:
-            await self._cancel_order(one, "its OCO partner was rejected")
-        return one, other
-
-    async def protect(self, account_id: str, symbol: str, *, take_profit: Decimal | None,
-                      stop_loss: Decimal | None, position_id: str | None = None) -> list[Order]:
-        """Attach a take-profit and a stop-loss (an OCO pair, held by the hub) to an open position."""
-        account = self.directory.accounts[account_id]
-        if account.position_mode is PositionMode.HEDGING:
-            position = self.book.positions.positions.get(position_id or "")
-            if position is None or position.account_id != account_id:
-                raise KeyError(f"no position {position_id} on account {account_id}")
-            quantity = position.quantity
-        else:
-            quantity = self.book.net(account_id, symbol)
-        if not quantity:
-            raise ValueError(f"account {account_id} has no open position in {symbol}")
-        tag = position_id or symbol
-        return await self._brackets(account_id, symbol, f"protect-{tag}-{next(self._ids)}", quantity, take_profit,
-                                    stop_loss, position_id, parent_id=None)
+    def new_id(self, kind: str) -> str:
+        return f"{self.order_id_prefix}{kind}{next(self._ids)}"
 
     def _hold(self, order: Order, context: OrderContext) -> None:
         self._held.hold(order)
@@ -216,12 +147,12 @@ class OMS:
             return Rejection("unknown_order", f"no order {cl_ord_id} on account {account_id}")
         if not order.is_open:
             return Rejection("too_late_to_cancel", f"order {cl_ord_id} is already {order.status.name.lower()}")
-        return await self._cancel_order(order, "canceled by the client")
+        return await self.cancel_order(order, "canceled by the client")
 
-    async def _cancel_order(self, order: Order, reason: str, *, expire: bool = False) -> Rejection | None:
+    async def cancel_order(self, order: Order, reason: str, *, expire: bool = False) -> Rejection | None:
         if self._held.release(order):
             order.move(OrdStatus.EXPIRED if expire else OrdStatus.CANCELED)
-            self._event(order, "expired" if expire else "canceled", reason)
+            self.event(order, "expired" if expire else "canceled", reason)
             return None
         if order.status in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_NEW) or order.venue is None:
             return Rejection("cancel_pending", f"order {order.cl_ord_id} is {order.status.name.lower()}")
@@ -229,13 +160,13 @@ class OMS:
         order.move(OrdStatus.PENDING_CANCEL)
         if expire:
             self._expiring.add(order.order_id)
-        self._event(order, "pending_cancel", f"cancel sent to {order.venue}: {reason}")
+        self.event(order, "pending_cancel", f"cancel sent to {order.venue}: {reason}")
         try:
             await self.router.venues[order.venue].cancel(order.order_id)
         except (VenueDown, KeyError):
             self._expiring.discard(order.order_id)
             order.status = previous  # back to where it stood: the venue never heard of the cancel
-            self._event(order, "cancel_failed", f"venue {order.venue} cannot take the cancel now")
+            self.event(order, "cancel_failed", f"venue {order.venue} cannot take the cancel now")
             return Rejection("venue_down", f"venue {order.venue} cannot take the cancel now")
         return None
 
@@ -267,10 +198,10 @@ class OMS:
             self.book.marks[symbol] = (bid + ask) / 2
         triggered, trailed = self._held.touched(symbol, bid, ask)
         for order in trailed:
-            self._event(order, "trailed", f"trailing stop now {order.stop_price}")
+            self.event(order, "trailed", f"trailing stop now {order.stop_price}")
         for order in triggered:
-            self._event(order, "triggered", f"{order.ord_type.name.lower()} at {order.stop_price} touched")
-            await self._oco_fired(order)
+            self.event(order, "triggered", f"{order.ord_type.name.lower()} at {order.stop_price} touched")
+            await self.brackets.on_execution(order)
             await self._route(order, self._routes[order.order_id].context)
 
     async def expire_due(self) -> list[Order]:
@@ -280,7 +211,7 @@ class OMS:
         due = [o for o in self.orders.values() if o.is_open and o.expire_at is not None and o.expire_at <= now
                and o.order_id not in self._expiring]
         for order in due:
-            await self._cancel_order(order, f"{order.time_in_force.name} order reached {order.expire_at}", expire=True)
+            await self.cancel_order(order, f"{order.time_in_force.name} order reached {order.expire_at}", expire=True)
         return due
 
     async def restore(self) -> None:
@@ -311,7 +242,7 @@ class OMS:
                 log.error("oms.reconcile_venue_lost_order", order_id=order.order_id, venue=order.venue,
                           status=order.status.name)
                 order.move(OrdStatus.CANCELED)
-                self._event(order, "canceled", f"{order.venue} has no record of this live order: see the dealer")
+                self.event(order, "canceled", f"{order.venue} has no record of this live order: see the dealer")
                 continue
             self._routes[order.order_id] = _Route(RouteRule((order.venue or "",)), [], context)
             missing = status.last_quantity - order.filled
@@ -347,44 +278,6 @@ class OMS:
             return Rejection("wrong_side", f"position {order.position_id} is closed by a "
                                            f"{'sell' if position.quantity > 0 else 'buy'}")
         return None
-
-    async def _brackets(self, account_id: str, symbol: str, tag: str, quantity: Decimal,
-                        take_profit: Decimal | None, stop_loss: Decimal | None, position_id: str | None,
-                        parent_id: str | None) -> list[Order]:
-        """A take-profit and a stop-loss closing ``quantity`` (signed as the position), as an OCO pair."""
-        side = Side.SELL if quantity > 0 else Side.BUY
-        legs = [NewOrder(f"{tag}-TP", account_id, symbol, side, OrdType.MARKET_IF_TOUCHED, abs(quantity),
-                         stop_price=take_profit, position_id=position_id) if take_profit is not None else None,
-                NewOrder(f"{tag}-SL", account_id, symbol, side, OrdType.STOP, abs(quantity),
-                         stop_price=stop_loss, position_id=position_id) if stop_loss is not None else None]
-        wanted = [leg for leg in legs if leg is not None]
-        if len(wanted) == 2:
-            return list(await self.submit_oco(wanted[0], wanted[1]))
-        return [await self.submit(leg, parent_id=parent_id) for leg in wanted]
-
-    async def _bracket_fill(self, parent: Order, quantity: Decimal) -> None:
-        """Protect what a parent order's fill opened: the first fill places the bracket, later fills grow it."""
-        children = [o for o in self.orders.values() if o.parent_id == parent.order_id and o.is_open]
-        if children:
-            for child in children:
-                child.quantity += quantity
-                self._event(child, "resized", f"bracket now covers {child.quantity}")
-            return
-        opened = next((p for p in self.book.positions.positions.values() if p.position_id == parent.order_id), None)
-        signed = parent.side.sign * quantity
-        legs = await self._brackets(parent.account_id, parent.symbol, parent.cl_ord_id, signed,
-                                    parent.take_profit, parent.stop_loss,
-                                    opened.position_id if opened is not None else None, parent.parent_id)
-        for leg in legs:
-            leg.parent_id = parent.order_id
-            self.journal.record(leg)
-
-    async def _oco_fired(self, order: Order) -> None:
-        """One leg of an OCO triggered or filled: cancel the others."""
-        if order.oco_id is None:
-            return
-        for other in [o for o in self.orders.values() if o.oco_id == order.oco_id and o is not order and o.is_open]:
-            await self._cancel_order(other, f"its OCO partner {order.cl_ord_id} executed")
 
     def _spawn(self, work: Callable[[], object]) -> None:
         task = asyncio.get_running_loop().create_task(work())  # type: ignore[arg-type]
@@ -446,7 +339,7 @@ class OMS:
         order.venue_order_id = report.venue_order_id
         if order.status is OrdStatus.PENDING_NEW:
             order.move(OrdStatus.NEW)
-        self._event(order, "new", f"accepted by {report.venue}")
+        self.event(order, "new", f"accepted by {report.venue}")
 
     def _filled(self, order: Order, report: VenueReport) -> None:
         if order.filled + report.last_quantity > order.quantity:
@@ -470,7 +363,7 @@ class OMS:
                                 markup_revenue=fill.markup_revenue, commission=fill.commission)
             for position in changed:
                 self.journal.record_position(position)
-            self._event(order, "fill", f"{fill.quantity} at {fill.client_price} (venue {fill.venue_price})")
+            self.event(order, "fill", f"{fill.quantity} at {fill.client_price} (venue {fill.venue_price})")
         self.bus.publish(f"executions.{order.tenant_id}", {
             "order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "account_id": order.account_id,
             "exec_id": fill.exec_id, "symbol": order.symbol, "side": order.side.name, "quantity": str(fill.quantity),
@@ -478,16 +371,16 @@ class OMS:
             "markup_revenue": str(fill.markup_revenue), "commission": str(fill.commission),
         })
         if order.oco_id is not None:
-            self._spawn(lambda: self._oco_fired(order))
+            self._spawn(lambda: self.brackets.on_execution(order))
         if order.take_profit is not None or order.stop_loss is not None:
-            self._spawn(lambda: self._bracket_fill(order, fill.quantity))
+            self._spawn(lambda: self.brackets.on_fill(order, fill.quantity))
 
     def _rejected(self, order: Order, report: VenueReport) -> None:
         if order.status is not OrdStatus.PENDING_NEW:  # a refused cancel or replace; it may have raced a fill
             if order.status in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE):
                 order.move(OrdStatus.PARTIALLY_FILLED if order.filled else OrdStatus.NEW)
             self._expiring.discard(order.order_id)
-            self._event(order, "cancel_replace_rejected", report.reason or "refused by venue")
+            self.event(order, "cancel_replace_rejected", report.reason or "refused by venue")
             return
         route = self._routes.get(order.order_id)
         if report.retryable and route is not None and route.rule.reroute_on_reject and route.remaining:
@@ -505,25 +398,25 @@ class OMS:
             self._expired(order, report)
             return
         order.move(OrdStatus.CANCELED)
-        self._event(order, "canceled", report.reason or "canceled")
+        self.event(order, "canceled", report.reason or "canceled")
 
     def _replaced(self, order: Order, report: VenueReport) -> None:
         context = self._routes[order.order_id].context
         order.quantity, order.price = context.order.quantity, context.order.price
         order.move(OrdStatus.PARTIALLY_FILLED if order.filled else OrdStatus.NEW)
-        self._event(order, "replaced", f"quantity {order.quantity} price {order.price}")
+        self.event(order, "replaced", f"quantity {order.quantity} price {order.price}")
 
     def _expired(self, order: Order, report: VenueReport) -> None:
         order.move(OrdStatus.EXPIRED)
-        self._event(order, "expired", report.reason or f"{order.time_in_force.name} order expired")
+        self.event(order, "expired", report.reason or f"{order.time_in_force.name} order expired")
 
     def _reject(self, order: Order, rejection: Rejection) -> None:
         order.reject_reason = f"{rejection.code}: {rejection.reason}"
         if order.status is not OrdStatus.REJECTED:
             order.move(OrdStatus.REJECTED)
-        self._event(order, "rejected", order.reject_reason)
+        self.event(order, "rejected", order.reject_reason)
 
-    def _event(self, order: Order, what: str, detail: str) -> None:
+    def event(self, order: Order, what: str, detail: str) -> None:
         self.journal.record(order)
         log.info("order." + what, order_id=order.order_id, cl_ord_id=order.cl_ord_id, account=order.account_id,
                  status=order.status.name, detail=detail)

@@ -9,8 +9,9 @@ from adapters.memory import MemoryVenue
 from engine.bus import InProcessBus
 from engine.domain.instrument import AssetClass, Instrument, Market, TradingSession
 from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
+from engine.journal import OrderJournal, Transactions
 from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
-from engine.oms import OMS, OrderJournal, Transactions
+from engine.oms import OMS
 from routing.interceptors.commission import Commission, CommissionPlan
 from routing.interceptors.kill_switch import KillSwitch
 from routing.interceptors.risk_gate import RiskGate, RiskLimits, RiskView
@@ -18,7 +19,7 @@ from routing.interceptors.spread_markup import Markup, SpreadMarkup
 from routing.interceptors.throttle import Throttle
 from routing.interceptors.validation import Validation
 from routing.pipeline import Pipelines
-from routing.router import RouteRule, Router
+from routing.router import Router, RouteRule
 
 D = Decimal
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)  # a Wednesday

@@ -77,7 +77,7 @@ async def test_a_bracket_refused_for_a_take_profit_below_a_buy_entry() -> None:
 async def test_a_stop_loss_attached_to_an_open_position_closes_it_and_cancels_its_take_profit() -> None:
     h = hub()
     await h.oms.submit(order("short", Side.SELL, OrdType.MARKET, "2"))
-    tp, sl = await h.oms.protect("ACC-1", "EUR/USD", take_profit=D("1.08000"), stop_loss=D("1.08600"))
+    tp, sl = await h.oms.brackets.protect("ACC-1", "EUR/USD", take_profit=D("1.08000"), stop_loss=D("1.08600"))
     assert (tp.side, tp.quantity, sl.side, sl.quantity) == (Side.BUY, D(2), Side.BUY, D(2))
     await quote(h, "1.08590", "1.08600")
     assert sl.status is OrdStatus.FILLED and tp.status is OrdStatus.CANCELED
@@ -87,7 +87,7 @@ async def test_a_stop_loss_attached_to_an_open_position_closes_it_and_cancels_it
 
 async def test_oco_entry_orders_a_resting_limit_at_the_venue_is_canceled_when_the_held_stop_triggers() -> None:
     h = hub()
-    limit, stop = await h.oms.submit_oco(order("dip", Side.BUY, OrdType.LIMIT, price="1.08000"),
+    limit, stop = await h.oms.brackets.submit_oco(order("dip", Side.BUY, OrdType.LIMIT, price="1.08000"),
                                          order("breakout", Side.BUY, OrdType.STOP, stop="1.08500"))
     assert limit.status is OrdStatus.NEW and limit.venue == "lp-1" and stop.venue is None
     await quote(h, "1.08495", "1.08500")
@@ -98,7 +98,7 @@ async def test_oco_entry_orders_a_resting_limit_at_the_venue_is_canceled_when_th
 
 async def test_an_oco_whose_second_leg_is_refused_does_not_leave_the_first_standing() -> None:
     h = hub()
-    first, second = await h.oms.submit_oco(order("a", Side.BUY, OrdType.LIMIT, price="1.08000"),
+    first, second = await h.oms.brackets.submit_oco(order("a", Side.BUY, OrdType.LIMIT, price="1.08000"),
                                            order("b", Side.BUY, OrdType.STOP, stop="1.085001"))
     assert second.status is OrdStatus.REJECTED and first.status is OrdStatus.CANCELED
 
