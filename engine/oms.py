@@ -321,11 +321,12 @@ class OMS:
         if order is None:
             log.error("oms.unknown_order_report", venue=report.venue, order_id=report.order_id, kind=report.kind)
             return
-        if report.exec_id is not None:
-            if report.exec_id in self._exec_ids:
-                log.info("oms.duplicate_report", order_id=order.order_id, exec_id=report.exec_id)
+        if report.exec_id is not None:  # ExecIDs are unique per venue: the key is both
+            key = f"{report.venue}:{report.exec_id}"
+            if key in self._exec_ids:
+                log.info("oms.duplicate_report", order_id=order.order_id, venue=report.venue, exec_id=report.exec_id)
                 return
-            self._exec_ids.add(report.exec_id)
+            self._exec_ids.add(key)
         if report.venue != order.venue:
             log.error("oms.report_from_other_venue", order_id=order.order_id, venue=report.venue)
             return
@@ -348,8 +349,8 @@ class OMS:
             return
         route = self._routes[order.order_id]
         instrument = self.instruments[order.symbol]
-        fill = FillContext(order, instrument, route.context.account, report.exec_id or "", report.last_quantity,
-                           report.last_price, report.last_price)
+        fill = FillContext(order, instrument, route.context.account, f"{report.venue}:{report.exec_id}",
+                           report.last_quantity, report.last_price, report.last_price)
         self.pipelines.for_tenant(order.tenant_id).after_fill(fill)
         execution = Execution(fill.exec_id, order.order_id, order.account_id, order.symbol, order.side,
                               fill.quantity, fill.client_price, report.venue, fill.venue_price, fill.markup_revenue,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,6 +37,7 @@ class MemoryVenue:
         self._quote_callbacks: list[Callable[[Quote], None]] = []
         self.subscribed: set[str] = set()
         self._exec_ids = itertools.count(1)
+        self._session = uuid.uuid4().hex[:8]  # ExecIDs stay unique across instances, as a real venue's do
 
     # ---- the contract
     def on_report(self, callback: Callable[[VenueReport], None]) -> None:
@@ -167,7 +169,7 @@ class MemoryVenue:
     def _report(self, kind: ReportKind, order_id: str, *, last_quantity: Decimal = Decimal(0),
                 last_price: Decimal = Decimal(0), status: OrdStatus | None, reason: str | None = None,
                 retryable: bool = False) -> None:
-        exec_id = f"{self.name}-{next(self._exec_ids)}"
+        exec_id = f"{self.name}-{self._session}-{next(self._exec_ids)}"
         report = VenueReport(self.name, kind, order_id, venue_order_id=order_id, exec_id=exec_id,
                              last_quantity=last_quantity, last_price=last_price, status=status, reason=reason,
                              retryable=retryable)

@@ -181,7 +181,7 @@ async def test_a_fill_replayed_after_a_restart_is_not_booked_again(database: str
     await after.oms.restore()
     wallet_after_restart = after.wallet()
     # the LP's session replays its last report after the reconnect (a PossDup resend)
-    after.oms.on_report(VenueReport("lp-1", ReportKind.FILL, order.order_id, exec_id=first_fill.exec_id,
+    after.oms.on_report(VenueReport("lp-1", ReportKind.FILL, order.order_id, exec_id=first_fill.exec_id.removeprefix("lp-1:"),
                                     last_quantity=D(1), last_price=D("1.08350")))
     restored = after.oms.orders[order.order_id]
     assert restored.filled == D(1) and after.oms.book.net("ACC-1", "EUR/USD") == D(1)

@@ -1,0 +1,132 @@
+"""The hub's composition root: the OMS on its durable journal and ledger, the tenants' configuration from SQL, the
+pipeline and the router over the venues, and the hub's clocks (DAY/GTD expiry, the nightly financing rollover).
+
+``start()`` connects the venues, reloads open orders and reconciles them with each venue, and only then sets
+``ready``: doors wait for it before they take new flow.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import structlog
+
+from engine.book import Financing
+from engine.bus import Bus, InProcessBus
+from engine.domain.instrument import Instrument
+from engine.ledger import Ledger
+from engine.oms import OMS
+from engine.storage.database import make_engine
+from engine.storage.directory import SqlDirectory
+from engine.storage.journal import SqlOrderJournal
+from engine.storage.ledger_store import SqlLedgerStore
+from engine.storage.unit_of_work import UnitOfWork
+from routing.interceptors.commission import Commission
+from routing.interceptors.kill_switch import KillSwitch
+from routing.interceptors.risk_gate import RiskGate, RiskLimits, RiskView
+from routing.interceptors.spread_markup import SpreadMarkup
+from routing.interceptors.throttle import Throttle
+from routing.interceptors.validation import Validation
+from routing.pipeline import Pipelines
+from routing.router import Router
+from routing.venue import Quote, Venue
+
+log = structlog.get_logger("engine.hub")
+
+DEFAULT_PIPELINE = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission"]
+
+
+@dataclass
+class HubSettings:
+    database_url: str
+    pipeline: list[str] = field(default_factory=lambda: list(DEFAULT_PIPELINE))
+    pipeline_by_tenant: dict[str, list[str]] = field(default_factory=dict)
+    risk_limits: dict[str, RiskLimits] = field(default_factory=dict)      # tenant -> limits
+    orders_per_second: int = 50                                            # per account
+    financing: dict[str, Financing] = field(default_factory=dict)         # symbol -> swap rates
+    rollover: dt.time = dt.time(22, 0)     # UTC; 17:00 in New York in winter, where the FX day ends
+    tick_seconds: float = 1.0
+    order_id_prefix: str = field(default_factory=lambda: f"H{dt.datetime.now(dt.timezone.utc):%y%m%d%H%M%S}-")
+
+
+class Hub:
+    def __init__(self, settings: HubSettings, instruments: dict[str, Instrument], venues: dict[str, Venue],
+                 bus: Bus | None = None,
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
+        self.settings = settings
+        self.unit = UnitOfWork(make_engine(settings.database_url))
+        self.journal = SqlOrderJournal(self.unit)
+        self.directory_store = SqlDirectory(self.unit)
+        config = self.directory_store.load()
+        self.directory = config.directory
+        self.bus = bus or InProcessBus()
+        self.kill_switch = KillSwitch()
+        self.markup = SpreadMarkup(config.markups)
+        self.router = Router(config.route_rules, venues)
+        view = RiskView(margin=lambda account: self.oms.margin(account.account_id),
+                        net_position=lambda account, symbol: self.oms.book.net(account, symbol),
+                        mark=lambda symbol: self.oms.book.marks.get(symbol),
+                        tenant_exposure=lambda tenant, symbol: self.oms.book.tenant_exposure(tenant, symbol),
+                        rate=lambda source, target: self.oms.book.rate(source, target))
+        interceptors = [Validation(), Throttle(settings.orders_per_second), self.kill_switch,
+                        RiskGate(settings.risk_limits, view), self.markup, Commission(config.commission_plans)]
+        pipelines = Pipelines(interceptors, settings.pipeline_by_tenant, settings.pipeline)
+        self.oms = OMS(directory=self.directory, instruments=instruments, ledger=Ledger(SqlLedgerStore(self.unit)),
+                       bus=self.bus, pipelines=pipelines, router=self.router, journal=self.journal,
+                       transactions=self.unit, order_id_prefix=settings.order_id_prefix, clock=clock)
+        self.clock = clock
+        self.ready = asyncio.Event()
+        self._quotes: asyncio.Queue[Quote] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._financed: dt.date | None = None
+
+    async def start(self) -> None:
+        venues = self.router.venues
+        for venue in venues.values():
+            await venue.connect()
+        await self.oms.restore()
+        for venue in venues.values():
+            venue.on_quote(self._quotes.put_nowait)
+            await venue.subscribe(venue.instruments())  # conversion pairs too: margin needs their rates
+        self._tasks = [asyncio.create_task(self._apply_quotes()), asyncio.create_task(self._tick())]
+        self.ready.set()
+        log.info("hub.ready", venues=sorted(venues), open_orders=sum(o.is_open for o in self.oms.orders.values()))
+
+    async def stop(self) -> None:
+        self.ready.clear()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.oms.settle()
+        for venue in self.router.venues.values():
+            await venue.close()
+        self.unit.engine.dispose()
+
+    def reload_routes(self) -> None:
+        """The dealer changed the route table in the database: swap it in while the hub runs."""
+        self.router.replace_rules(self.directory_store.load().route_rules)
+
+    async def _apply_quotes(self) -> None:
+        """One consumer, so held orders see the quotes in the order their venues sent them."""
+        while True:
+            quote = await self._quotes.get()
+            await self.oms.on_quote(quote.symbol, quote.bid, quote.ask)
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.tick_seconds)
+            await self.tick()
+
+    async def tick(self) -> None:
+        """Expire what is due; once a day past the rollover, book the night's financing (idempotent per day)."""
+        await self.oms.expire_due()
+        now = self.clock()
+        if now.time() >= self.settings.rollover and self._financed != now.date():
+            self._financed = now.date()
+            posted = self.oms.book.charge_financing(now.date(), self.settings.financing)
+            log.info("hub.rollover", day=now.date().isoformat(), entries=posted)

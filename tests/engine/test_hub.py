@@ -1,0 +1,96 @@
+"""The assembled hub on its database: configuration from SQL, quotes from the venues driving held orders, the
+expiry and financing clocks, a restart that keeps positions, and a route table swapped while it runs."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+from adapters.memory import MemoryVenue
+from engine.book import Financing
+from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
+from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
+from engine.hub import Hub, HubSettings
+from engine.ledger import EntryKind, LedgerAccount, wallet
+from engine.oms import NewOrder
+from engine.storage.cli import upgrade
+from engine.storage.database import make_engine
+from engine.storage.directory import SqlDirectory
+from engine.storage.unit_of_work import UnitOfWork
+from routing.interceptors.spread_markup import Markup
+from routing.router import RouteRule
+from tests.stubs import NOW, D, btcusdt, eurusd
+
+
+def seed(url: str) -> None:
+    upgrade(url)
+    directory = Directory()
+    directory.add_tenant(Tenant("broker-a", "Broker A"))
+    directory.add_user(User("owner", "broker-a", Role.BROKER))
+    directory.add_user(User("trader-1", "broker-a", Role.END_USER, referrer_id="owner"))
+    directory.add_group(Group("standard", "broker-a"))
+    directory.add_account(Account("ACC-1", "broker-a", "trader-1", "standard"))
+    store = SqlDirectory(UnitOfWork(make_engine(url)))
+    store.save_directory(directory)
+    store.save_route_rules([RouteRule(("lp-1", "lp-2"))])
+    store.save_markups({("broker-a", "*", "*"): Markup(points=D("0.00002"))})
+
+
+def venues() -> dict[str, MemoryVenue]:
+    quotes = {"EUR/USD": (D("1.08340"), D("1.08350")), "BTC/USDT": (D("60000"), D("60010")),
+              "USDT/USD": (D("0.9999"), D("1.0001"))}
+    return {"lp-1": MemoryVenue("lp-1", quotes), "lp-2": MemoryVenue("lp-2", quotes)}
+
+
+async def until(condition, seconds: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not met in time")
+
+
+async def test_the_hub_runs_on_its_database_and_a_restart_keeps_positions_and_held_orders(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    seed(url)
+    now = [NOW]
+    lps = venues()
+    settings = HubSettings(url, tick_seconds=0.02, financing={"EUR/USD": Financing(D("3.65"), D("-1"))})
+    hub = Hub(settings, {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps), clock=lambda: now[0])
+    hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
+                                 D(10000))
+    await hub.start()
+    assert hub.ready.is_set() and lps["lp-1"].subscribed == {"EUR/USD", "BTC/USDT", "USDT/USD"}
+    await until(lambda: "USDT/USD" in hub.oms.book.marks)
+
+    bought = await hub.oms.submit(NewOrder("b1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
+    assert bought.average_price == D("1.08352")                    # the tenant's markup, loaded from SQL
+    stop = await hub.oms.submit(NewOrder("s1", "ACC-1", "EUR/USD", Side.SELL, OrdType.STOP, D(1),
+                                         stop_price=D("1.08200")))
+    gtd = await hub.oms.submit(NewOrder("g1", "ACC-1", "BTC/USDT", Side.BUY, OrdType.LIMIT, D("0.01"),
+                                        D("50000.00"), time_in_force=TimeInForce.GTD,
+                                        expire_at=NOW + dt.timedelta(minutes=5)))
+    now[0] = NOW + dt.timedelta(minutes=5)
+    await until(lambda: gtd.status is OrdStatus.EXPIRED)               # the hub's clock expired it at its venue
+
+    now[0] = dt.datetime.combine(NOW.date(), dt.time(22, 0, 1), tzinfo=dt.timezone.utc)
+    await until(lambda: hub.oms.book.ledger.balance(LedgerAccount("broker-a", "financing"), "USD") > 0)
+    assert hub.oms.book.ledger.balance(LedgerAccount("broker-a", "financing"), "USD") == D("10.83")
+    await hub.stop()
+
+    lps = venues()
+    restarted = Hub(HubSettings(url, tick_seconds=0.02), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps),
+                    clock=lambda: now[0])
+    await restarted.start()
+    assert restarted.oms.book.net("ACC-1", "EUR/USD") == D(1), "the position from before the restart is kept"
+    held = restarted.oms.orders[stop.order_id]
+    assert held.status is OrdStatus.NEW and lps["lp-1"].received == []
+    lps["lp-1"].set_quote("EUR/USD", D("1.08200"), D("1.08210"))       # the venue's quote stream touches the stop
+    await until(lambda: held.status is OrdStatus.FILLED)
+    assert restarted.oms.book.net("ACC-1", "EUR/USD") == 0
+
+    SqlDirectory(restarted.unit).save_route_rules([RouteRule(("lp-2",))])
+    restarted.reload_routes()
+    moved = await restarted.oms.submit(NewOrder("b2", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
+    assert moved.venue == "lp-2"
+    await restarted.stop()
