@@ -1,8 +1,15 @@
-"""The event bus: publish to a topic, subscribe by pattern. In-process here; Redis and MQTT come with issue 5.
+"""The event bus: publish to a topic, subscribe by pattern. One protocol, three backends: in-process (here, the
+embedded default), Redis (``engine.bus_redis``) and MQTT (``engine.bus_mqtt``); ``make_bus(url)`` picks one.
 
-Topics: ``orders.<tenant>.<account>``, ``executions.<tenant>``, ``positions.<tenant>.<account>``,
-``balances.<tenant>.<account>``, ``quotes.<tenant>.<symbol>``, ``routes``. A pattern is a topic with ``*`` for
-one segment or a trailing ``#`` for the rest (MQTT's rules, so the same patterns work on every backend).
+Topics (the same on every backend; README.md lists them): ``orders.<tenant>.<account>``, ``executions.<tenant>``,
+``positions.<tenant>.<account>``, ``balances.<tenant>.<account>``, ``quotes.<tenant>.<symbol>``,
+``bars.<tenant>.<symbol>.<interval>``, ``routes``. A pattern is a topic with ``*`` for one segment or a trailing
+``#`` for the rest (MQTT's rules, so the same patterns work on every backend).
+
+Two kinds of topic. Prices (``quotes.``, ``bars.``) are latest-value: a late subscriber wants the last one, not the
+history, and a lost one is replaced by the next (Redis keeps the last as a key, MQTT retains it, QoS 0). Everything
+else is an event that must not be lost: Redis streams with consumer groups, MQTT QoS 1 with persistent sessions; a
+subscriber with a ``group`` name resumes where it stopped after a restart.
 """
 from __future__ import annotations
 
@@ -11,10 +18,29 @@ from typing import Any, Protocol
 
 Handler = Callable[[str, dict[str, Any]], None]
 
+LATEST_VALUE_PREFIXES = ("quotes.", "bars.")
+
+
+def is_latest_value(topic: str) -> bool:
+    return topic.startswith(LATEST_VALUE_PREFIXES)
+
 
 class Bus(Protocol):
-    def publish(self, topic: str, event: dict[str, Any]) -> None: ...
-    def subscribe(self, pattern: str, handler: Handler) -> Callable[[], None]: ...
+    def publish(self, topic: str, event: dict[str, Any]) -> None:
+        """Hand an event over; never blocks. Events of one publisher arrive in publish order."""
+
+    def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> Callable[[], None]:
+        """Call ``handler`` for every event matching ``pattern``; returns the unsubscribe function. ``group``
+        names a durable consumer: events published while it was away are delivered when it comes back."""
+
+    def last(self, topic: str) -> dict[str, Any] | None:
+        """The latest event of a latest-value topic, as this process last saw it."""
+
+    async def start(self) -> None: ...
+    async def flush(self) -> None:
+        """Wait until everything published so far has reached the broker."""
+
+    async def close(self) -> None: ...
 
 
 def matches(pattern: str, topic: str) -> bool:
@@ -32,13 +58,41 @@ class InProcessBus:
 
     def __init__(self) -> None:
         self._subscriptions: list[tuple[str, Handler]] = []
+        self._last: dict[str, dict[str, Any]] = {}
 
     def publish(self, topic: str, event: dict[str, Any]) -> None:
+        if is_latest_value(topic):
+            self._last[topic] = event
         for pattern, handler in list(self._subscriptions):
             if matches(pattern, topic):
                 handler(topic, event)
 
-    def subscribe(self, pattern: str, handler: Handler) -> Callable[[], None]:
+    def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> Callable[[], None]:
         subscription = (pattern, handler)
         self._subscriptions.append(subscription)
         return lambda: self._subscriptions.remove(subscription)
+
+    def last(self, topic: str) -> dict[str, Any] | None:
+        return self._last.get(topic)
+
+    async def start(self) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._subscriptions.clear()
+
+
+def make_bus(url: str | None) -> Bus:
+    """``None`` or ``memory://``: in-process; ``redis://...``: Redis; ``mqtt://host:port``: MQTT."""
+    if url is None or url.startswith("memory://"):
+        return InProcessBus()
+    if url.startswith(("redis://", "rediss://")):
+        from engine.bus_redis import RedisBus
+        return RedisBus(url)
+    if url.startswith(("mqtt://", "mqtts://")):
+        from engine.bus_mqtt import MqttBus
+        return MqttBus(url)
+    raise ValueError(f"no bus backend for {url!r}: use memory://, redis:// or mqtt://")
