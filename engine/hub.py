@@ -1,5 +1,6 @@
 """The hub's composition root: the OMS on its durable journal and ledger, the tenants' configuration from SQL, the
-pipeline and the router over the venues, and the hub's clocks (DAY/GTD expiry, the nightly financing rollover).
+pipeline and the router over the venues, the price feed to every tenant group, and the hub's clocks (DAY/GTD
+expiry, stale prices, the nightly financing rollover).
 
 ``start()`` connects the venues, reloads open orders and reconciles them with each venue, and only then sets
 ``ready``: doors wait for it before they take new flow.
@@ -31,6 +32,7 @@ from routing.interceptors.spread_markup import SpreadMarkup
 from routing.interceptors.throttle import Throttle
 from routing.interceptors.validation import Validation
 from routing.pipeline import Pipelines
+from routing.pricing import FeedLimits, PriceFeed
 from routing.router import Router
 from routing.venue import Quote, Venue
 
@@ -48,6 +50,7 @@ class HubSettings:
     orders_per_second: int = 50                                            # per account
     financing: dict[str, Financing] = field(default_factory=dict)         # symbol -> swap rates
     rollover: dt.time = dt.time(22, 0)     # UTC; 17:00 in New York in winter, where the FX day ends
+    feed_limits: FeedLimits = field(default_factory=FeedLimits)
     tick_seconds: float = 1.0
     order_id_prefix: str = field(default_factory=lambda: f"H{dt.datetime.now(dt.timezone.utc):%y%m%d%H%M%S}-")
 
@@ -65,10 +68,11 @@ class Hub:
         self.bus = bus or InProcessBus()
         self.kill_switch = KillSwitch()
         self.markup = SpreadMarkup(config.markups)
-        self.router = Router(config.route_rules, venues)
+        self.router = Router(config.route_rules, venues, quotes=lambda venue, symbol: self.feed.venue_quote(venue,
+                                                                                                            symbol))
         view = RiskView(margin=lambda account: self.oms.margin(account.account_id),
                         net_position=lambda account, symbol: self.oms.book.net(account, symbol),
-                        mark=lambda symbol: self.oms.book.marks.get(symbol),
+                        mark=lambda symbol: None if self.feed.is_stale(symbol) else self.oms.book.marks.get(symbol),
                         tenant_exposure=lambda tenant, symbol: self.oms.book.tenant_exposure(tenant, symbol),
                         rate=lambda source, target: self.oms.book.rate(source, target))
         interceptors = [Validation(), Throttle(settings.orders_per_second), self.kill_switch,
@@ -77,6 +81,8 @@ class Hub:
         self.oms = OMS(directory=self.directory, instruments=instruments, ledger=Ledger(SqlLedgerStore(self.unit)),
                        bus=self.bus, pipelines=pipelines, router=self.router, journal=self.journal,
                        transactions=self.unit, order_id_prefix=settings.order_id_prefix, clock=clock)
+        audiences = [(group.tenant_id, group.group_id) for group in self.directory.groups.values()]
+        self.feed = PriceFeed(instruments, pipelines, audiences, self.bus, settings.feed_limits)
         self.clock = clock
         self.ready = asyncio.Event()
         self._quotes: asyncio.Queue[Quote] = asyncio.Queue()
@@ -89,7 +95,7 @@ class Hub:
             await venue.connect()
         await self.oms.restore()
         for venue in venues.values():
-            venue.on_quote(self._quotes.put_nowait)
+            venue.on_quote(self._on_quote)
             await venue.subscribe(venue.instruments())  # conversion pairs too: margin needs their rates
         self._tasks = [asyncio.create_task(self._apply_quotes()), asyncio.create_task(self._tick())]
         self.ready.set()
@@ -111,6 +117,10 @@ class Hub:
         """The dealer changed the route table in the database: swap it in while the hub runs."""
         self.router.replace_rules(self.directory_store.load().route_rules)
 
+    def _on_quote(self, quote: Quote) -> None:
+        self.feed.on_quote(quote)
+        self._quotes.put_nowait(quote)
+
     async def _apply_quotes(self) -> None:
         """One consumer, so held orders see the quotes in the order their venues sent them."""
         while True:
@@ -125,6 +135,7 @@ class Hub:
     async def tick(self) -> None:
         """Expire what is due; once a day past the rollover, book the night's financing (idempotent per day)."""
         await self.oms.expire_due()
+        self.feed.sweep()
         now = self.clock()
         if now.time() >= self.settings.rollover and self._financed != now.date():
             self._financed = now.date()

@@ -51,11 +51,13 @@ class FillContext:
 
 @dataclass(frozen=True, slots=True)
 class ClientQuote:
+    """A price on its way to one tenant group's traders; a missing side stays missing."""
+
     tenant_id: str
     group_id: str
     symbol: str
-    bid: Decimal
-    ask: Decimal
+    bid: Decimal | None
+    ask: Decimal | None
 
 
 class Interceptor:
@@ -88,7 +90,8 @@ class Pipeline:
 
     def on_quote(self, quote: ClientQuote) -> ClientQuote:
         for interceptor in self.interceptors:
-            quote = interceptor.on_quote(quote)
+            if type(interceptor).on_quote is not Interceptor.on_quote:  # most pass prices through untouched
+                quote = interceptor.on_quote(quote)
         return quote
 
 

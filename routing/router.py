@@ -3,7 +3,7 @@ venues. The first rule that matches decides; venues that are down are skipped; a
 across its venues instead of their order. Rules can be swapped while the hub runs; every decision is logged."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fnmatch import fnmatchcase
@@ -12,7 +12,7 @@ import structlog
 
 from engine.domain.instrument import AssetClass, Instrument
 from engine.domain.order import Order, Side
-from routing.venue import Venue
+from routing.venue import Quote, Venue
 
 log = structlog.get_logger("routing.router")
 
@@ -43,9 +43,12 @@ class NoRoute(Exception):
 
 
 class Router:
-    def __init__(self, rules: list[RouteRule], venues: Mapping[str, Venue]) -> None:
+    def __init__(self, rules: list[RouteRule], venues: Mapping[str, Venue],
+                 quotes: Callable[[str, str], Quote | None] | None = None) -> None:
         self._rules = list(rules)
         self.venues = venues
+        # (venue, symbol) -> the venue's latest quote that is not stale; the price feed's view when the hub has one
+        self.quotes = quotes or (lambda venue, symbol: self.venues[venue].quote(symbol))
 
     def replace_rules(self, rules: list[RouteRule]) -> None:
         """Swap the whole table at once (a dealer's edit); orders already routed keep their venue."""
@@ -71,7 +74,7 @@ class Router:
         raise NoRoute(f"no route for {order.symbol}")
 
     def _price_key(self, name: str, order: Order) -> Decimal:
-        quote = self.venues[name].quote(order.symbol)
+        quote = self.quotes(name, order.symbol)
         price = None if quote is None else quote.ask if order.side is Side.BUY else quote.bid
         if price is None:
             return Decimal("Infinity")

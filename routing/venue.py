@@ -57,8 +57,8 @@ class VenueReport:
 
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """Top of book from one venue, in the engine's symbol and units. Sizes are in the instrument's quantity
-    unit; either side may be missing (a one-sided LP quote) and is then None."""
+    """Top of book (and depth, where the venue gives it) from one venue, in the engine's symbol and units. Sizes
+    are in the instrument's quantity unit; either side may be missing (a one-sided LP quote) and is then None."""
 
     venue: str
     symbol: str
@@ -68,6 +68,8 @@ class Quote:
     ask_size: Decimal | None = None
     venue_time: dt.datetime | None = None
     received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    bids: tuple[tuple[Decimal, Decimal], ...] = ()   # depth as (price, size), best first, when the venue gives it
+    asks: tuple[tuple[Decimal, Decimal], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

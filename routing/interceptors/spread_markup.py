@@ -54,6 +54,7 @@ class SpreadMarkup(Interceptor):
 
     def on_quote(self, quote: ClientQuote) -> ClientQuote:
         rule = self.markup(quote.tenant_id, quote.group_id, quote.symbol)
-        return ClientQuote(quote.tenant_id, quote.group_id, quote.symbol, quote.bid - rule.amount(quote.bid),
-                           quote.ask + rule.amount(quote.ask))
+        bid, ask = quote.bid, quote.ask
+        return ClientQuote(quote.tenant_id, quote.group_id, quote.symbol,
+                           None if bid is None else bid - rule.amount(bid), None if ask is None else ask + rule.amount(ask))
 

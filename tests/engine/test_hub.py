@@ -94,3 +94,29 @@ async def test_the_hub_runs_on_its_database_and_a_restart_keeps_positions_and_he
     moved = await restarted.oms.submit(NewOrder("b2", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
     assert moved.venue == "lp-2"
     await restarted.stop()
+
+
+async def test_the_hub_publishes_each_groups_price_and_refuses_to_price_a_market_order_on_a_stale_quote(
+        tmp_path: Path) -> None:
+    from engine.domain.instrument import AssetClass
+    from routing.pricing import FeedLimits
+
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    seed(url)
+    lps = venues()
+    limits = FeedLimits(throttle={}, stale_after={AssetClass.FX: 0.2, AssetClass.CRYPTO: 0.2})
+    hub = Hub(HubSettings(url, tick_seconds=0.02, feed_limits=limits), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()},
+              dict(lps))
+    hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
+                                 D(10000))
+    seen: list[dict] = []
+    hub.bus.subscribe("quotes.broker-a.standard.EUR-USD", lambda topic, event: seen.append(event))
+    await hub.start()
+    await until(lambda: bool(seen))
+    assert (seen[-1]["bid"], seen[-1]["ask"]) == ("1.08338", "1.08352")  # the best across LPs, 0.2 pip each side
+    await until(lambda: hub.feed.is_stale("EUR/USD"))                     # the LPs fall silent
+    assert seen[-1]["stale"] is True
+    refused = await hub.oms.submit(NewOrder("m1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
+    assert refused.reject_reason is not None and refused.reject_reason.startswith("no_price")
+    assert all(not venue.received for venue in lps.values())
+    await hub.stop()
