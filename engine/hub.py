@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from engine.bars import BarBuilder
 from engine.book import Financing
 from engine.bus import Bus, InProcessBus
 from engine.domain.instrument import Instrument
 from engine.ledger import Ledger
 from engine.oms import OMS
+from engine.storage.bars import SqlBarStore
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
 from engine.storage.journal import SqlOrderJournal
@@ -83,6 +85,7 @@ class Hub:
                        transactions=self.unit, order_id_prefix=settings.order_id_prefix, clock=clock)
         audiences = [(group.tenant_id, group.group_id) for group in self.directory.groups.values()]
         self.feed = PriceFeed(instruments, pipelines, audiences, self.bus, settings.feed_limits)
+        self.bars = BarBuilder(self.bus, SqlBarStore(self.unit))
         self.clock = clock
         self.ready = asyncio.Event()
         self._quotes: asyncio.Queue[Quote] = asyncio.Queue()
@@ -109,6 +112,8 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.oms.settle()
+        self.bars.flush()
+        self.bars.close()
         for venue in self.router.venues.values():
             await venue.close()
         self.unit.engine.dispose()
@@ -137,6 +142,8 @@ class Hub:
         await self.oms.expire_due()
         self.feed.sweep()
         now = self.clock()
+        self.bars.roll(dt.datetime.now(dt.timezone.utc))   # bars follow the quotes' clock, not the order clock
+        self.bars.flush()
         if now.time() >= self.settings.rollover and self._financed != now.date():
             self._financed = now.date()
             posted = self.oms.book.charge_financing(now.date(), self.settings.financing)

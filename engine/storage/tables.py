@@ -165,5 +165,20 @@ class CommissionPlanRecord(SQLModel, table=True):
     per_trade: Decimal = Field(sa_column=Column(Amount(), nullable=False))
 
 
+class BarRecord(SQLModel, table=True):
+    __tablename__ = "bars"
+
+    tenant_id: str = Field(primary_key=True)
+    group_id: str = Field(primary_key=True)
+    symbol: str = Field(primary_key=True)
+    interval: str = Field(primary_key=True)
+    start: dt.datetime = Field(primary_key=True)
+    open: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    high: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    low: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    close: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    ticks: int
+
+
 ENGINE_TABLES = ("orders", "journal_entries", "postings", "executions", "positions", "tenants", "users", "groups",
-                 "accounts", "route_rules", "markups", "commission_plans")
+                 "accounts", "route_rules", "markups", "commission_plans", "bars")
