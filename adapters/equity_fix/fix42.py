@@ -1,0 +1,166 @@
+"""The FIX 4.2 wire form of the adapter's messages: D, F, G, H and V out; ExecutionReport (8) and
+OrderCancelReject (9) in. Venue codes become our report kinds and reject reasons through the tables here."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from adapters.equity_fix.instruments import Stock
+from fix_sessions.codec import Message, Value
+from routing.venue import ReportKind, VenueOrder
+
+Body = list[tuple[int, Value]]
+
+# ExecType(150) -> what the hub hears. Pending states (6, A, E) and 7/9/B are informational: no report.
+EXEC_KINDS: dict[str, ReportKind] = {
+    "0": ReportKind.ACCEPTED, "1": ReportKind.FILL, "2": ReportKind.FILL, "3": ReportKind.EXPIRED,
+    "4": ReportKind.CANCELED, "5": ReportKind.REPLACED, "8": ReportKind.REJECTED, "C": ReportKind.EXPIRED,
+    "D": ReportKind.STATUS,
+}
+# OrdRejReason(103) -> (our code, whether another venue may take the order).
+ORDER_REJECT_REASONS: dict[str, tuple[str, bool]] = {
+    "0": ("broker_option", False), "1": ("unknown_symbol", True), "2": ("exchange_closed", False),
+    "3": ("exceeds_limit", False), "4": ("too_late", False), "5": ("unknown_order", True),
+    "6": ("duplicate_order", False), "7": ("duplicate_order", False), "8": ("stale_order", True),
+}
+# CxlRejReason(102) -> our code.
+CANCEL_REJECT_REASONS: dict[str, str] = {
+    "0": "too_late_to_cancel", "1": "unknown_order", "2": "broker_option", "3": "already_pending",
+}
+STATUS_TRANS_TYPE = "3"  # ExecTransType(20)=Status: the answer to an OrderStatusRequest
+
+
+def decimal_text(value: Decimal) -> str:
+    """Plain notation (never 1E+2), trailing zeros of the fraction dropped."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def timestamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y%m%d-%H:%M:%S.%f")[:-3]
+
+
+def _instrument(stock: Stock) -> Body:
+    return [(55, stock.venue_symbol), (207, stock.exchange)]
+
+
+def new_order_single(cl_ord_id: str, order: VenueOrder, stock: Stock, side: str, account: str | None,
+                     now: dt.datetime) -> Body:
+    body: Body = [(11, cl_ord_id)]
+    if account:
+        body.append((1, account))
+    body += [(21, "1"), (100, stock.exchange), *_instrument(stock), (54, side), (60, timestamp(now)),
+             (38, decimal_text(order.quantity)), (40, order.ord_type.value)]
+    if order.price is not None:
+        body.append((44, decimal_text(order.price)))
+    if order.stop_price is not None:
+        body.append((99, decimal_text(order.stop_price)))
+    body.append((59, order.time_in_force.value))
+    return body
+
+
+def cancel_request(cl_ord_id: str, orig_cl_ord_id: str, venue_order_id: str | None, stock: Stock, side: str,
+                   quantity: Decimal, now: dt.datetime) -> Body:
+    body: Body = [(41, orig_cl_ord_id)]
+    if venue_order_id:
+        body.append((37, venue_order_id))
+    return body + [(11, cl_ord_id), *_instrument(stock), (54, side), (60, timestamp(now)),
+                   (38, decimal_text(quantity))]
+
+
+def replace_request(cl_ord_id: str, orig_cl_ord_id: str, venue_order_id: str | None, order: VenueOrder,
+                    stock: Stock, side: str, account: str | None, now: dt.datetime) -> Body:
+    body: Body = [(37, venue_order_id)] if venue_order_id else []
+    body += [(41, orig_cl_ord_id), (11, cl_ord_id)]
+    if account:
+        body.append((1, account))
+    body += [(21, "1"), (100, stock.exchange), *_instrument(stock), (54, side), (60, timestamp(now)),
+             (38, decimal_text(order.quantity)), (40, order.ord_type.value)]
+    if order.price is not None:
+        body.append((44, decimal_text(order.price)))
+    if order.stop_price is not None:
+        body.append((99, decimal_text(order.stop_price)))
+    body.append((59, order.time_in_force.value))
+    return body
+
+
+def status_request(cl_ord_id: str, venue_order_id: str | None, stock: Stock, side: str) -> Body:
+    body: Body = [(37, venue_order_id)] if venue_order_id else []
+    return body + [(11, cl_ord_id), *_instrument(stock), (54, side)]
+
+
+def market_data_request(md_req_id: str, stocks: list[Stock], subscribe: bool = True) -> Body:
+    """Top of book (depth 1) bid, offer and closing price, snapshot then incremental updates."""
+    body: Body = [(262, md_req_id), (263, "1" if subscribe else "2"), (264, 1), (265, 1),
+                  (267, 3), (269, "0"), (269, "1"), (269, "5"), (146, len(stocks))]
+    for stock in stocks:
+        body += _instrument(stock)
+    return body
+
+
+def _decimal(message: Message, tag: int) -> Decimal:
+    raw = message.get(tag)
+    return Decimal(raw.decode("ascii")) if raw else Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionReport:
+    """An ExecutionReport (8) as FIX 4.2 sends it: ExecTransType(20) and ExecType(150) both present."""
+
+    cl_ord_id: str
+    orig_cl_ord_id: str | None
+    order_id: str
+    exec_id: str
+    exec_trans_type: str
+    exec_type: str
+    ord_status: str
+    last_shares: Decimal
+    last_px: Decimal
+    cum_qty: Decimal
+    avg_px: Decimal
+    ord_rej_reason: str | None
+    text: str | None
+
+    @classmethod
+    def parse(cls, message: Message) -> ExecutionReport:
+        return cls(
+            cl_ord_id=message.get_str(11, ""), orig_cl_ord_id=message.get_str(41), order_id=message.get_str(37, ""),
+            exec_id=message.get_str(17, ""), exec_trans_type=message.get_str(20, "0"),
+            exec_type=message.get_str(150, ""), ord_status=message.get_str(39, ""),
+            last_shares=_decimal(message, 32), last_px=_decimal(message, 31), cum_qty=_decimal(message, 14),
+            avg_px=_decimal(message, 6), ord_rej_reason=message.get_str(103), text=message.get_str(58),
+        )
+
+    @property
+    def is_status(self) -> bool:
+        return self.exec_trans_type == STATUS_TRANS_TYPE
+
+    def reject_reason(self) -> tuple[str, bool]:
+        """'code: sentence' and whether another venue may take the order."""
+        code, retryable = ORDER_REJECT_REASONS.get(self.ord_rej_reason or "0", ("broker_option", False))
+        return f"{code}: {self.text or 'rejected by the broker'}", retryable
+
+
+@dataclass(frozen=True, slots=True)
+class CancelReject:
+    """An OrderCancelReject (9): the cancel (CxlRejResponseTo=1) or replace (2) was refused."""
+
+    cl_ord_id: str
+    orig_cl_ord_id: str
+    order_id: str
+    ord_status: str
+    response_to: str
+    reason: str | None
+    text: str | None
+
+    @classmethod
+    def parse(cls, message: Message) -> CancelReject:
+        return cls(cl_ord_id=message.get_str(11, ""), orig_cl_ord_id=message.get_str(41, ""),
+                   order_id=message.get_str(37, ""), ord_status=message.get_str(39, ""),
+                   response_to=message.get_str(434, "1"), reason=message.get_str(102), text=message.get_str(58))
+
+    def describe(self) -> str:
+        code = CANCEL_REJECT_REASONS.get(self.reason or "2", "broker_option")
+        what = "cancel" if self.response_to == "1" else "replace"
+        return f"{code}: {what} refused: {self.text or 'by the broker'}"

@@ -1,0 +1,298 @@
+"""EquityFixVenue: the venue contract over a FIX 4.2 initiator session to an equity broker.
+
+Orders are checked against their market's rules (hours, lot, tick, band) before anything is sent; a refused
+order gets a REJECTED report with the reason and never leaves the hub. After every logon the adapter
+resubscribes market data and sends an OrderStatusRequest for each open order (execution.py settles the answers).
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+import structlog
+
+from adapters.equity_fix import fix42
+from adapters.equity_fix.config import EquityFixConfig
+from adapters.equity_fix.execution import Executions, TrackedOrder
+from adapters.equity_fix.fix42 import Body, CancelReject, ExecutionReport
+from adapters.equity_fix.instruments import Instruments, Stock
+from adapters.equity_fix.market_data import MarketData
+from adapters.equity_fix.profiles import Refusal
+from engine.domain.instrument import Market
+from engine.domain.order import TERMINAL, OrdStatus, Side, TimeInForce
+from fix_sessions.application import Application
+from fix_sessions.codec import Message
+from fix_sessions.session_id import SessionID
+from fix_sessions.transport import SocketInitiator
+from routing.venue import Health, Quote, ReportKind, VenueDown, VenueOrder, VenueReport
+
+log = structlog.get_logger("adapters.equity_fix")
+
+Clock = Callable[[], dt.datetime]
+# The account's long position in an engine symbol at this broker; None when the caller does not know it.
+LongPosition = Callable[[str], Decimal | None]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class EquityFixVenue(Application):
+    """The broker connection. ``clock`` gives market time for the session-hours check (tests set it);
+    ``long_position`` tells a long sale from a short one (see ``MarketProfile.wire_side_for_sale``)."""
+
+    def __init__(self, config: EquityFixConfig, *, clock: Clock | None = None,
+                 long_position: LongPosition | None = None) -> None:
+        self.name = config.name
+        self.config = config
+        self._clock = clock or _utc_now
+        self._long_position = long_position
+        self._instruments = Instruments(Market(code) for code in config.markets)
+        self._market_data = MarketData(config.name, self._instruments, config.quote_stale_after)
+        self._session_config = config.session_config()
+        self._session_id: SessionID = self._session_config.session_id
+        self._initiator: SocketInitiator | None = None
+        self._logged_on = asyncio.Event()
+        self._executions = Executions(config.name, self._emit, self._answer_status)
+        self._status_waiters: dict[str, list[asyncio.Future[VenueReport | None]]] = {}
+        self._sent_at: dict[str, float] = {}
+        self._report_callbacks: list[Callable[[VenueReport], None]] = []
+        self._quote_callbacks: list[Callable[[Quote], None]] = []
+        self._latency_ms: float | None = None
+        self._last_message_at: dt.datetime | None = None
+        self._log = log.bind(venue=self.name)
+
+    # ------------------------------------------------------------------ the venue contract
+    def on_report(self, callback: Callable[[VenueReport], None]) -> None:
+        self._report_callbacks.append(callback)
+
+    def on_quote(self, callback: Callable[[Quote], None]) -> None:
+        self._quote_callbacks.append(callback)
+
+    async def connect(self) -> None:
+        if self._initiator is None:
+            self._initiator = SocketInitiator([self._session_config], self, first_retry=self.config.first_retry)
+            await self._initiator.start()
+        try:
+            await asyncio.wait_for(self._logged_on.wait(), self.config.connect_timeout)
+        except TimeoutError:
+            raise VenueDown(f"{self.name}: no logon from {self.config.host}:{self.config.port} within "
+                            f"{self.config.connect_timeout} s (still retrying)") from None
+
+    async def close(self) -> None:
+        if self._initiator is not None:
+            await self._initiator.stop()
+            self._initiator = None
+        self._logged_on.clear()
+
+    def instruments(self) -> list[str]:
+        return self._instruments.symbols()
+
+    async def subscribe(self, symbols: list[str]) -> None:
+        stocks = [s for symbol in symbols if (s := self._instruments.get(symbol)) is not None]
+        unknown = sorted(set(symbols) - {s.symbol for s in stocks})
+        if unknown:
+            self._log.warning("equity_fix.subscribe.unknown_symbols", symbols=unknown)
+        if not stocks:
+            return
+        if self._logged_on.is_set():
+            await self._send(b"V", self._market_data.request(stocks))
+        else:  # sent with the rest at the next logon
+            self._market_data.subscribed.update(s.symbol for s in stocks)
+
+    def quote(self, symbol: str) -> Quote | None:
+        return self._market_data.quote(symbol)
+
+    async def place(self, order: VenueOrder) -> None:
+        stock = self._instruments.get(order.symbol)
+        existing = self._executions.get(order.order_id)
+        if existing is not None:  # refused without touching the order already live under this id
+            self._refuse(order.order_id, Refusal("duplicate_order", f"order {order.order_id} was already sent"),
+                         existing.status)
+            return
+        refusal = self._check_new(order, stock)
+        if refusal is not None:
+            self._refuse(order.order_id, refusal, OrdStatus.REJECTED)
+            return
+        assert stock is not None
+        self._require_session()
+        side = order.side.value
+        if order.side is Side.SELL:
+            held = self._long_position(order.symbol) if self._long_position is not None else None
+            side = stock.profile.wire_side_for_sale(order.quantity, held)
+        self._executions.track(order, stock, side)
+        self._log.info("equity_fix.order.sent", order_id=order.order_id, symbol=order.symbol, side=side,
+                       quantity=str(order.quantity), price=str(order.price), ord_type=order.ord_type.name)
+        await self._send(b"D", fix42.new_order_single(order.order_id, order, stock, side, self.config.account,
+                                                      _utc_now()), order.order_id)
+
+    async def cancel(self, order_id: str) -> None:
+        tracked = self._open_order(order_id)
+        if tracked is None:
+            return
+        self._require_session()
+        cl_ord_id = self._executions.next_cl_ord_id(tracked, "C")
+        self._log.info("equity_fix.cancel.sent", order_id=order_id, cl_ord_id=cl_ord_id)
+        await self._send(b"F", fix42.cancel_request(cl_ord_id, tracked.cl_ord_id, tracked.venue_order_id,
+                                                    tracked.stock, tracked.side, tracked.order.quantity,
+                                                    _utc_now()), cl_ord_id)
+
+    async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None:
+        tracked = self._open_order(order_id)
+        if tracked is None:
+            return
+        wanted = dataclasses.replace(tracked.order, quantity=quantity, price=price)
+        refusal = (Refusal("below_filled", f"quantity {quantity} is not above the {tracked.cum_qty} already filled")
+                   if quantity <= tracked.cum_qty else self._check_terms(wanted, tracked.stock))
+        if refusal is not None:
+            self._refuse(order_id, refusal, tracked.status)
+            return
+        self._require_session()
+        cl_ord_id = self._executions.next_cl_ord_id(tracked, "R")
+        tracked.replacing[cl_ord_id] = wanted
+        self._log.info("equity_fix.replace.sent", order_id=order_id, cl_ord_id=cl_ord_id, quantity=str(quantity),
+                       price=str(price))
+        await self._send(b"G", fix42.replace_request(cl_ord_id, tracked.cl_ord_id, tracked.venue_order_id, wanted,
+                                                     tracked.stock, tracked.side, self.config.account,
+                                                     _utc_now()), cl_ord_id)
+
+    async def order_status(self, order_id: str) -> VenueReport | None:
+        """The broker's answer to an OrderStatusRequest. FIX 4.2 needs the order's Symbol and Side, so an order
+        this adapter never sent has no status here (None), as has one it refused before sending."""
+        tracked = self._executions.get(order_id)
+        if tracked is None:
+            return None
+        self._require_session()
+        waiter: asyncio.Future[VenueReport | None] = asyncio.get_running_loop().create_future()
+        self._status_waiters.setdefault(order_id, []).append(waiter)
+        await self._request_status(tracked)
+        try:
+            return await asyncio.wait_for(waiter, self.config.status_timeout)
+        except TimeoutError:
+            raise VenueDown(f"{self.name}: no answer to the status request for {order_id}") from None
+        finally:
+            waiters = self._status_waiters.get(order_id, [])
+            if waiter in waiters:
+                waiters.remove(waiter)
+
+    def health(self) -> Health:
+        return Health(connected=self._logged_on.is_set(), latency_ms=self._latency_ms,
+                      last_message_at=self._last_message_at)
+
+    # ------------------------------------------------------------------ checks before sending
+    def _check_new(self, order: VenueOrder, stock: Stock | None) -> Refusal | None:
+        if stock is None:
+            return Refusal("unknown_symbol", f"{order.symbol} is not traded on {self.name}")
+        if order.time_in_force is TimeInForce.GTD:
+            return Refusal("unsupported_time_in_force", "GTD needs an expiry time, which a venue order does "
+                                                        "not carry; use DAY or GTC")
+        return self._check_terms(order, stock)
+
+    def _check_terms(self, order: VenueOrder, stock: Stock) -> Refusal | None:
+        return stock.profile.check_order(
+            ord_type=order.ord_type, quantity=order.quantity, price=order.price, stop_price=order.stop_price,
+            lot=stock.lot, band_percent=stock.band_percent,
+            previous_close=self._market_data.previous_close.get(stock.symbol), moment=self._clock())
+
+    def _open_order(self, order_id: str) -> TrackedOrder | None:
+        """The order to cancel or replace; None, with a REJECTED report, if it is unknown or already closed."""
+        tracked = self._executions.get(order_id)
+        if tracked is None:
+            self._refuse(order_id, Refusal("unknown_order", f"{self.name} has no order {order_id}"), None)
+        elif tracked.status in TERMINAL:
+            self._refuse(order_id, Refusal("order_closed", f"order {order_id} is already "
+                                                           f"{tracked.status.name.lower()}"), tracked.status)
+        else:
+            return tracked
+        return None
+
+    def _require_session(self) -> None:
+        if not self._logged_on.is_set():
+            raise VenueDown(f"{self.name} is not logged on to {self.config.target_comp_id}")
+
+    def _refuse(self, order_id: str, refusal: Refusal, status: OrdStatus | None) -> None:
+        self._log.info("equity_fix.refused", order_id=order_id, code=refusal.code, reason=refusal.text)
+        self._emit(VenueReport(self.name, ReportKind.REJECTED, order_id, status=status, reason=str(refusal)))
+
+    # ------------------------------------------------------------------ FIX callbacks
+    async def on_logon(self, session_id: SessionID) -> None:
+        self._logged_on.set()
+        self._last_message_at = _utc_now()
+        open_orders = self._executions.open_orders()
+        self._log.info("equity_fix.logged_on", reconciling=len(open_orders),
+                       subscriptions=len(self._market_data.subscribed))
+        resubscription = self._market_data.resubscription()
+        if resubscription is not None:
+            await self._send(b"V", resubscription)
+        for tracked in open_orders:
+            await self._request_status(tracked)
+
+    async def on_logout(self, session_id: SessionID) -> None:
+        self._logged_on.clear()
+        self._market_data.disconnected()
+        for waiters in self._status_waiters.values():
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(VenueDown(f"{self.name} lost its session"))
+        self._log.warning("equity_fix.logged_out")
+
+    async def from_admin(self, message: Message, session_id: SessionID) -> None:
+        self._last_message_at = _utc_now()
+
+    async def from_app(self, message: Message, session_id: SessionID) -> None:
+        self._last_message_at = _utc_now()
+        msg_type = message.msg_type
+        if msg_type in (b"8", b"9"):
+            self._measure(message.get_str(11, ""))
+        if msg_type == b"8":
+            self._executions.on_execution_report(ExecutionReport.parse(message))
+        elif msg_type == b"9":
+            self._executions.on_cancel_reject(CancelReject.parse(message))
+        elif msg_type == b"W":
+            self._publish([q] if (q := self._market_data.on_snapshot(message)) else [])
+        elif msg_type == b"X":
+            self._publish(self._market_data.on_incremental(message))
+        elif msg_type == b"Y":
+            self._market_data.on_reject(message)
+        else:
+            self._log.warning("equity_fix.unhandled_message", msg_type=msg_type.decode("latin-1"),
+                              text=message.get_str(58))
+
+    def _answer_status(self, order_id: str, answer: VenueReport | None) -> None:
+        for waiter in self._status_waiters.pop(order_id, []):
+            if not waiter.done():
+                waiter.set_result(answer)
+
+    def _emit(self, report: VenueReport) -> None:
+        self._log.info("equity_fix.report", order_id=report.order_id, kind=report.kind.value,
+                       status=report.status.name if report.status else None, exec_id=report.exec_id,
+                       quantity=str(report.last_quantity), price=str(report.last_price), reason=report.reason)
+        for callback in self._report_callbacks:
+            callback(report)
+
+    def _publish(self, quotes: list[Quote]) -> None:
+        for quote in quotes:
+            for callback in self._quote_callbacks:
+                callback(quote)
+
+    # ------------------------------------------------------------------ sending
+    async def _request_status(self, tracked: TrackedOrder) -> None:
+        await self._send(b"H", fix42.status_request(tracked.cl_ord_id, tracked.venue_order_id, tracked.stock,
+                                                    tracked.side), tracked.cl_ord_id)
+
+    async def _send(self, msg_type: bytes, body: Body, cl_ord_id: str | None = None) -> None:
+        if self._initiator is None:
+            raise VenueDown(f"{self.name} is not connected")
+        if cl_ord_id is not None:
+            self._sent_at[cl_ord_id] = time.monotonic()
+        await self._initiator.send_to_target(self._session_id, msg_type, body)
+
+    def _measure(self, cl_ord_id: str) -> None:
+        """Round trip of a request to the broker's first answer to it: the latency health() shows."""
+        sent = self._sent_at.pop(cl_ord_id, None)
+        if sent is not None:
+            self._latency_ms = (time.monotonic() - sent) * 1000

@@ -1,0 +1,48 @@
+"""``dynamictech sim equity``: run the simulated equity broker until SIGINT or SIGTERM."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import signal
+
+from simulators.equity.clock import MarketClock
+from simulators.equity.simulator import EquitySimulator
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=9882, help="FIX port; 0 picks a free one (default 9882)")
+    parser.add_argument("--sender-comp-id", default="EQBROKER", help="the broker's CompID (default EQBROKER)")
+    parser.add_argument("--target-comp-id", default="DYNAMICTECH", help="the hub's CompID (default DYNAMICTECH)")
+    parser.add_argument("--clock", type=dt.datetime.fromisoformat, default=None,
+                        help="start the market clock here, e.g. 2026-11-24T10:00:00-05:00 (default: real time)")
+    parser.add_argument("--walk-interval", type=float, default=1.0,
+                        help="seconds between random-walk price steps; 0 keeps prices still (default 1)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed for a repeatable walk")
+
+
+def run(args: argparse.Namespace) -> int:
+    from dynamictech.runtime import run as run_main
+
+    if args.clock is not None and args.clock.tzinfo is None:
+        raise SystemExit("--clock needs a UTC offset, e.g. 2026-11-24T10:00:00-05:00")
+    run_main(_serve(args))
+    return 0
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    simulator = EquitySimulator(
+        args.host, args.port, sender_comp_id=args.sender_comp_id, target_comp_id=args.target_comp_id,
+        clock=MarketClock(args.clock), walk_interval=args.walk_interval or None, seed=args.seed)
+    await simulator.start()
+    print(f"equity simulator: FIX 4.2 {args.sender_comp_id}->{args.target_comp_id} listening on "
+          f"{args.host}:{simulator.port}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    await simulator.stop()
