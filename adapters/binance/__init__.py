@@ -1,0 +1,23 @@
+"""Binance spot, through the venue contract (routing/venue.py).
+
+Follows Binance's public spot API documentation, github.com/binance/binance-spot-api-docs at commit a5e0bc3
+(CHANGELOG "Last Updated: 2026-07-17"): rest-api.md (HMAC-SHA256 SIGNED requests, timestamp/recvWindow,
+X-MBX-USED-WEIGHT-1M, 429 Retry-After and 418 bans, -1007 and 5xx as "status unknown"), filters.md, errors.md,
+web-socket-streams.md (`<symbol>@bookTicker`, `<symbol>@depth@100ms` and the local order book procedure),
+web-socket-api.md and user-data-stream.md (`userDataStream.subscribe.signature`; the listenKey flow is not used).
+
+Orders: MARKET -> MARKET; LIMIT -> LIMIT, or LIMIT_MAKER with ``place(order, post_only=True)``; STOP and STOP_LIMIT
+-> STOP_LOSS and STOP_LOSS_LIMIT when the stop lies beyond the market in the adverse direction (a buy stop above it,
+a sell stop below it), else TAKE_PROFIT and TAKE_PROFIT_LIMIT, which Binance triggers when the price comes back to
+the stop. newClientOrderId is our order ID; each cancelReplace gives the new order "<order ID>-r<n>", and status
+queries follow that chain. TimeInForce GTC, IOC, FOK (DAY and GTD are refused). Filters PRICE_FILTER, LOT_SIZE,
+MARKET_LOT_SIZE, NOTIONAL and MIN_NOTIONAL are checked before sending.
+
+Left out: margin trading (POST /sapi/v1/margin/order, borrow/repay, margin level), trailing stops, iceberg, OCO/OTO
+order lists, SOR, order amend (keep priority), quoteOrderQty market orders, PERCENT_PRICE filters, RSA and Ed25519
+keys, SBE, and the trade stream.
+"""
+from adapters.binance.config import BinanceConfig
+from adapters.binance.execution import BinanceVenue
+
+__all__ = ["BinanceConfig", "BinanceVenue"]

@@ -1,0 +1,129 @@
+"""The user data stream as Binance now documents it (user-data-stream.md, web-socket-api.md): a WebSocket API
+connection subscribed with `userDataStream.subscribe.signature` (HMAC over the alphabetically sorted params), no
+listenKey. It reconnects and resubscribes by itself and tells its owner each time it is back, so that the owner can
+reconcile what it may have missed."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import itertools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import orjson
+import structlog
+
+from adapters.binance.config import BinanceConfig
+from adapters.binance.errors import brief, describe
+from adapters.binance.rest import RestClient, sign
+from routing.venue import VenueDown
+
+log = structlog.get_logger("adapters.binance")
+
+
+class _Refused(Exception):
+    """Binance refused the subscription (bad key, signature or clock)."""
+
+
+class UserStream:
+    def __init__(self, config: BinanceConfig, rest: RestClient, on_event: Callable[[dict[str, Any]], None],
+                 on_subscribed: Callable[[bool], Awaitable[None]]) -> None:
+        self.config = config
+        self.rest = rest
+        self.on_event = on_event
+        self.on_subscribed = on_subscribed           # called with True after a reconnect, False the first time
+        self.connected = False
+        self.last_message_at: dt.datetime | None = None
+        self._ids = itertools.count(1)
+        self._task: asyncio.Task[None] | None = None
+        self._first: asyncio.Future[None] | None = None
+
+    async def start(self) -> None:
+        """Returns once the first subscription is active; raises VenueDown if it cannot be made."""
+        self._first = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._run(), name=f"{self.config.name}-user-stream")
+        try:
+            await asyncio.wait_for(asyncio.shield(self._first), self.config.connect_timeout)
+        except TimeoutError:
+            await self.close()
+            raise VenueDown(f"{self.config.name}: no user data stream within {self.config.connect_timeout} s") \
+                from None
+        except VenueDown:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self.connected = False
+
+    def _subscription(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"apiKey": self.config.api_key, "timestamp": self.rest.timestamp(),
+                                  "recvWindow": self.config.recv_window_ms}
+        payload = "&".join(f"{key}={params[key]}" for key in sorted(params))
+        params["signature"] = sign(self.config.api_secret, payload)
+        return {"id": next(self._ids), "method": "userDataStream.subscribe.signature", "params": params}
+
+    async def _run(self) -> None:
+        delay, sessions = self.config.reconnect_delay, 0
+        while True:
+            try:
+                async with self.rest.session.ws_connect(self.config.ws_api_url, autoping=True) as ws:
+                    await self._subscribe(ws)
+                    self.connected, delay = True, self.config.reconnect_delay
+                    log.info("binance_user_stream_subscribed", venue=self.config.name, reconnect=sessions > 0)
+                    if self._first is not None and not self._first.done():
+                        self._first.set_result(None)
+                    await self.on_subscribed(sessions > 0)
+                    sessions += 1
+                    async for message in ws:
+                        if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY) and \
+                                not self._on_message(orjson.loads(message.data)):
+                            break
+            except _Refused as refused:
+                log.error("binance_user_stream_refused", venue=self.config.name, reason=str(refused))
+                if self._first is not None and not self._first.done():
+                    self._first.set_exception(VenueDown(f"{self.config.name}: user data stream refused: {refused}"))
+                    return
+                if "-1021" in str(refused):
+                    with contextlib.suppress(VenueDown):
+                        await self.rest.sync_time()
+            except (TimeoutError, aiohttp.ClientError, OSError) as error:
+                log.warning("binance_user_stream_failed", venue=self.config.name, error=brief(error))
+            self.connected = False
+            log.info("binance_user_stream_disconnected", venue=self.config.name, retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.config.max_reconnect_delay)
+
+    async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        request = self._subscription()
+        await ws.send_str(orjson.dumps(request).decode())
+        async with asyncio.timeout(self.config.request_timeout):
+            async for message in ws:
+                answer = orjson.loads(message.data)
+                if answer.get("id") != request["id"]:
+                    continue
+                if answer.get("status") != 200:
+                    error = answer.get("error", {})
+                    raise _Refused(describe(int(error.get("code", 0)), str(error.get("msg", ""))))
+                return
+        raise aiohttp.ClientConnectionError("closed before the subscription was answered")
+
+    def _on_message(self, message: dict[str, Any]) -> bool:
+        """Hands executionReports on; False when the stream has ended and the connection should be renewed."""
+        self.last_message_at = dt.datetime.now(dt.UTC)
+        event = message.get("event")
+        if not isinstance(event, dict):
+            return True
+        kind = event.get("e")
+        if kind == "executionReport":
+            self.on_event(event)
+        elif kind in ("eventStreamTerminated", "serverShutdown"):
+            log.info("binance_user_stream_ended", venue=self.config.name, event=kind)
+            return False
+        return True

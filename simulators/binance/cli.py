@@ -1,0 +1,43 @@
+"""`dynamictech sim binance`: run the Binance simulator until SIGINT/SIGTERM and print where it listens."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+
+from simulators.binance.server import TEST_API_KEY, TEST_API_SECRET, BinanceSimulator
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--walk-interval", type=float, default=0.5,
+                        help="seconds between random-walk price moves; 0 keeps prices still")
+    parser.add_argument("--seed", type=int, default=None, help="random-walk seed, for a repeatable session")
+
+
+def run(args: argparse.Namespace) -> int:
+    asyncio.run(_serve(args))
+    return 0
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    # The account's key pair comes from the environment; the fixture pair is for local QA only.
+    simulator = BinanceSimulator(api_key=os.environ.get("BINANCE_SIM_API_KEY", TEST_API_KEY),
+                                 api_secret=os.environ.get("BINANCE_SIM_API_SECRET", TEST_API_SECRET),
+                                 host=args.host, port=args.port, walk_interval=args.walk_interval or None,
+                                 seed=args.seed)
+    await simulator.start()
+    print(f"binance simulator: REST {simulator.rest_url}  streams {simulator.stream_url}/stream  "
+          f"WebSocket API {simulator.ws_api_url}  scenario API {simulator.rest_url}/sim/", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await simulator.stop()

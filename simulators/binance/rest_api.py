@@ -1,0 +1,231 @@
+"""The REST endpoints the Binance adapter uses, answered in Binance's formats with Binance's checks: API key,
+HMAC-SHA256 signature over query string plus body, timestamp within recvWindow, request weight, 429 and 418."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import web
+
+from simulators.binance.book import ApiError, now_ms
+from simulators.binance.exchange import cancel_response
+
+if TYPE_CHECKING:
+    from simulators.binance.server import BinanceSimulator
+
+SIM: web.AppKey[BinanceSimulator] = web.AppKey("binance_simulator")
+routes = web.RouteTableDef()
+MAX_RECV_WINDOW = 60000
+
+
+def json_response(body: Any, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+
+
+def request_weight(method: str, path: str, params: dict[str, str]) -> int:
+    """The documented weights of the endpoints served here."""
+    if path == "/api/v3/depth":
+        limit = int(params.get("limit", "100"))
+        return 5 if limit <= 100 else 25 if limit <= 500 else 50 if limit <= 1000 else 250
+    if path == "/api/v3/myTrades":
+        return 5 if "orderId" in params else 20
+    if path == "/api/v3/openOrders":
+        return 6 if "symbol" in params else 80
+    return {"/api/v3/exchangeInfo": 20, "/api/v3/order": 4 if method == "GET" else 1}.get(path, 1)
+
+
+async def read_params(request: web.Request) -> tuple[dict[str, str], str, str]:
+    """Query and form body merged (the query wins, as Binance documents), with both raw strings for signing."""
+    raw_body = (await request.text()) if request.can_read_body else ""
+    params = dict((await request.post()).items()) if raw_body else {}
+    params.update(request.query.items())
+    return {k: str(v) for k, v in params.items()}, request.rel_url.raw_query_string, raw_body
+
+
+def check_timestamp(params: dict[str, Any]) -> None:
+    if "timestamp" not in params:
+        raise ApiError(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.")
+    try:
+        timestamp, window = int(params["timestamp"]), float(params.get("recvWindow", 5000))
+    except ValueError:
+        raise ApiError(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.") from None
+    if window > MAX_RECV_WINDOW:
+        raise ApiError(-1102, f"'recvWindow' contains unexpected value. Cannot be greater than {MAX_RECV_WINDOW}.")
+    server = now_ms()
+    if timestamp >= server + 1000:
+        raise ApiError(-1021, "Timestamp for this request was 1000ms ahead of the server's time.")
+    if server - timestamp > window:
+        raise ApiError(-1021, "Timestamp for this request is outside of the recvWindow.")
+
+
+def check_api_key(sim: BinanceSimulator, api_key: str | None) -> None:
+    if not api_key:
+        raise ApiError(-2014, "API-key format invalid.", 401)
+    if api_key != sim.api_key:
+        raise ApiError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+
+
+def check_signature(sim: BinanceSimulator, payload: str, signature: str | None) -> None:
+    if not signature:
+        raise ApiError(-1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.")
+    expected = hmac.new(sim.api_secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature.lower()):
+        raise ApiError(-1022, "Signature for this request is not valid.")
+
+
+def _without_signature(raw: str) -> str:
+    return "&".join(part for part in raw.split("&") if part and not part.startswith("signature="))
+
+
+async def signed(request: web.Request) -> dict[str, str]:
+    sim = request.app[SIM]
+    params, raw_query, raw_body = await read_params(request)
+    check_api_key(sim, request.headers.get("X-MBX-APIKEY"))
+    check_timestamp(params)
+    check_signature(sim, _without_signature(raw_query) + _without_signature(raw_body), params.get("signature"))
+    return params
+
+
+@web.middleware
+async def limits(request: web.Request,
+                 handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """Ban, rate limit and weight accounting in front of every /api/ request; ApiError becomes Binance's body."""
+    if not request.path.startswith("/api/"):
+        return await handler(request)
+    sim = request.app[SIM]
+    params, _, _ = await read_params(request)
+    sim.requests.append((request.method, request.path, params))
+    if sim.latency:
+        await asyncio.sleep(sim.latency)
+    now = time.monotonic()
+    if sim.banned_until > now:
+        return _limited(418, sim.banned_until - now, "Way too much request weight used; IP banned until "
+                        f"{now_ms() + int((sim.banned_until - now) * 1000)}. Please use WebSocket Streams for "
+                        "live updates to avoid bans.")
+    if sim.limited_until > now:
+        sim.violations += 1
+        if sim.violations > sim.ban_after_violations:
+            sim.banned_until = now + sim.ban_seconds
+            return _limited(418, sim.ban_seconds, "Way too much request weight used; IP banned until "
+                            f"{now_ms() + int(sim.ban_seconds * 1000)}. Please use WebSocket Streams for live "
+                            "updates to avoid bans.")
+        return _limited(429, sim.limited_until - now, sim.weight_message())
+    used = sim.use_weight(request_weight(request.method, request.path, params))
+    if used > sim.weight_limit:
+        sim.rate_limit_now(60 - time.time() % 60)
+        return _limited(429, sim.limited_until - now, sim.weight_message())
+    try:
+        response = await handler(request)
+    except ApiError as error:
+        response = json_response(error.body(), error.http_status)
+    response.headers["X-MBX-USED-WEIGHT-1M"] = str(used)
+    return response
+
+
+def _limited(status: int, retry_after: float, message: str) -> web.Response:
+    response = json_response({"code": -1003, "msg": message}, status)
+    response.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+    return response
+
+
+@routes.get("/api/v3/ping")
+async def ping(request: web.Request) -> web.Response:
+    return json_response({})
+
+
+@routes.get("/api/v3/time")
+async def server_time(request: web.Request) -> web.Response:
+    return json_response({"serverTime": now_ms()})
+
+
+@routes.get("/api/v3/exchangeInfo")
+async def exchange_info(request: web.Request) -> web.Response:
+    sim = request.app[SIM]
+    return json_response({
+        "timezone": "UTC", "serverTime": now_ms(),
+        "rateLimits": [
+            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": sim.weight_limit},
+            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
+            {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": 200000},
+            {"rateLimitType": "RAW_REQUESTS", "interval": "MINUTE", "intervalNum": 5, "limit": 61000}],
+        "exchangeFilters": [],
+        "symbols": [spec.info() for spec in sim.exchange.specs.values()]})
+
+
+@routes.get("/api/v3/depth")
+async def depth(request: web.Request) -> web.Response:
+    sim = request.app[SIM]
+    params, _, _ = await read_params(request)
+    if "symbol" not in params:
+        raise ApiError(-1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")
+    sim.snapshots += 1
+    return json_response(sim.exchange.depth(params["symbol"], min(int(params.get("limit", "100")), 5000)))
+
+
+@routes.post("/api/v3/order")
+async def new_order(request: web.Request) -> web.Response:
+    sim = request.app[SIM]
+    params = await signed(request)
+    if sim.timeout_next is not None:
+        silent, sim.timeout_next = sim.timeout_next, None
+        if silent:
+            sim.exchange.silence_next_order()
+        try:
+            sim.exchange.place(params)
+        except ApiError:
+            pass    # the order failed, and the client is not told that either
+        # Binance does not document the HTTP status that carries -1007; 408 is what the simulator uses.
+        raise ApiError(-1007, "Timeout waiting for response from backend server. Send status unknown; "
+                              "execution status unknown.", 408)
+    order = sim.exchange.place(params)
+    if params.get("newOrderRespType") == "ACK":
+        return json_response({"symbol": order.symbol, "orderId": order.order_id, "orderListId": -1,
+                              "clientOrderId": order.client_order_id, "transactTime": order.time})
+    return json_response(sim.exchange.full_response(order))
+
+
+@routes.delete("/api/v3/order")
+async def cancel_order(request: web.Request) -> web.Response:
+    sim = request.app[SIM]
+    params = await signed(request)
+    order, cancel_id = sim.exchange.cancel(params.get("symbol", ""), params.get("orderId"),
+                                           params.get("origClientOrderId"), params.get("newClientOrderId"))
+    return json_response(cancel_response(order, cancel_id))
+
+
+@routes.get("/api/v3/order")
+async def query_order(request: web.Request) -> web.Response:
+    sim = request.app[SIM]
+    params = await signed(request)
+    if "orderId" not in params and "origClientOrderId" not in params:
+        raise ApiError(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
+    order = sim.exchange.query(params.get("symbol", ""), params.get("orderId"), params.get("origClientOrderId"))
+    return json_response(order.as_json())
+
+
+@routes.post("/api/v3/order/cancelReplace")
+async def cancel_replace(request: web.Request) -> web.Response:
+    sim = request.app[SIM]
+    params = await signed(request)
+    return json_response(sim.exchange.cancel_replace(params))
+
+
+@routes.get("/api/v3/openOrders")
+async def open_orders(request: web.Request) -> web.Response:
+    sim = request.app[SIM]
+    params = await signed(request)
+    return json_response([o.as_json() for o in sim.exchange.open_orders(params.get("symbol"))])
+
+
+@routes.get("/api/v3/myTrades")
+async def my_trades(request: web.Request) -> web.Response:
+    sim = request.app[SIM]
+    params = await signed(request)
+    order_id = int(params["orderId"]) if "orderId" in params else None
+    return json_response([t.as_json() for t in sim.exchange.my_trades(params.get("symbol", ""), order_id)])
