@@ -211,17 +211,18 @@ class PriceFeed:
             self._publish(state.instrument.symbol, best, stale=False)
 
     def _publish(self, symbol: str, best: Best | None, *, stale: bool) -> None:
-        stamp = self.now().isoformat()
+        shared: dict[str, Any] = {"symbol": symbol, "stale": stale, "time": self.now().isoformat()}
+        if best is not None:   # what every group sees alike is written once
+            shared.update(bid_size=_text(best.bid_size), ask_size=_text(best.ask_size),
+                          venue_time=best.venue_time.isoformat() if best.venue_time else None)
         for tenant, group in self.audiences:
             topic = self._topics[(tenant, group, symbol)]
             self._seq[topic] += 1
-            event: dict[str, Any] = {"seq": self._seq[topic], "symbol": symbol, "stale": stale, "time": stamp}
+            event = {"seq": self._seq[topic], **shared}
             if best is not None:
                 quote = self.pipelines.for_tenant(tenant).on_quote(
                     ClientQuote(tenant, group, symbol, best.bid, best.ask))
-                event.update(bid=_text(quote.bid), ask=_text(quote.ask), bid_size=_text(best.bid_size),
-                             ask_size=_text(best.ask_size),
-                             venue_time=best.venue_time.isoformat() if best.venue_time else None)
+                event["bid"], event["ask"] = _text(quote.bid), _text(quote.ask)
             self.bus.publish(topic, event)
             self.published += 1
 

@@ -38,22 +38,26 @@ class _Client:
         self.socket = socket
         self.tenant = tenant
         self.group = group
-        self.symbols: dict[str, Callable[[], None]] = {}    # symbol -> unsubscribe
-        self.pending: dict[str, dict[str, Any]] = {}        # symbol -> latest unsent message
+        self.topics: dict[str, str] = {}       # symbol -> topic
+        self.pending: dict[str, str] = {}      # symbol -> latest unsent frame
         self.last_seq: dict[str, int] = {}
         self.wake = asyncio.Event()
 
-    def offer(self, symbol: str, message: dict[str, Any]) -> None:
-        self.pending[symbol] = message   # a newer update replaces an unsent one: the latest wins
+    def offer(self, symbol: str, frame: str) -> None:
+        self.pending[symbol] = frame   # a newer update replaces an unsent one: the latest wins
         self.wake.set()
 
 
 class PriceStream:
+    """One bus subscription per topic however many terminals watch it; each update is encoded once."""
+
     def __init__(self, bus: Bus, symbols: set[str], audience: Audience) -> None:
         self.bus = bus
         self.symbols = symbols
         self.audience = audience
         self.clients: set[_Client] = set()
+        self._watchers: dict[str, set[_Client]] = {}
+        self._unsubscribe: dict[str, Callable[[], None]] = {}
 
     def routes(self, app: web.Application, path: str = "/api/stream/prices") -> None:
         app.router.add_get(path, self.handle)
@@ -72,8 +76,8 @@ class PriceStream:
                 await self._command(client, frame.data)
         finally:
             self.clients.discard(client)
-            for unsubscribe in client.symbols.values():
-                unsubscribe()
+            for symbol in list(client.topics):
+                self._unwatch(client, symbol)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
@@ -94,41 +98,64 @@ class PriceStream:
             return
         for symbol in symbols:
             if op == "unsubscribe":
-                unsubscribe = client.symbols.pop(symbol, None)
-                if unsubscribe is not None:
-                    unsubscribe()
-                client.pending.pop(symbol, None)
+                self._unwatch(client, symbol)
                 continue
-            if symbol not in client.symbols and len(client.symbols) >= MAX_SYMBOLS:
+            if symbol not in client.topics and len(client.topics) >= MAX_SYMBOLS:
                 await self._error(client, "too_many_symbols", f"at most {MAX_SYMBOLS} symbols per connection")
                 return
-            self._subscribe(client, symbol)
+            self._watch(client, symbol)
 
-    def _subscribe(self, client: _Client, symbol: str) -> None:
+    def _watch(self, client: _Client, symbol: str) -> None:
         """(Re)subscribe: always answers with a snapshot, which is how a client recovers from a gap."""
         topic = f"quotes.{client.tenant}.{client.group}.{topic_symbol(symbol)}"
-        if symbol not in client.symbols:
-            client.symbols[symbol] = self.bus.subscribe(topic, lambda _, event: self._update(client, symbol, event))
+        client.topics[symbol] = topic
+        watchers = self._watchers.setdefault(topic, set())
+        watchers.add(client)
+        if topic not in self._unsubscribe:
+            self._unsubscribe[topic] = self.bus.subscribe(
+                topic, lambda _, event: self._update(topic, symbol, event))
         last = self.bus.last(topic)
         if last is not None:
             client.last_seq[symbol] = last["seq"]
-            client.offer(symbol, {"type": "snapshot", **last})
+            client.offer(symbol, orjson.dumps({"type": "snapshot", **last}).decode())
 
-    def _update(self, client: _Client, symbol: str, event: dict[str, Any]) -> None:
-        previous = client.last_seq.get(symbol)
-        if previous is not None and event["seq"] <= previous:
-            return  # already sent (a snapshot raced its own update)
-        client.last_seq[symbol] = event["seq"]
-        gap = previous is not None and event["seq"] > previous + 1
-        client.offer(symbol, {"type": "quote", "gap": gap, **event} if gap else {"type": "quote", **event})
+    def _unwatch(self, client: _Client, symbol: str) -> None:
+        topic = client.topics.pop(symbol, None)
+        client.pending.pop(symbol, None)
+        client.last_seq.pop(symbol, None)
+        watchers = self._watchers.get(topic or "")
+        if watchers is None:
+            return
+        watchers.discard(client)
+        if not watchers:
+            del self._watchers[topic]  # type: ignore[arg-type]
+            self._unsubscribe.pop(topic)()  # type: ignore[arg-type]
+
+    def _update(self, topic: str, symbol: str, event: dict[str, Any]) -> None:
+        frame: str | None = None
+        seq = event["seq"]
+        for client in self._watchers.get(topic, ()):
+            previous = client.last_seq.get(symbol)
+            if previous is not None and seq <= previous:
+                continue  # already sent (a snapshot raced its own update)
+            client.last_seq[symbol] = seq
+            if previous is not None and seq > previous + 1:
+                client.offer(symbol, orjson.dumps({"type": "quote", "gap": True, **event}).decode())
+                continue
+            if frame is None:
+                frame = orjson.dumps({"type": "quote", **event}).decode()
+            client.offer(symbol, frame)
 
     async def _write(self, client: _Client) -> None:
-        while True:
-            await client.wake.wait()
-            client.wake.clear()
-            pending, client.pending = client.pending, {}
-            for message in pending.values():
-                await client.socket.send_str(orjson.dumps(message).decode())
+        try:
+            while True:
+                await client.wake.wait()
+                client.wake.clear()
+                pending, client.pending = client.pending, {}
+                for frame in pending.values():
+                    await client.socket.send_str(frame)
+        except ConnectionResetError:
+            return   # the terminal went away; the handler's loop ends and cleans up
 
     async def _error(self, client: _Client, code: str, reason: str) -> None:
         log.info("stream.refused", code=code, reason=reason, tenant=client.tenant)
