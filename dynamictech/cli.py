@@ -9,6 +9,7 @@ from collections.abc import Sequence
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "fix_sessions.echo",
     "engine.storage.cli",
+    "simulators.cli",
 )
 
 
