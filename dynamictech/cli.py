@@ -10,6 +10,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "fix_sessions.echo",
     "engine.storage.cli",
     "simulators.cli",
+    "dynamictech.demo",
 )
 
 

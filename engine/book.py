@@ -39,6 +39,9 @@ class Book:
         self.bus = bus
         self.positions = PositionBook()
         self.marks: dict[str, Decimal] = {}
+        # Fixed conversion rates for currencies no venue quotes ("USDT/USD", a pegged "USD/HKD"): used only when
+        # the market has no price of its own.
+        self.reference_rates: dict[str, Decimal] = {}
 
     # ---------------------------------------------------------------- reading
     def margin(self, account_id: str) -> MarginSnapshot:
@@ -64,13 +67,14 @@ class Book:
         return total
 
     def rate(self, source: str, target: str) -> Decimal:
-        """Conversion at the last mid price, directly or inverted."""
+        """Conversion at the last mid price, directly or inverted, else at a configured reference rate."""
         if source == target:
             return Decimal(1)
-        if f"{source}/{target}" in self.marks:
-            return self.marks[f"{source}/{target}"]
-        if f"{target}/{source}" in self.marks:
-            return 1 / self.marks[f"{target}/{source}"]
+        for prices in (self.marks, self.reference_rates):
+            if f"{source}/{target}" in prices:
+                return prices[f"{source}/{target}"]
+            if f"{target}/{source}" in prices:
+                return 1 / prices[f"{target}/{source}"]
         raise LookupError(f"no price to convert {source} to {target}")
 
     # ---------------------------------------------------------------- booking

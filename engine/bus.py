@@ -16,6 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import structlog
+
+log = structlog.get_logger("engine.bus")
+
 Handler = Callable[[str, dict[str, Any]], None]
 
 LATEST_VALUE_PREFIXES = ("quotes.", "bars.")
@@ -54,7 +58,7 @@ def matches(pattern: str, topic: str) -> bool:
 
 
 class InProcessBus:
-    """Delivery in the publisher's call, in publish order."""
+    """Delivery in the publisher's call, in publish order; a subscriber that raises is logged and skipped."""
 
     def __init__(self) -> None:
         self._subscriptions: list[tuple[str, Handler]] = []
@@ -65,7 +69,10 @@ class InProcessBus:
             self._last[topic] = event
         for pattern, handler in list(self._subscriptions):
             if matches(pattern, topic):
-                handler(topic, event)
+                try:
+                    handler(topic, event)
+                except Exception:  # a subscriber's bug must not break the publisher (the OMS, the price feed)
+                    log.exception("bus.subscriber_failed", topic=topic, pattern=pattern)
 
     def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> Callable[[], None]:
         subscription = (pattern, handler)

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import structlog
 
@@ -53,6 +54,7 @@ class HubSettings:
     financing: dict[str, Financing] = field(default_factory=dict)         # symbol -> swap rates
     rollover: dt.time = dt.time(22, 0)     # UTC; 17:00 in New York in winter, where the FX day ends
     feed_limits: FeedLimits = field(default_factory=FeedLimits)
+    reference_rates: dict[str, Decimal] = field(default_factory=dict)    # "USDT/USD" -> 1, for unquoted currencies
     tick_seconds: float = 1.0
     order_id_prefix: str = field(default_factory=lambda: f"H{dt.datetime.now(dt.timezone.utc):%y%m%d%H%M%S}-")
 
@@ -83,6 +85,7 @@ class Hub:
         self.oms = OMS(directory=self.directory, instruments=instruments, ledger=Ledger(SqlLedgerStore(self.unit)),
                        bus=self.bus, pipelines=pipelines, router=self.router, journal=self.journal,
                        transactions=self.unit, order_id_prefix=settings.order_id_prefix, clock=clock)
+        self.oms.book.reference_rates.update(settings.reference_rates)
         audiences = [(group.tenant_id, group.group_id) for group in self.directory.groups.values()]
         self.feed = PriceFeed(instruments, pipelines, audiences, self.bus, settings.feed_limits)
         self.bars = BarBuilder(self.bus, SqlBarStore(self.unit))

@@ -142,7 +142,7 @@ class OMS:
         self._routes[order.order_id] = _Route(RouteRule(()), [], context)
 
     async def cancel(self, account_id: str, cl_ord_id: str) -> Rejection | None:
-        order = self._find(account_id, cl_ord_id)
+        order = self.find(account_id, cl_ord_id)
         if order is None:
             return Rejection("unknown_order", f"no order {cl_ord_id} on account {account_id}")
         if not order.is_open:
@@ -172,7 +172,7 @@ class OMS:
 
     async def replace(self, account_id: str, cl_ord_id: str, quantity: Decimal,
                       price: Decimal | None) -> Rejection | None:
-        order = self._find(account_id, cl_ord_id)
+        order = self.find(account_id, cl_ord_id)
         if order is None:
             return Rejection("unknown_order", f"no order {cl_ord_id} on account {account_id}")
         if not order.is_open or order.venue is None:
@@ -349,8 +349,10 @@ class OMS:
             return
         route = self._routes[order.order_id]
         instrument = self.instruments[order.symbol]
+        quantity, price = _on_step(report.last_quantity, instrument.lot_step), _on_step(report.last_price,
+                                                                                          instrument.tick_size)
         fill = FillContext(order, instrument, route.context.account, f"{report.venue}:{report.exec_id}",
-                           report.last_quantity, report.last_price, report.last_price)
+                           quantity, price, price)
         self.pipelines.for_tenant(order.tenant_id).after_fill(fill)
         execution = Execution(fill.exec_id, order.order_id, order.account_id, order.symbol, order.side,
                               fill.quantity, fill.client_price, report.venue, fill.venue_price, fill.markup_revenue,
@@ -425,6 +427,13 @@ class OMS:
             "order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "status": order.status.name, "event": what,
             "detail": detail, "filled": str(order.filled), "average_price": str(order.average_price)})
 
-    def _find(self, account_id: str, cl_ord_id: str) -> Order | None:
+    def find(self, account_id: str, cl_ord_id: str) -> Order | None:
         order_id = self._by_client.get((account_id, cl_ord_id))
         return self.orders.get(order_id) if order_id else None
+
+
+def _on_step(value: Decimal, step: Decimal) -> Decimal:
+    """A venue's number written with the instrument's decimals ("0.01000000" -> "0.01000") when it is on the step;
+    a value off the step is kept exactly as the venue sent it."""
+    normal = value.quantize(step)
+    return normal if normal == value else value

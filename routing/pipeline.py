@@ -58,6 +58,7 @@ class ClientQuote:
     symbol: str
     bid: Decimal | None
     ask: Decimal | None
+    tick_size: Decimal | None = None   # prices going out are rounded on it, in the broker's favour
 
 
 class Interceptor:

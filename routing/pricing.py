@@ -212,6 +212,7 @@ class PriceFeed:
 
     def _publish(self, symbol: str, best: Best | None, *, stale: bool) -> None:
         shared: dict[str, Any] = {"symbol": symbol, "stale": stale, "time": self.now().isoformat()}
+        tick = self._state[symbol].instrument.tick_size
         if best is not None:   # what every group sees alike is written once
             shared.update(bid_size=_text(best.bid_size), ask_size=_text(best.ask_size),
                           venue_time=best.venue_time.isoformat() if best.venue_time else None)
@@ -221,7 +222,7 @@ class PriceFeed:
             event = {"seq": self._seq[topic], **shared}
             if best is not None:
                 quote = self.pipelines.for_tenant(tenant).on_quote(
-                    ClientQuote(tenant, group, symbol, best.bid, best.ask))
+                    ClientQuote(tenant, group, symbol, best.bid, best.ask, tick))
                 event["bid"], event["ask"] = _text(quote.bid), _text(quote.ask)
             self.bus.publish(topic, event)
             self.published += 1

@@ -29,9 +29,14 @@ class VenueOrder:
 
 
 class ReportKind(str, Enum):
+    """REJECTED is a refused new order (it never lives at the venue); CANCEL_REJECTED a refused cancel or replace
+    (FIX's OrderCancelReject, 35=9, or a BusinessMessageReject or Reject of an F or G): the order stays as it was,
+    and ``status`` says where it stands when the venue tells."""
+
     ACCEPTED = "accepted"
     FILL = "fill"
     REJECTED = "rejected"
+    CANCEL_REJECTED = "cancel_rejected"
     CANCELED = "canceled"
     REPLACED = "replaced"
     EXPIRED = "expired"
@@ -85,7 +90,17 @@ class VenueDown(Exception):
 
 class Venue(Protocol):
     """connect() returns once the venue can take orders; the adapter reconnects, resubscribes and reconciles by
-    itself after that. quote() is the latest top of book, None if the venue has none or it is stale."""
+    itself after that. quote() is the latest top of book, None if the venue has none or it is stale.
+
+    cancel() and replace() name the order by its id; a refusal comes back as a CANCEL_REJECTED report (never an
+    exception), as does a cancel or replace of an order the adapter does not know.
+
+    order_status() is given the whole order (as the hub last knew it: FIX's OrderStatusRequest needs its Symbol
+    and Side, Binance its symbol), so it can ask about an order this adapter instance did not send, e.g. one
+    placed before a restart. If the venue knows such an order the adapter adopts it: from then on it follows the
+    order as if it had placed it (its reports, cancel, replace), and fills the venue made before are not reported
+    again. The answer is a STATUS report whose last_quantity is the cumulative filled quantity and last_price its
+    average price; None when the venue has no such order."""
 
     name: str
 
@@ -99,5 +114,5 @@ class Venue(Protocol):
     async def place(self, order: VenueOrder) -> None: ...
     async def cancel(self, order_id: str) -> None: ...
     async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None: ...
-    async def order_status(self, order_id: str) -> VenueReport | None: ...
+    async def order_status(self, order: VenueOrder) -> VenueReport | None: ...
     def health(self) -> Health: ...

@@ -180,5 +180,35 @@ class BarRecord(SQLModel, table=True):
     ticks: int
 
 
+class CredentialRecord(SQLModel, table=True):
+    """A user's login; the password is kept only as a salted scrypt hash."""
+
+    __tablename__ = "credentials"
+
+    user_id: str = Field(primary_key=True)
+    login: str = Field(unique=True, index=True)
+    password_hash: str
+
+
+class ApiKeyRecord(SQLModel, table=True):
+    """A program's key: the HMAC secret is encrypted at rest (Fernet, key from the environment)."""
+
+    __tablename__ = "api_keys"
+
+    key_id: str = Field(primary_key=True)
+    user_id: str = Field(index=True)
+    secret_encrypted: str
+    created_at: dt.datetime
+    revoked: bool = False
+
+
+class LayoutRecord(SQLModel, table=True):
+    __tablename__ = "layouts"
+
+    user_id: str = Field(primary_key=True)
+    layout: str                       # the terminal's JSON, as it sent it
+    updated_at: dt.datetime
+
+
 ENGINE_TABLES = ("orders", "journal_entries", "postings", "executions", "positions", "tenants", "users", "groups",
-                 "accounts", "route_rules", "markups", "commission_plans", "bars")
+                 "accounts", "route_rules", "markups", "commission_plans", "bars", "credentials", "api_keys", "layouts")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from routing.pipeline import ClientQuote, FillContext, Interceptor, OrderContext
 
@@ -39,22 +39,35 @@ class SpreadMarkup(Interceptor):
         order = context.order
         rule = self.markup(order.tenant_id, context.account.group_id, order.symbol)
         sign = order.side.sign
+        tick = context.instrument.tick_size if context.instrument is not None else None
+        # The venue sees the client's price less the markup, rounded on the venue's tick so the broker keeps at
+        # least the markup: down for a buy, up for a sell.
         if order.price is not None:
-            context.venue_price = order.price - sign * rule.amount(order.price)
+            context.venue_price = on_tick(order.price - sign * rule.amount(order.price), tick, up=sign < 0)
         if order.stop_price is not None:
-            context.venue_stop_price = order.stop_price - sign * rule.amount(order.stop_price)
+            context.venue_stop_price = on_tick(order.stop_price - sign * rule.amount(order.stop_price), tick,
+                                               up=sign < 0)
         return None
 
     def after_fill(self, fill: FillContext) -> None:
         order = fill.order
         rule = self.markup(order.tenant_id, fill.account.group_id, order.symbol)
-        per_unit = rule.amount(fill.venue_price)
-        fill.client_price = fill.venue_price + order.side.sign * per_unit
-        fill.markup_revenue = per_unit * fill.quantity * fill.instrument.contract_size
+        sign = order.side.sign
+        fill.client_price = on_tick(fill.venue_price + sign * rule.amount(fill.venue_price),
+                                    fill.instrument.tick_size, up=sign > 0)
+        fill.markup_revenue = abs(fill.client_price - fill.venue_price) * fill.quantity * fill.instrument.contract_size
 
     def on_quote(self, quote: ClientQuote) -> ClientQuote:
         rule = self.markup(quote.tenant_id, quote.group_id, quote.symbol)
-        bid, ask = quote.bid, quote.ask
+        bid, ask, tick = quote.bid, quote.ask, quote.tick_size
         return ClientQuote(quote.tenant_id, quote.group_id, quote.symbol,
-                           None if bid is None else bid - rule.amount(bid), None if ask is None else ask + rule.amount(ask))
+                           None if bid is None else on_tick(bid - rule.amount(bid), tick, up=False),
+                           None if ask is None else on_tick(ask + rule.amount(ask), tick, up=True), tick)
 
+
+def on_tick(price: Decimal, tick: Decimal | None, *, up: bool) -> Decimal:
+    """``price`` on a multiple of ``tick``, rounded up or down (no tick: as it is)."""
+    if tick is None or price % tick == 0:
+        return price
+    steps = (price / tick).to_integral_value(ROUND_CEILING if up else ROUND_FLOOR)
+    return (steps * tick).quantize(tick)

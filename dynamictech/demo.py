@@ -1,0 +1,198 @@
+"""``dynamictech demo``: the whole platform in one process on embedded defaults - SQLite, the in-process bus, the
+three venue simulators on loopback, their adapters, the hub, the client FIX and drop-copy acceptors, and the web
+terminal - with a demo broker, an IB and two funded traders.
+
+Everything here is demo data: the logins are printed on purpose and the simulators' keys are their public test
+fixtures. A broker's real deployment configures its own tenants and venues; nothing in this module is used then.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import signal
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import structlog
+from aiohttp import web
+
+from adapters.binance import BinanceVenue
+from adapters.binance.config import BinanceConfig
+from adapters.equity_fix import EquityFixConfig, EquityFixVenue
+from adapters.equity_fix.instruments import STOCKS
+from adapters.equity_fix.profiles import PROFILES
+from adapters.primexm import PrimeXMVenue
+from adapters.primexm.config import PrimeXMConfig
+from engine.domain.instrument import AssetClass, Instrument
+from engine.domain.tenancy import Account, Directory, Group, PositionMode, Role, Tenant, User
+from engine.hub import Hub, HubSettings
+from engine.ledger import EntryKind, LedgerAccount, wallet
+from engine.storage.access import SqlAccess, load_fernet
+from engine.storage.cli import upgrade
+from engine.storage.database import make_engine
+from engine.storage.directory import SqlDirectory
+from engine.storage.unit_of_work import UnitOfWork
+from routing.interceptors.commission import CommissionPlan
+from routing.interceptors.spread_markup import Markup
+from routing.router import RouteRule
+from simulators.binance.book import default_symbols
+from simulators.binance.server import TEST_API_KEY, TEST_API_SECRET, BinanceSimulator
+from simulators.equity.simulator import EquitySimulator
+from simulators.fx_lp.lp import FxLP, FxLPConfig
+from simulators.fx_lp.pricing import SPECS
+from web.app import create_app
+
+log = structlog.get_logger("dynamictech.demo")
+D = Decimal
+TENANT = "demo-broker"
+LOGINS = {"broker": "broker-demo", "ib": "ib-demo", "alice": "alice-demo", "bob": "bob-demo"}
+ACCOUNTS = {"alice": "ALICE-USD", "bob": "BOB-USD"}
+CONTRACT_SIZES = {"XAU/USD": D(100), "XAG/USD": D(5000)}
+INDICES = {"US30", "NAS100", "SPX500", "GER40"}
+
+
+def instruments() -> dict[str, Instrument]:
+    """What the demo trades: the fx-lp's forex, metals and indices, the Binance simulator's crypto, the equity
+    simulator's stocks, with the venues' own ticks and lots."""
+    out: dict[str, Instrument] = {}
+    for symbol, spec in SPECS.items():
+        index = symbol in INDICES
+        base, quote = (symbol, spec.currency) if index else symbol.split("/")
+        asset_class = AssetClass.COMMODITY if symbol in CONTRACT_SIZES or index else AssetClass.FX
+        out[symbol] = Instrument(symbol, asset_class, base, quote, spec.tick, D("0.01"), D("0.01"), D(100),
+                                 D("0.05") if index or symbol in CONTRACT_SIZES else D("0.01"),
+                                 contract_size=CONTRACT_SIZES.get(symbol, D(1) if index else D(100_000)))
+    for spec in default_symbols():
+        symbol = f"{spec.base}/{spec.quote}"
+        out[symbol] = Instrument(symbol, AssetClass.CRYPTO, spec.base, spec.quote, spec.tick_size, spec.step_size,
+                                 spec.min_qty, spec.max_qty, D("0.2"))
+    currencies = {"US": "USD", "HK": "HKD", "IN": "INR"}
+    for stock in STOCKS:
+        profile = PROFILES[stock.market]
+        out[stock.symbol] = Instrument(stock.symbol, AssetClass.EQUITY, stock.symbol.split(".")[0],
+                                       currencies[stock.market.value], D("0.001"), stock.lot, stock.lot,
+                                       D(1_000_000), D("0.25"), market=stock.market,
+                                       board_lot=stock.lot if stock.lot > 1 else None, sessions=profile.sessions)
+    return out
+
+
+def seed(access: SqlAccess) -> None:
+    """The demo tenant, idempotently: a broker, a master IB, two traders funded with 100,000 USD each."""
+    directory = Directory()
+    directory.add_tenant(Tenant(TENANT, "Demo Broker"))
+    directory.add_user(User("broker", TENANT, Role.BROKER))
+    directory.add_user(User("ib", TENANT, Role.MASTER_IB, referrer_id="broker"))
+    directory.add_user(User("alice", TENANT, Role.END_USER, referrer_id="ib"))
+    directory.add_user(User("bob", TENANT, Role.END_USER, referrer_id="ib"))
+    directory.add_group(Group("standard", TENANT, max_leverage=D(100)))
+    directory.add_group(Group("vip", TENANT, max_leverage=D(200)))
+    directory.add_account(Account(ACCOUNTS["alice"], TENANT, "alice", "standard"))
+    directory.add_account(Account(ACCOUNTS["bob"], TENANT, "bob", "vip", leverage=D(200),
+                                  position_mode=PositionMode.HEDGING))
+    store = SqlDirectory(access.unit)
+    store.save_directory(directory)
+    store.save_route_rules([RouteRule(("fx-lp",), asset_class=AssetClass.FX),
+                            RouteRule(("fx-lp",), asset_class=AssetClass.COMMODITY),
+                            RouteRule(("binance",), asset_class=AssetClass.CRYPTO),
+                            RouteRule(("equity",), asset_class=AssetClass.EQUITY)])
+    store.save_markups({(TENANT, "standard", "*"): Markup(percent=D("0.002")),
+                        (TENANT, "vip", "*"): Markup(percent=D("0.001"))})
+    store.save_commission_plans(directory, {"standard": CommissionPlan(per_lot=D(3)),
+                                            "vip": CommissionPlan(per_notional=D("0.00002"))})
+    for user, password in LOGINS.items():
+        access.set_password(user, user, password)
+
+
+@dataclass
+class Demo:
+    hub: Hub
+    urls: dict[str, str]
+    logins: dict[str, str] = field(default_factory=lambda: dict(LOGINS))
+    stoppers: list = field(default_factory=list)  # type: ignore[type-arg]
+
+    async def stop(self) -> None:
+        """Stop in reverse order of start; one part failing to stop does not keep the others running."""
+        for stop in reversed(self.stoppers):
+            try:
+                await stop()
+            except Exception:
+                log.exception("demo.stop_failed", part=getattr(stop, "__qualname__", repr(stop)))
+
+
+async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 8080) -> Demo:
+    """Start everything; ports of the simulators are ephemeral, the web terminal's is ``web_port`` (0: any)."""
+    url = f"sqlite:///{data_dir / 'demo.db'}"
+    upgrade(url)
+    hub_settings = HubSettings(url, reference_rates={"USDT/USD": D(1), "USD/HKD": D("7.8"), "USD/INR": D("83.5")})
+    stoppers = []
+    fx = FxLP(FxLPConfig(tick_interval=0.25))
+    await fx.start()
+    stoppers.append(fx.stop)
+    binance = BinanceSimulator(walk_interval=0.5)
+    await binance.start()
+    stoppers.append(binance.stop)
+    equity = EquitySimulator(walk_interval=1.0)
+    await equity.start()
+    stoppers.append(equity.stop)
+    venues = {
+        "fx-lp": PrimeXMVenue(PrimeXMConfig(name="fx-lp", quote_port=fx.port, trade_port=fx.port,
+                                            username="demo", password="demo")),
+        "binance": BinanceVenue(BinanceConfig(api_key=TEST_API_KEY, api_secret=TEST_API_SECRET, name="binance",
+                                              rest_url=binance.rest_url, stream_url=binance.stream_url,
+                                              ws_api_url=binance.ws_api_url)),
+        "equity": EquityFixVenue(EquityFixConfig(name="equity", port=equity.port)),
+    }
+    seed(SqlAccess(UnitOfWork(make_engine(url)), load_fernet(data_dir / "secret.key")))
+    hub = Hub(hub_settings, instruments(), venues)  # type: ignore[arg-type]
+    access = SqlAccess(hub.unit, load_fernet(data_dir / "secret.key"))
+    for account_id in ACCOUNTS.values():
+        hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, f"demo-funding-{account_id}", LedgerAccount("bank", "cash"),
+                                     wallet(account_id), "USD", D(100_000))
+    await hub.start()
+    stoppers.append(hub.stop)
+    for _ in range(100):   # the first prices, so a trader's first order can be priced
+        if not any(hub.feed.is_stale(symbol) for symbol in ("EUR/USD", "BTC/USDT")):
+            break
+        await asyncio.sleep(0.05)
+    runner = web.AppRunner(create_app(hub, access))
+    await runner.setup()
+    site = web.TCPSite(runner, web_host, web_port)
+    await site.start()
+    stoppers.append(runner.cleanup)
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return Demo(hub, {"terminal": f"http://{web_host}:{port}/", "api": f"http://{web_host}:{port}/api/openapi.json",
+                      "fx-lp": f"fix://127.0.0.1:{fx.port}", "binance": binance.rest_url,
+                      "equity": f"fix://127.0.0.1:{equity.port}"}, stoppers=stoppers)
+
+
+async def main(args: argparse.Namespace) -> None:
+    demo = await start(Path(args.data), args.host, args.port)
+    print("DynamicTech demo is running", flush=True)
+    for name, where in demo.urls.items():
+        print(f"  {name:10} {where}")
+    print("  logins     " + ", ".join(f"{user} / {password}" for user, password in demo.logins.items()))
+    print(f"  started    {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC; Ctrl-C stops", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    await demo.stop()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("demo", help="hub, simulators, FIX doors and web terminal in one process")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080, help="web terminal port")
+    parser.add_argument("--data", default="var/demo", help="where the demo's SQLite database and key live")
+
+    def run(args: argparse.Namespace) -> int:
+        from dynamictech.runtime import run as run_main
+        run_main(main(args))
+        return 0
+
+    parser.set_defaults(func=run)

@@ -1,0 +1,45 @@
+"""The whole demo (hub, simulators, adapters, FIX doors, web app on an ephemeral port) in-process for web tests."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from dynamictech.demo import Demo, start
+
+
+@dataclass
+class Terminal:
+    demo: Demo
+    url: str
+    logins: dict[str, str]
+
+    async def session(self, login: str) -> aiohttp.ClientSession:
+        """A browser-like client logged in as ``login``."""
+        client = aiohttp.ClientSession(base_url=self.url, cookie_jar=aiohttp.CookieJar(unsafe=True))  # an IP host
+        async with client.post("/api/session", json={"login": login, "password": self.logins[login]}) as answer:
+            assert answer.status == 200, await answer.text()
+        return client
+
+
+@pytest.fixture
+async def terminal(tmp_path: Path) -> AsyncIterator[Terminal]:
+    demo = await start(tmp_path, web_port=0)
+    try:
+        yield Terminal(demo, demo.urls["terminal"].rstrip("/"), dict(demo.logins))
+    finally:
+        await demo.stop()
+
+
+def signed_headers(key_id: str, secret: str, method: str, path: str, body: bytes = b"",
+                   at_ms: int | None = None) -> dict[str, str]:
+    stamp = str(at_ms if at_ms is not None else int(time.time() * 1000))
+    signature = hmac.new(secret.encode(), stamp.encode() + method.encode() + path.encode() + body,
+                         hashlib.sha256).hexdigest()
+    return {"X-DT-APIKEY": key_id, "X-DT-TIMESTAMP": stamp, "X-DT-SIGNATURE": signature}

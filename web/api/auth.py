@@ -1,0 +1,130 @@
+"""Who is calling: a browser session (cookie from POST /api/session) or a program signing each request with an API
+key (HMAC-SHA256 over timestamp, method, path with query, and body). Sessions live in memory: a restart signs
+browsers out, never programs."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+import orjson
+import structlog
+from aiohttp import web
+
+from engine.domain.tenancy import Account, Directory, User
+from engine.storage.access import SqlAccess
+from web.api.errors import ApiError, Handler, json_response
+
+log = structlog.get_logger("web.auth")
+
+COOKIE = "dt_session"
+SESSION_SECONDS = 12 * 3600
+SIGNATURE_WINDOW_MS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    user: User
+    accounts: tuple[Account, ...]
+    via: str   # "session" or "api_key"
+
+    def account(self, account_id: str) -> Account:
+        for account in self.accounts:
+            if account.account_id == account_id:
+                return account
+        raise ApiError(403, "forbidden", f"account {account_id} is not yours")
+
+
+class Auth:
+    def __init__(self, access: SqlAccess, directory: Directory) -> None:
+        self.access = access
+        self.directory = directory
+        self._sessions: dict[str, tuple[str, float]] = {}   # token -> (user id, expiry)
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/api/session", self.login)
+        app.router.add_get("/api/session", self.whoami)
+        app.router.add_delete("/api/session", self.logout)
+        app.router.add_post("/api/keys", self.create_key)
+
+    def caller(self, request: web.Request) -> Caller:
+        caller = request.get("caller")
+        if caller is None:
+            raise ApiError(401, "login_required", "log in (POST /api/session) or sign the request with an API key")
+        return caller
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if "X-DT-APIKEY" in request.headers:
+            request["caller"] = await self._signed(request)
+        else:
+            token = request.cookies.get(COOKIE)
+            held = self._sessions.get(token or "")
+            if held is not None and held[1] > time.monotonic():
+                request["caller"] = self._caller(held[0], "session")
+        return await handler(request)
+
+    async def _signed(self, request: web.Request) -> Caller:
+        key = self.access.api_key(request.headers["X-DT-APIKEY"])
+        try:
+            stamp = int(request.headers.get("X-DT-TIMESTAMP", ""))
+        except ValueError:
+            raise ApiError(401, "bad_signature", "X-DT-TIMESTAMP must be milliseconds since the epoch") from None
+        if abs(time.time() * 1000 - stamp) > SIGNATURE_WINDOW_MS:
+            raise ApiError(401, "stale_timestamp", f"X-DT-TIMESTAMP is more than {SIGNATURE_WINDOW_MS} ms off")
+        body = await request.read()
+        payload = str(stamp).encode() + request.method.encode() + request.path_qs.encode() + body
+        given = request.headers.get("X-DT-SIGNATURE", "")
+        if key is None or not hmac.compare_digest(hmac.new(key[1], payload, hashlib.sha256).hexdigest(), given):
+            log.warning("auth.bad_signature", key_id=request.headers["X-DT-APIKEY"], path=request.path)
+            raise ApiError(401, "bad_signature", "the signature does not match this key and request")
+        return self._caller(key[0], "api_key")
+
+    def _caller(self, user_id: str, via: str) -> Caller:
+        user = self.directory.users[user_id]
+        accounts = tuple(a for a in self.directory.accounts.values() if a.user_id == user_id)
+        return Caller(user, accounts, via)
+
+    async def login(self, request: web.Request) -> web.Response:
+        try:
+            body = orjson.loads(await request.read())
+            login, password = body["login"], body["password"]
+            if not isinstance(login, str) or not isinstance(password, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            raise ApiError(400, "bad_request", 'send {"login": "...", "password": "..."}') from None
+        user_id = self.access.authenticate(login, password)
+        if user_id is None or user_id not in self.directory.users:
+            log.info("auth.login_refused", login=login)
+            raise ApiError(401, "bad_login", "wrong login or password")
+        token = secrets.token_urlsafe(32)
+        self._sessions[token] = (user_id, time.monotonic() + SESSION_SECONDS)
+        log.info("auth.login", user_id=user_id)
+        response = json_response(self._describe(self._caller(user_id, "session"), login))
+        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", max_age=SESSION_SECONDS, path="/")
+        return response
+
+    async def whoami(self, request: web.Request) -> web.Response:
+        caller = self.caller(request)
+        return json_response(self._describe(caller, self.access.login_of(caller.user.user_id) or ""))
+
+    async def logout(self, request: web.Request) -> web.Response:
+        self._sessions.pop(request.cookies.get(COOKIE, ""), None)
+        response = web.Response(status=204)
+        response.del_cookie(COOKIE, path="/")
+        return response
+
+    async def create_key(self, request: web.Request) -> web.Response:
+        caller = self.caller(request)
+        if caller.via != "session":
+            raise ApiError(403, "forbidden", "API keys are created from a logged-in session")
+        key_id, secret = self.access.create_api_key(caller.user.user_id)
+        log.info("auth.api_key_created", user_id=caller.user.user_id, key_id=key_id)
+        return json_response({"key_id": key_id, "secret": secret}, status=201)
+
+    @staticmethod
+    def _describe(caller: Caller, login: str) -> dict[str, object]:
+        return {"user_id": caller.user.user_id, "login": login, "tenant_id": caller.user.tenant_id,
+                "role": caller.user.role.value, "accounts": [a.account_id for a in caller.accounts]}

@@ -1,0 +1,110 @@
+"""Orders at the API's edge: the JSON a client sends becomes a ``NewOrder``; an ``Order`` goes back as JSON.
+
+A body is checked strictly: unknown or missing fields, amounts that are not decimal strings (a JSON number would
+arrive as a float), and values outside their enums are a 400 naming the field, before anything reaches the OMS.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from engine.domain.order import Order, OrdType, Side, TimeInForce
+from engine.oms import NewOrder
+from web.api.errors import ApiError
+
+SIDES = {"buy": Side.BUY, "sell": Side.SELL}
+TYPES = {"market": OrdType.MARKET, "limit": OrdType.LIMIT, "stop": OrdType.STOP, "stop_limit": OrdType.STOP_LIMIT,
+         "take_profit": OrdType.MARKET_IF_TOUCHED}
+TIFS = {"gtc": TimeInForce.GTC, "ioc": TimeInForce.IOC, "fok": TimeInForce.FOK, "day": TimeInForce.DAY,
+        "gtd": TimeInForce.GTD}
+# The enums share wire values ("1" is Buy, Market and GTC), so each has its own table back.
+SIDE_NAMES = {v: k for k, v in SIDES.items()}
+TYPE_NAMES = {v: k for k, v in TYPES.items()}
+TIF_NAMES = {v: k for k, v in TIFS.items()}
+
+REQUIRED = {"symbol", "side", "type", "quantity"}
+AMOUNTS = {"quantity", "price", "stop_price", "trail", "take_profit", "stop_loss"}
+OPTIONAL = {"cl_ord_id", "price", "stop_price", "time_in_force", "expire_at", "trail", "take_profit", "stop_loss",
+            "position_id"}
+
+
+def bad(reason: str) -> ApiError:
+    return ApiError(400, "bad_request", reason)
+
+
+def amount(body: dict[str, Any], name: str) -> Decimal | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise bad(f"{name} must be a decimal string such as \"1.5\", not {type(value).__name__}")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise bad(f"{name} is not a number: {value!r}") from None
+    if not number.is_finite():
+        raise bad(f"{name} must be finite")
+    return number
+
+
+def choice(body: dict[str, Any], name: str, table: dict[str, Any], default: str | None = None) -> Any:
+    value = body.get(name, default)
+    if value not in table:
+        raise bad(f"{name} must be one of {', '.join(table)}, got {value!r}")
+    return table[value]
+
+
+def new_order(body: object, account_id: str) -> NewOrder:
+    if not isinstance(body, dict):
+        raise bad("the body must be a JSON object")
+    missing = sorted(REQUIRED - body.keys())
+    unknown = sorted(body.keys() - REQUIRED - OPTIONAL)
+    if missing or unknown:
+        raise bad("; ".join(filter(None, [missing and f"missing: {', '.join(missing)}",
+                                          unknown and f"unknown: {', '.join(unknown)}"])))
+    for name in ("symbol", "cl_ord_id", "position_id", "expire_at"):
+        if name in body and body[name] is not None and not (isinstance(body[name], str) and 0 < len(body[name]) <= 64):
+            raise bad(f"{name} must be a string of 1 to 64 characters")
+    expire_at = None
+    if body.get("expire_at") is not None:
+        try:
+            expire_at = dt.datetime.fromisoformat(body["expire_at"])
+        except ValueError:
+            raise bad("expire_at must be an ISO-8601 time with its UTC offset") from None
+        if expire_at.tzinfo is None:
+            raise bad("expire_at must carry its UTC offset")
+    quantity = amount(body, "quantity")
+    assert quantity is not None
+    return NewOrder(cl_ord_id=body.get("cl_ord_id") or uuid.uuid4().hex[:20], account_id=account_id,
+                    symbol=body["symbol"], side=choice(body, "side", SIDES), ord_type=choice(body, "type", TYPES),
+                    quantity=quantity, price=amount(body, "price"), stop_price=amount(body, "stop_price"),
+                    time_in_force=choice(body, "time_in_force", TIFS, "gtc"), expire_at=expire_at,
+                    trail=amount(body, "trail"), take_profit=amount(body, "take_profit"),
+                    stop_loss=amount(body, "stop_loss"), position_id=body.get("position_id"))
+
+
+def replacement(body: object) -> tuple[Decimal, Decimal | None]:
+    if not isinstance(body, dict) or "quantity" not in body or body.keys() - {"quantity", "price"}:
+        raise bad('send {"quantity": "...", "price": "..."} (price optional)')
+    quantity = amount(body, "quantity")
+    assert quantity is not None
+    return quantity, amount(body, "price")
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    return {"order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "account_id": order.account_id,
+            "symbol": order.symbol, "side": SIDE_NAMES[order.side], "type": TYPE_NAMES[order.ord_type],
+            "quantity": str(order.quantity), "price": _text(order.price), "stop_price": _text(order.stop_price),
+            "time_in_force": TIF_NAMES[order.time_in_force],
+            "expire_at": order.expire_at.isoformat() if order.expire_at else None,
+            "status": order.status.name.lower(), "filled": str(order.filled),
+            "average_price": str(order.average_price), "reject_reason": order.reject_reason,
+            "created_at": order.created_at.isoformat(), "trail": _text(order.trail),
+            "take_profit": _text(order.take_profit), "stop_loss": _text(order.stop_loss),
+            "parent_id": order.parent_id, "oco_id": order.oco_id, "position_id": order.position_id}

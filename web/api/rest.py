@@ -1,0 +1,223 @@
+"""The public REST API (the contract is web/api/openapi.py's document): reference data, prices, bars and depth for
+the caller's group; accounts, balances, positions, orders and fills for the caller's own accounts only."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from engine.bars import INTERVALS
+from engine.hub import Hub
+from engine.ledger import wallet
+from engine.storage.access import SqlAccess
+from routing.pricing import topic_symbol
+from web.api.auth import Auth, Caller
+from web.api.errors import ApiError, json_response
+from web.api.orders import bad, new_order, order_json, replacement
+
+MAX_LAYOUT = 64 * 1024
+REFUSALS = {"unknown_order": 404}   # every other refused cancel or replace is a conflict with the order's state
+
+
+class Rest:
+    def __init__(self, hub: Hub, auth: Auth, access: SqlAccess) -> None:
+        self.hub = hub
+        self.auth = auth
+        self.access = access
+
+    def routes(self, app: web.Application) -> None:
+        add = app.router
+        add.add_get("/api/instruments", self.instruments)
+        add.add_get("/api/quotes", self.quotes)
+        add.add_get("/api/bars", self.bars)
+        add.add_get("/api/depth", self.depth)
+        add.add_get("/api/accounts", self.accounts)
+        add.add_get("/api/accounts/{account_id}/balances", self.balances)
+        add.add_get("/api/accounts/{account_id}/positions", self.positions)
+        add.add_get("/api/accounts/{account_id}/orders", self.orders)
+        add.add_post("/api/accounts/{account_id}/orders", self.place)
+        add.add_delete("/api/accounts/{account_id}/orders/{cl_ord_id}", self.cancel)
+        add.add_patch("/api/accounts/{account_id}/orders/{cl_ord_id}", self.amend)
+        add.add_get("/api/accounts/{account_id}/fills", self.fills)
+        add.add_get("/api/layout", self.get_layout)
+        add.add_put("/api/layout", self.put_layout)
+
+    # ---------------------------------------------------------------- helpers
+    def _caller(self, request: web.Request) -> Caller:
+        return self.auth.caller(request)
+
+    def _group(self, caller: Caller) -> str:
+        """Whose prices the caller sees: the group of their first account."""
+        if not caller.accounts:
+            raise ApiError(403, "forbidden", "this user has no trading account")
+        return caller.accounts[0].group_id
+
+    def _symbol(self, request: web.Request) -> str:
+        symbol = request.query.get("symbol", "")
+        if symbol not in self.hub.oms.instruments:
+            raise ApiError(404, "unknown_symbol", f"{symbol!r} is not traded here")
+        return symbol
+
+    @staticmethod
+    async def _body(request: web.Request) -> Any:
+        try:
+            return orjson.loads(await request.read())
+        except orjson.JSONDecodeError:
+            raise bad("the body is not JSON") from None
+
+    @staticmethod
+    def _limit(request: web.Request, default: int, most: int) -> int:
+        try:
+            limit = int(request.query.get("limit", default))
+        except ValueError:
+            raise bad("limit must be a whole number") from None
+        if not 1 <= limit <= most:
+            raise bad(f"limit must be between 1 and {most}")
+        return limit
+
+    # ---------------------------------------------------------------- reference data and prices
+    async def instruments(self, request: web.Request) -> web.Response:
+        self._caller(request)
+        return json_response([{
+            "symbol": i.symbol, "asset_class": i.asset_class.value, "base_currency": i.base_currency,
+            "quote_currency": i.quote_currency, "tick_size": str(i.tick_size), "lot_step": str(i.lot_step),
+            "min_quantity": str(i.min_quantity), "max_quantity": str(i.max_quantity),
+            "contract_size": str(i.contract_size), "market": i.market.value if i.market else None,
+            "board_lot": str(i.board_lot) if i.board_lot is not None else None,
+        } for i in self.hub.oms.instruments.values()])
+
+    async def quotes(self, request: web.Request) -> web.Response:
+        caller = self._caller(request)
+        group = self._group(caller)
+        wanted = [s for s in request.query.get("symbols", "").split(",") if s] or list(self.hub.oms.instruments)
+        unknown = [s for s in wanted if s not in self.hub.oms.instruments]
+        if unknown:
+            raise ApiError(404, "unknown_symbol", f"not traded here: {', '.join(unknown)}")
+        out = []
+        for symbol in wanted:
+            last = self.hub.bus.last(f"quotes.{caller.user.tenant_id}.{group}.{topic_symbol(symbol)}")
+            if last is not None:
+                out.append({key: last.get(key) for key in ("symbol", "bid", "ask", "bid_size", "ask_size", "time",
+                                                           "stale", "seq")})
+        return json_response(out)
+
+    async def bars(self, request: web.Request) -> web.Response:
+        caller = self._caller(request)
+        symbol = self._symbol(request)
+        interval = request.query.get("interval", "1m")
+        if interval not in INTERVALS:
+            raise bad(f"interval must be one of {', '.join(INTERVALS)}")
+        bars = self.hub.bars.history(caller.user.tenant_id, self._group(caller), topic_symbol(symbol), interval,
+                                     self._limit(request, 500, 5000))
+        return json_response([{"start": b.start.isoformat(), "open": str(b.open), "high": str(b.high),
+                               "low": str(b.low), "close": str(b.close), "ticks": b.ticks} for b in bars])
+
+    async def depth(self, request: web.Request) -> web.Response:
+        caller = self._caller(request)
+        symbol = self._symbol(request)
+        rule = self.hub.markup.markup(caller.user.tenant_id, self._group(caller), symbol)
+        bids, asks = self.hub.feed.depth(symbol)
+        return json_response({"bids": [[str(p - rule.amount(p)), str(s)] for p, s in bids],
+                              "asks": [[str(p + rule.amount(p)), str(s)] for p, s in asks]})
+
+    # ---------------------------------------------------------------- accounts
+    async def accounts(self, request: web.Request) -> web.Response:
+        caller = self._caller(request)
+        out = []
+        for account in caller.accounts:
+            margin = self.hub.oms.margin(account.account_id)
+            out.append({"account_id": account.account_id, "base_currency": account.base_currency,
+                        "leverage": str(account.leverage), "position_mode": account.position_mode.value,
+                        "group_id": account.group_id, "balance": _money(margin.balance),
+                        "equity": _money(margin.equity), "used_margin": _money(margin.used_margin),
+                        "free_margin": _money(margin.free_margin),
+                        "margin_level": str(margin.margin_level) if margin.margin_level is not None else None})
+        return json_response(out)
+
+    async def balances(self, request: web.Request) -> web.Response:
+        account = self._caller(request).account(request.match_info["account_id"])
+        balances = self.hub.oms.book.ledger.balances(wallet(account.account_id))
+        return json_response({currency: str(value) for currency, value in balances.items()})
+
+    async def positions(self, request: web.Request) -> web.Response:
+        account = self._caller(request).account(request.match_info["account_id"])
+        book = self.hub.oms.book
+        out = []
+        for position in book.positions.of_account(account.account_id):
+            instrument = self.hub.oms.instruments[position.symbol]
+            mark = book.marks.get(position.symbol, position.average_price)
+            pnl = position.unrealised(mark, instrument.contract_size) * book.rate(instrument.quote_currency,
+                                                                                  account.base_currency)
+            out.append({"position_id": position.position_id, "symbol": position.symbol,
+                        "quantity": str(position.quantity), "average_price": str(position.average_price),
+                        "mark": str(mark), "unrealised_pnl": _money(pnl)})
+        return json_response(out)
+
+    async def orders(self, request: web.Request) -> web.Response:
+        account = self._caller(request).account(request.match_info["account_id"])
+        state = request.query.get("state", "open")
+        if state not in ("open", "all"):
+            raise bad("state must be open or all")
+        orders = [o for o in self.hub.oms.orders.values() if o.account_id == account.account_id
+                  and (state == "all" or o.is_open)]
+        orders.sort(key=lambda o: o.created_at, reverse=True)
+        return json_response([order_json(o) for o in orders[:1000]])
+
+    async def place(self, request: web.Request) -> web.Response:
+        account = self._caller(request).account(request.match_info["account_id"])
+        request_order = new_order(await self._body(request), account.account_id)
+        await self.hub.ready.wait()
+        order = await self.hub.oms.submit(request_order)
+        return json_response(order_json(order), status=201)
+
+    async def cancel(self, request: web.Request) -> web.Response:
+        account = self._caller(request).account(request.match_info["account_id"])
+        cl_ord_id = request.match_info["cl_ord_id"]
+        refused = await self.hub.oms.cancel(account.account_id, cl_ord_id)
+        return self._after_request(account.account_id, cl_ord_id, refused)
+
+    async def amend(self, request: web.Request) -> web.Response:
+        account = self._caller(request).account(request.match_info["account_id"])
+        cl_ord_id = request.match_info["cl_ord_id"]
+        quantity, price = replacement(await self._body(request))
+        refused = await self.hub.oms.replace(account.account_id, cl_ord_id, quantity, price)
+        return self._after_request(account.account_id, cl_ord_id, refused)
+
+    def _after_request(self, account_id: str, cl_ord_id: str, refused: Any) -> web.Response:
+        if refused is not None:
+            raise ApiError(REFUSALS.get(refused.code, 409), refused.code, refused.reason)
+        order = self.hub.oms.find(account_id, cl_ord_id)
+        assert order is not None
+        return json_response(order_json(order), status=202)
+
+    async def fills(self, request: web.Request) -> web.Response:
+        account = self._caller(request).account(request.match_info["account_id"])
+        limit = self._limit(request, 200, 5000)
+        fills = self.hub.journal.executions(account.account_id)[-limit:]
+        return json_response([{"exec_id": f.exec_id, "order_id": f.order_id, "symbol": f.symbol,
+                               "side": "buy" if f.side.sign > 0 else "sell", "quantity": str(f.quantity),
+                               "price": str(f.price), "commission": str(f.commission), "at": f.at.isoformat()}
+                              for f in reversed(fills)])
+
+    # ---------------------------------------------------------------- layout
+    async def get_layout(self, request: web.Request) -> web.Response:
+        caller = self._caller(request)
+        saved = self.access.layout(caller.user.user_id)
+        return json_response({"layout": orjson.loads(saved) if saved is not None else None})
+
+    async def put_layout(self, request: web.Request) -> web.Response:
+        caller = self._caller(request)
+        raw = await request.read()
+        if len(raw) > MAX_LAYOUT:
+            raise ApiError(413, "too_large", f"a layout is at most {MAX_LAYOUT} bytes")
+        body = await self._body(request)
+        if not isinstance(body, dict) or body.keys() != {"layout"}:
+            raise bad('send {"layout": ...}')
+        self.access.save_layout(caller.user.user_id, orjson.dumps(body["layout"]).decode())
+        return web.Response(status=204)
+
+
+def _money(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01")))

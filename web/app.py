@@ -1,0 +1,69 @@
+"""The web app: the trader's terminal (static files and the npm packages it imports), the public REST API, the
+price and account WebSocket streams, and the OpenAPI document."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from engine.hub import Hub
+from engine.storage.access import SqlAccess
+from web.api.account_stream import AccountStream
+from web.api.auth import Auth
+from web.api.errors import ApiError, Handler, json_errors, json_response
+from web.api.openapi import document
+from web.api.orders import order_json
+from web.api.rest import Rest
+from web.api.stream import PriceStream
+
+WEB = Path(__file__).resolve().parent
+STATIC = WEB / "terminal" / "static"
+VENDOR = WEB / "node_modules"
+VENDOR_PACKAGES = ("lightweight-charts", "gridstack")
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def create_app(hub: Hub, access: SqlAccess) -> web.Application:
+    auth = Auth(access, hub.directory)
+    app = web.Application(middlewares=[security_headers, json_errors, auth.middleware],
+                          client_max_size=256 * 1024)
+    auth.routes(app)
+    Rest(hub, auth, access).routes(app)
+
+    async def audience(request: web.Request) -> tuple[str, str]:
+        caller = auth.caller(request)
+        wanted = request.query.get("account_id")
+        account = caller.account(wanted) if wanted else (caller.accounts[0] if caller.accounts else None)
+        if account is None:
+            raise ApiError(403, "forbidden", "this user has no trading account")
+        return account.tenant_id, account.group_id
+
+    PriceStream(hub.bus, set(hub.oms.instruments), audience).routes(app)
+    AccountStream(hub.bus, auth, lambda order_id: order_json(hub.oms.orders[order_id])).routes(app)
+    openapi = document()
+
+    async def openapi_json(request: web.Request) -> web.Response:
+        return json_response(openapi)
+
+    async def index(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC / "index.html")
+
+    app.router.add_get("/api/openapi.json", openapi_json)
+    for package in VENDOR_PACKAGES:
+        if (VENDOR / package).is_dir():
+            app.router.add_static(f"/vendor/{package}/", VENDOR / package, follow_symlinks=False)
+    if STATIC.is_dir():
+        app.router.add_get("/", index)
+        app.router.add_static("/", STATIC)
+    return app
