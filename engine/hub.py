@@ -21,7 +21,10 @@ from engine.book import Financing
 from engine.bus import Bus, InProcessBus
 from engine.domain.instrument import Instrument
 from engine.ledger import Ledger
-from engine.oms import OMS
+from engine.domain.order import OrdType, Side, TimeInForce
+from engine.domain.tenancy import PositionMode
+from engine.margin import MarginLevels
+from engine.oms import OMS, NewOrder
 from engine.storage.bars import SqlBarStore
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
@@ -41,6 +44,7 @@ from routing.venue import Quote, Venue
 
 log = structlog.get_logger("engine.hub")
 
+STOP_OUT_RETRY_SECONDS = 2.0   # one closing order per account at a time, however often the clock ticks
 DEFAULT_PIPELINE = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission"]
 
 
@@ -55,6 +59,7 @@ class HubSettings:
     rollover: dt.time = dt.time(22, 0)     # UTC; 17:00 in New York in winter, where the FX day ends
     feed_limits: FeedLimits = field(default_factory=FeedLimits)
     reference_rates: dict[str, Decimal] = field(default_factory=dict)    # "USDT/USD" -> 1, for unquoted currencies
+    margin_levels: MarginLevels = field(default_factory=MarginLevels)
     tick_seconds: float = 1.0
     order_id_prefix: str = field(default_factory=lambda: f"H{dt.datetime.now(dt.timezone.utc):%y%m%d%H%M%S}-")
 
@@ -94,6 +99,8 @@ class Hub:
         self._quotes: asyncio.Queue[Quote] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._financed: dt.date | None = None
+        self._margin_state: dict[str, str] = {}   # account -> the last state published
+        self._stop_out_after: dict[str, float] = {}   # account -> when the next stop-out order may go
 
     async def start(self) -> None:
         venues = self.router.venues
@@ -129,6 +136,42 @@ class Hub:
         self.feed.on_quote(quote)
         self._quotes.put_nowait(quote)
 
+    async def watch_margin(self) -> None:
+        """Margin call and stop-out: each account with positions is checked; a change of state is one event on
+        ``risk.<tenant>``; at stop-out the position losing most is closed at market, one order at a time (at most
+        one every ``STOP_OUT_RETRY_SECONDS``), until the account is back above the stop-out level."""
+        accounts = {p.account_id for p in self.oms.book.positions.positions.values() if p.quantity}
+        for account_id in accounts:
+            account = self.directory.accounts[account_id]
+            try:
+                margin = self.oms.margin(account_id)
+            except LookupError:
+                continue   # a price to convert is missing: nothing can be decided on it
+            state = self.settings.margin_levels.state(margin)
+            if state != self._margin_state.get(account_id, "ok"):
+                self._margin_state[account_id] = state
+                log.warning("risk.margin_state", account=account_id, state=state, level=str(margin.margin_level))
+                self.bus.publish(f"risk.{account.tenant_id}", {
+                    "account_id": account_id, "state": state, "margin_level": str(margin.margin_level),
+                    "equity": str(margin.equity), "used_margin": str(margin.used_margin)})
+            now = asyncio.get_running_loop().time()
+            if state == "stop_out" and now >= self._stop_out_after.get(account_id, 0.0):
+                self._stop_out_after[account_id] = now + STOP_OUT_RETRY_SECONDS
+                await self._stop_out(account_id)
+
+    async def _stop_out(self, account_id: str) -> None:
+        book = self.oms.book
+        positions = book.positions.of_account(account_id)
+        worst = min(positions, key=lambda p: p.unrealised(book.marks.get(p.symbol, p.average_price),
+                                                          self.oms.instruments[p.symbol].contract_size))
+        hedging = self.directory.accounts[account_id].position_mode is PositionMode.HEDGING
+        order = await self.oms.submit(NewOrder(
+            f"stop-out-{self.oms.new_id('')}", account_id, worst.symbol, Side.SELL if worst.quantity > 0 else Side.BUY,
+            OrdType.MARKET, abs(worst.quantity), time_in_force=TimeInForce.IOC,
+            position_id=worst.position_id if hedging else None))
+        log.warning("risk.stop_out", account=account_id, symbol=worst.symbol, quantity=str(worst.quantity),
+                    order_id=order.order_id, status=order.status.name)
+
     async def _apply_quotes(self) -> None:
         """One consumer, so held orders see the quotes in the order their venues sent them."""
         while True:
@@ -144,6 +187,7 @@ class Hub:
         """Expire what is due; once a day past the rollover, book the night's financing (idempotent per day)."""
         await self.oms.expire_due()
         self.feed.sweep()
+        await self.watch_margin()
         now = self.clock()
         self.bars.roll(dt.datetime.now(dt.timezone.utc))   # bars follow the quotes' clock, not the order clock
         self.bars.flush()

@@ -48,3 +48,17 @@ def snapshot(account: Account, balance: Decimal, positions: Iterable[Position],
     equity = balance + unrealised
     level = (equity / used * 100).quantize(Decimal("0.01")) if used else None
     return MarginSnapshot(balance, equity, used, equity - used, level)
+
+
+@dataclass(frozen=True, slots=True)
+class MarginLevels:
+    """Where a broker warns (margin call) and where it closes positions (stop-out), as margin level percent."""
+
+    margin_call: Decimal = Decimal(100)
+    stop_out: Decimal = Decimal(50)
+
+    def state(self, margin: MarginSnapshot) -> str:
+        """"ok", "margin_call" or "stop_out"."""
+        if margin.margin_level is None or margin.margin_level > self.margin_call:
+            return "ok"
+        return "stop_out" if margin.margin_level <= self.stop_out else "margin_call"

@@ -101,7 +101,7 @@ class RiskGate(Interceptor):
         required = (instrument.notional(added, price) * margin_rate(instrument, account)
                     * self.view.rate(instrument.quote_currency, account.base_currency))
         free = self.view.margin(account).free_margin
-        if required > free:
+        if required > 0 and required > free:  # closing needs no margin, even from an account under water
             return Rejection("insufficient_margin", f"the order needs {required:.2f} {account.base_currency} of "
                                                     f"margin and {free:.2f} is free")
         return None

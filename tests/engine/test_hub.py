@@ -120,3 +120,31 @@ async def test_the_hub_publishes_each_groups_price_and_refuses_to_price_a_market
     assert refused.reject_reason is not None and refused.reject_reason.startswith("no_price")
     assert all(not venue.received for venue in lps.values())
     await hub.stop()
+
+
+async def test_a_falling_market_brings_a_margin_call_then_a_stop_out_that_closes_the_position(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    seed(url)
+    lps = venues()
+    hub = Hub(HubSettings(url, tick_seconds=0.02), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps))
+    hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
+                                 D(10000))
+    risk: list[dict] = []
+    hub.bus.subscribe("risk.broker-a", lambda topic, event: risk.append(event))
+    await hub.start()
+    await until(lambda: "USDT/USD" in hub.oms.book.marks)
+    bought = await hub.oms.submit(NewOrder("b1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(9)))
+    assert bought.status is OrdStatus.FILLED
+    assert hub.oms.margin("ACC-1").margin_level > 100
+    for venue in lps.values():
+        venue.set_quote("EUR/USD", D("1.08000"), D("1.08010"))        # down 35 pips: about 3,150 USD lost
+    await until(lambda: [e["state"] for e in risk] == ["margin_call"])
+    assert hub.oms.book.net("ACC-1", "EUR/USD") == D(9), "a margin call warns; it closes nothing"
+    for venue in lps.values():
+        venue.set_quote("EUR/USD", D("1.07700"), D("1.07710"))        # down 65 pips: equity under half the margin
+    await until(lambda: hub.oms.book.net("ACC-1", "EUR/USD") == 0)
+    closing = [o for o in hub.oms.orders.values() if o.cl_ord_id.startswith("stop-out-")]
+    assert len(closing) == 1 and closing[0].status is OrdStatus.FILLED and closing[0].side is Side.SELL
+    assert [e["state"] for e in risk][:2] == ["margin_call", "stop_out"]
+    await hub.stop()
