@@ -6,6 +6,7 @@ the ledger is booked with.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -80,7 +81,7 @@ class Book:
     # ---------------------------------------------------------------- booking
     def book_fill(self, *, tenant_id: str, account_id: str, symbol: str, order_id: str, close_id: str | None,
                   exec_id: str, signed_quantity: Decimal, client_price: Decimal, markup_revenue: Decimal,
-                  commission: Decimal) -> list[Position]:
+                  commission: Decimal, rebates: Sequence[tuple[str, Decimal]] = ()) -> list[Position]:
         """Positions, realised P&L, the broker's markup and the commission of one fill; returns the positions it
         changed. The caller holds the transaction and journals them, so the order's new state, the positions and
         these entries commit together."""
@@ -99,6 +100,10 @@ class Book:
         if commission:
             self.ledger.transfer(EntryKind.COMMISSION, exec_id, wallet(account_id),
                                  LedgerAccount(tenant_id, "commission_revenue"), currency, commission)
+        for referrer, amount in rebates:   # one entry per IB and fill: the reference names both
+            self.ledger.transfer(EntryKind.IB_REBATE, f"{exec_id}:{referrer}",
+                                 LedgerAccount(tenant_id, "commission_revenue"), LedgerAccount(referrer, "ib_commission"),
+                                 currency, amount)
         for position in changed:
             self.bus.publish(f"positions.{tenant_id}.{account_id}", {
                 "position_id": position.position_id, "symbol": symbol, "quantity": str(position.quantity),

@@ -20,9 +20,9 @@ from engine.bars import BarBuilder
 from engine.book import Financing
 from engine.bus import Bus, InProcessBus
 from engine.domain.instrument import Instrument
-from engine.ledger import Ledger
 from engine.domain.order import OrdType, Side, TimeInForce
 from engine.domain.tenancy import PositionMode
+from engine.ledger import Ledger
 from engine.margin import MarginLevels
 from engine.oms import OMS, NewOrder
 from engine.storage.bars import SqlBarStore
@@ -32,6 +32,7 @@ from engine.storage.journal import SqlOrderJournal
 from engine.storage.ledger_store import SqlLedgerStore
 from engine.storage.unit_of_work import UnitOfWork
 from routing.interceptors.commission import Commission
+from routing.interceptors.ib_rebate import IbRebate, RebatePlan
 from routing.interceptors.kill_switch import KillSwitch
 from routing.interceptors.risk_gate import RiskGate, RiskLimits, RiskView
 from routing.interceptors.spread_markup import SpreadMarkup
@@ -45,7 +46,7 @@ from routing.venue import Quote, Venue
 log = structlog.get_logger("engine.hub")
 
 STOP_OUT_RETRY_SECONDS = 2.0   # one closing order per account at a time, however often the clock ticks
-DEFAULT_PIPELINE = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission"]
+DEFAULT_PIPELINE = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission", "ib_rebate"]
 
 
 @dataclass
@@ -60,6 +61,7 @@ class HubSettings:
     feed_limits: FeedLimits = field(default_factory=FeedLimits)
     reference_rates: dict[str, Decimal] = field(default_factory=dict)    # "USDT/USD" -> 1, for unquoted currencies
     margin_levels: MarginLevels = field(default_factory=MarginLevels)
+    rebate_plans: dict[str, RebatePlan] = field(default_factory=dict)     # tenant -> IB rebates per lot
     tick_seconds: float = 1.0
     order_id_prefix: str = field(default_factory=lambda: f"H{dt.datetime.now(dt.timezone.utc):%y%m%d%H%M%S}-")
 
@@ -85,7 +87,8 @@ class Hub:
                         tenant_exposure=lambda tenant, symbol: self.oms.book.tenant_exposure(tenant, symbol),
                         rate=lambda source, target: self.oms.book.rate(source, target))
         interceptors = [Validation(), Throttle(settings.orders_per_second), self.kill_switch,
-                        RiskGate(settings.risk_limits, view), self.markup, Commission(config.commission_plans)]
+                        RiskGate(settings.risk_limits, view), self.markup, Commission(config.commission_plans),
+                        IbRebate(self.directory, settings.rebate_plans)]
         pipelines = Pipelines(interceptors, settings.pipeline_by_tenant, settings.pipeline)
         self.oms = OMS(directory=self.directory, instruments=instruments, ledger=Ledger(SqlLedgerStore(self.unit)),
                        bus=self.bus, pipelines=pipelines, router=self.router, journal=self.journal,

@@ -23,6 +23,7 @@ class EntryKind(str, Enum):
     FILL = "fill"
     MARKUP = "markup"
     COMMISSION = "commission"
+    IB_REBATE = "ib_rebate"
     FEE = "fee"
     FINANCING = "financing"
     DEPOSIT = "deposit"

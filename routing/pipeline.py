@@ -47,6 +47,7 @@ class FillContext:
     client_price: Decimal
     markup_revenue: Decimal = Decimal(0)
     commission: Decimal = Decimal(0)
+    rebates: list[tuple[str, Decimal]] = field(default_factory=list)   # (IB user, amount in account currency)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from engine.journal import OrderJournal, Transactions
 from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
 from engine.oms import OMS
 from routing.interceptors.commission import Commission, CommissionPlan
+from routing.interceptors.ib_rebate import IbRebate, RebatePlan
 from routing.interceptors.kill_switch import KillSwitch
 from routing.interceptors.risk_gate import RiskGate, RiskLimits, RiskView
 from routing.interceptors.spread_markup import Markup, SpreadMarkup
@@ -66,7 +67,7 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
         rules: list[RouteRule] | None = None, deposit: str = "10000",
         limits: RiskLimits | None = None, venues: dict | None = None, ledger: Ledger | None = None,
         journal: OrderJournal | None = None, transactions: Transactions | None = None,
-        order_id_prefix: str = "O") -> Hub:
+        order_id_prefix: str = "O", rebates: RebatePlan | None = None) -> Hub:
     """A broker with one trader (ACC-1, USD, 1:100) and two in-memory LPs quoting EUR/USD and BTC/USDT."""
     directory = Directory()
     directory.add_tenant(Tenant("broker-a", "Broker A"))
@@ -92,8 +93,8 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
                     tenant_exposure=lambda tenant, symbol: oms_holder[0].book.tenant_exposure(tenant, symbol),
                     rate=lambda source, target: oms_holder[0].book.rate(source, target))
     interceptors = [Validation(), Throttle(throttle), kill_switch, RiskGate({"broker-a": limits or RiskLimits()}, view),
-                    markup, commission]
-    order = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission"]
+                    markup, commission, IbRebate(directory, {"broker-a": rebates} if rebates else {})]
+    order = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission", "ib_rebate"]
     pipelines = Pipelines(interceptors, {"broker-a": order}, order)
     oms = OMS(directory=directory, instruments=instruments, ledger=ledger, bus=bus, pipelines=pipelines,
               router=router, journal=journal, transactions=transactions, order_id_prefix=order_id_prefix,

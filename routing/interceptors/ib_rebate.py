@@ -1,0 +1,36 @@
+"""IB commission: on each fill, the introducing brokers above the trader earn a rebate per lot by their place in
+the referral tree (master IB, IB, sub-IB), paid out of the broker's commission revenue."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from engine.domain.tenancy import Directory, Role
+from routing.pipeline import FillContext, Interceptor
+
+IB_ROLES = frozenset({Role.MASTER_IB, Role.IB, Role.SUB_IB})
+
+
+@dataclass(frozen=True, slots=True)
+class RebatePlan:
+    """Per lot traded, in the trader's account currency, by the IB's role."""
+
+    per_lot: Mapping[Role, Decimal] = field(default_factory=dict)
+
+
+class IbRebate(Interceptor):
+    name = "ib_rebate"
+
+    def __init__(self, directory: Directory, plans: Mapping[str, RebatePlan]) -> None:
+        self.directory = directory
+        self.plans = plans   # tenant id -> plan
+
+    def after_fill(self, fill: FillContext) -> None:
+        plan = self.plans.get(fill.order.tenant_id)
+        if plan is None:
+            return
+        for referrer in self.directory.upline(fill.account.user_id):
+            rate = plan.per_lot.get(referrer.role) if referrer.role in IB_ROLES else None
+            if rate:
+                fill.rebates.append((referrer.user_id, (rate * fill.quantity).quantize(Decimal("0.01"))))
