@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import os
 import signal
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -122,11 +123,13 @@ class Demo:
                 log.exception("demo.stop_failed", part=getattr(stop, "__qualname__", repr(stop)))
 
 
-async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 8080) -> Demo:
+async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 8080,
+                bus_url: str | None = None) -> Demo:
     """Start everything; ports of the simulators are ephemeral, the web terminal's is ``web_port`` (0: any)."""
     url = f"sqlite:///{data_dir / 'demo.db'}"
     upgrade(url)
-    hub_settings = HubSettings(url, reference_rates={"USDT/USD": D(1), "USD/HKD": D("7.8"), "USD/INR": D("83.5")})
+    hub_settings = HubSettings(url, bus_url=bus_url,
+                               reference_rates={"USDT/USD": D(1), "USD/HKD": D("7.8"), "USD/INR": D("83.5")})
     stoppers = []
     fx = FxLP(FxLPConfig(tick_interval=0.25))
     await fx.start()
@@ -169,7 +172,7 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
 
 
 async def main(args: argparse.Namespace) -> None:
-    demo = await start(Path(args.data), args.host, args.port)
+    demo = await start(Path(args.data), args.host, args.port, args.bus)
     print("DynamicTech demo is running", flush=True)
     for name, where in demo.urls.items():
         print(f"  {name:10} {where}")
@@ -189,6 +192,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080, help="web terminal port")
     parser.add_argument("--data", default="var/demo", help="where the demo's SQLite database and key live")
+    parser.add_argument("--bus", default=os.environ.get("BUS_URL"),
+                        help="redis://... or mqtt://... (default BUS_URL, else the in-process bus)")
 
     def run(args: argparse.Namespace) -> int:
         from dynamictech.runtime import run as run_main

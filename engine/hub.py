@@ -18,7 +18,7 @@ import structlog
 
 from engine.bars import BarBuilder
 from engine.book import Financing
-from engine.bus import Bus, InProcessBus
+from engine.bus import Bus, make_bus
 from engine.domain.instrument import Instrument
 from engine.domain.order import OrdType, Side, TimeInForce
 from engine.domain.tenancy import PositionMode
@@ -52,6 +52,7 @@ DEFAULT_PIPELINE = ["validation", "throttle", "kill_switch", "risk_gate", "sprea
 @dataclass
 class HubSettings:
     database_url: str
+    bus_url: str | None = None          # None: in-process; redis://... or mqtt://... (engine.bus.make_bus)
     pipeline: list[str] = field(default_factory=lambda: list(DEFAULT_PIPELINE))
     pipeline_by_tenant: dict[str, list[str]] = field(default_factory=dict)
     risk_limits: dict[str, RiskLimits] = field(default_factory=dict)      # tenant -> limits
@@ -76,7 +77,7 @@ class Hub:
         self.directory_store = SqlDirectory(self.unit)
         config = self.directory_store.load()
         self.directory = config.directory
-        self.bus = bus or InProcessBus()
+        self.bus = bus or make_bus(settings.bus_url)
         self.kill_switch = KillSwitch()
         self.markup = SpreadMarkup(config.markups)
         self.router = Router(config.route_rules, venues, quotes=lambda venue, symbol: self.feed.venue_quote(venue,
@@ -106,6 +107,7 @@ class Hub:
         self._stop_out_after: dict[str, float] = {}   # account -> when the next stop-out order may go
 
     async def start(self) -> None:
+        await self.bus.start()
         venues = self.router.venues
         for venue in venues.values():
             await venue.connect()
@@ -129,6 +131,8 @@ class Hub:
         self.bars.close()
         for venue in self.router.venues.values():
             await venue.close()
+        await self.bus.flush()
+        await self.bus.close()
         self.unit.engine.dispose()
 
     def reload_routes(self) -> None:

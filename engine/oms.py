@@ -233,7 +233,7 @@ class OMS:
                 self._hold(order, context)  # a conditional order waiting for its price: it never went anywhere
                 continue
             venue = self.router.venues.get(order.venue or "")
-            status = await venue.order_status(order.order_id) if venue is not None else None
+            status = await venue.order_status(self._venue_order(order)) if venue is not None else None
             if status is None and order.status is OrdStatus.PENDING_NEW:
                 log.warning("oms.reconcile_not_at_venue", order_id=order.order_id, venue=order.venue)
                 await self._route(order, context)
@@ -294,17 +294,22 @@ class OMS:
         self._routes[order.order_id] = _Route(rule, venues, context)
         await self._send_next(order)
 
+    @staticmethod
+    def _venue_order(order: Order) -> VenueOrder:
+        """The order as its venue gets it (and is asked about it after a restart): a triggered conditional order
+        goes as what it becomes at its trigger, at the venue price when markup set one."""
+        return VenueOrder(order.order_id, order.symbol, order.side, _AT_TRIGGER.get(order.ord_type, order.ord_type),
+                          order.quantity, order.time_in_force,
+                          order.venue_price if order.venue_price is not None else order.price)
+
     async def _send_next(self, order: Order) -> None:
         route = self._routes[order.order_id]
-        ord_type = _AT_TRIGGER.get(order.ord_type, order.ord_type)
         while route.remaining:
             name = route.remaining.pop(0)
             route.tried.append(name)
             order.venue = name
             self.journal.record(order)  # where it went is on disk before it goes: a restart asks that venue
-            request = VenueOrder(order.order_id, order.symbol, order.side, ord_type, order.quantity,
-                                 order.time_in_force, order.venue_price if order.venue_price is not None
-                                 else order.price)
+            request = self._venue_order(order)
             try:
                 await self.router.venues[name].place(request)
             except VenueDown as error:
@@ -331,7 +336,8 @@ class OMS:
             log.error("oms.report_from_other_venue", order_id=order.order_id, venue=report.venue)
             return
         handler = {ReportKind.ACCEPTED: self._accepted, ReportKind.FILL: self._filled,
-                   ReportKind.REJECTED: self._rejected, ReportKind.CANCELED: self._canceled,
+                   ReportKind.REJECTED: self._rejected, ReportKind.CANCEL_REJECTED: self._cancel_rejected,
+                   ReportKind.CANCELED: self._canceled,
                    ReportKind.REPLACED: self._replaced, ReportKind.EXPIRED: self._expired}.get(report.kind)
         if handler is not None:
             handler(order, report)
@@ -363,10 +369,11 @@ class OMS:
             changed = self.book.book_fill(tenant_id=order.tenant_id, account_id=order.account_id, symbol=order.symbol,
                                 order_id=order.order_id, close_id=order.position_id, exec_id=fill.exec_id,
                                 signed_quantity=order.side.sign * fill.quantity, client_price=fill.client_price,
-                                markup_revenue=fill.markup_revenue, commission=fill.commission)
+                                markup_revenue=fill.markup_revenue, commission=fill.commission,
+                                rebates=fill.rebates)
             for position in changed:
                 self.journal.record_position(position)
-            self.event(order, "fill", f"{fill.quantity} at {fill.client_price} (venue {fill.venue_price})")
+            self.event(order, "fill", f"{fill.quantity} at {fill.client_price} (venue {fill.venue_price})", fill)
         self.bus.publish(f"executions.{order.tenant_id}", {
             "order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "account_id": order.account_id,
             "exec_id": fill.exec_id, "symbol": order.symbol, "side": order.side.name, "quantity": str(fill.quantity),
@@ -379,11 +386,11 @@ class OMS:
             self._spawn(lambda: self.brackets.on_fill(order, fill.quantity))
 
     def _rejected(self, order: Order, report: VenueReport) -> None:
-        if order.status is not OrdStatus.PENDING_NEW:  # a refused cancel or replace; it may have raced a fill
-            if order.status in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE):
-                order.move(OrdStatus.PARTIALLY_FILLED if order.filled else OrdStatus.NEW)
-            self._expiring.discard(order.order_id)
-            self.event(order, "cancel_replace_rejected", report.reason or "refused by venue")
+        """A refused new order: re-routed when the rule and the venue allow, else rejected."""
+        if order.status is not OrdStatus.PENDING_NEW:  # never reject an order the venue already took
+            log.error("oms.reject_for_live_order", order_id=order.order_id, venue=report.venue,
+                      status=order.status.name, reason=report.reason)
+            self._cancel_rejected(order, report)
             return
         route = self._routes.get(order.order_id)
         if report.retryable and route is not None and route.rule.reroute_on_reject and route.remaining:
@@ -391,6 +398,13 @@ class OMS:
             self._spawn(lambda: self._send_next(order))
             return
         self._reject(order, Rejection("venue_rejected", f"{report.venue}: {report.reason}"))
+
+    def _cancel_rejected(self, order: Order, report: VenueReport) -> None:
+        """A refused cancel or replace: the order stands as before (a fill may have raced the request)."""
+        if order.status in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE):
+            order.move(OrdStatus.PARTIALLY_FILLED if order.filled else OrdStatus.NEW)
+        self._expiring.discard(order.order_id)
+        self.event(order, "cancel_replace_rejected", report.reason or "refused by venue")
 
     def _canceled(self, order: Order, report: VenueReport) -> None:
         if not order.is_open:
@@ -419,13 +433,22 @@ class OMS:
             order.move(OrdStatus.REJECTED)
         self.event(order, "rejected", order.reject_reason)
 
-    def event(self, order: Order, what: str, detail: str) -> None:
+    def event(self, order: Order, what: str, detail: str, fill: FillContext | None = None) -> None:
+        """Journal the order's new state, log it as one event, and publish it with everything a door needs to
+        write its own report (a FIX ExecutionReport, a terminal's order row) without asking back."""
         self.journal.record(order)
         log.info("order." + what, order_id=order.order_id, cl_ord_id=order.cl_ord_id, account=order.account_id,
                  status=order.status.name, detail=detail)
-        self.bus.publish(f"orders.{order.tenant_id}.{order.account_id}", {
+        event = {
             "order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "status": order.status.name, "event": what,
-            "detail": detail, "filled": str(order.filled), "average_price": str(order.average_price)})
+            "detail": detail, "filled": str(order.filled), "average_price": str(order.average_price),
+            "symbol": order.symbol, "side": order.side.name, "ord_type": order.ord_type.name,
+            "time_in_force": order.time_in_force.name, "quantity": str(order.quantity), "leaves": str(order.leaves),
+            "price": None if order.price is None else str(order.price),
+            "stop_price": None if order.stop_price is None else str(order.stop_price)}
+        if fill is not None:
+            event.update(exec_id=fill.exec_id, last_quantity=str(fill.quantity), last_price=str(fill.client_price))
+        self.bus.publish(f"orders.{order.tenant_id}.{order.account_id}", event)
 
     def find(self, account_id: str, cl_ord_id: str) -> Order | None:
         order_id = self._by_client.get((account_id, cl_ord_id))

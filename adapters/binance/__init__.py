@@ -10,8 +10,10 @@ Orders: MARKET -> MARKET; LIMIT -> LIMIT, or LIMIT_MAKER with ``place(order, pos
 -> STOP_LOSS and STOP_LOSS_LIMIT when the stop lies beyond the market in the adverse direction (a buy stop above it,
 a sell stop below it), else TAKE_PROFIT and TAKE_PROFIT_LIMIT, which Binance triggers when the price comes back to
 the stop. newClientOrderId is our order ID; each cancelReplace gives the new order "<order ID>-r<n>", and status
-queries follow that chain. TimeInForce GTC, IOC, FOK (DAY and GTD are refused). Filters PRICE_FILTER, LOT_SIZE,
-MARKET_LOT_SIZE, NOTIONAL and MIN_NOTIONAL are checked before sending.
+queries follow that chain on the order's symbol; an order placed before a restart is adopted from that record (its
+trades so far count as reported). A refused cancel or replace is a CANCEL_REJECTED report. TimeInForce GTC, IOC,
+FOK (DAY and GTD are refused). Filters PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, NOTIONAL and MIN_NOTIONAL are
+checked before sending.
 
 Left out: margin trading (POST /sapi/v1/margin/order, borrow/repay, margin level), trailing stops, iceberg, OCO/OTO
 order lists, SOR, order amend (keep priority), quoteOrderQty market orders, PERCENT_PRICE filters, RSA and Ed25519

@@ -25,7 +25,7 @@ class BinanceConfig:
     reconcile_delay: float = 0.2           # first wait between status queries of an order in unknown state
     unknown_order_attempts: int = 5        # -2013 answers in a row before a timed-out order counts as not placed
     quote_stale_after: float = 60.0
-    search_symbols: tuple[str, ...] = ()   # engine symbols to search for orders this adapter did not place
+    search_symbols: tuple[str, ...] = ()   # where cancel/replace look for an order neither placed nor adopted here
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> BinanceConfig:

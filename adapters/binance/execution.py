@@ -151,9 +151,9 @@ class BinanceVenue:
 
     async def cancel(self, order_id: str) -> None:
         self._require_up()
-        t = self._orders.get(order_id) or await self._adopt(order_id)
+        t = self._orders.get(order_id) or await self._adopt(order_id, self._search_symbols())
         if t is None:
-            self._reports.emit(ReportKind.REJECTED, order_id, reason=describe(-2013, "Order does not exist."))
+            self._reports.emit(ReportKind.CANCEL_REJECTED, order_id, reason=describe(-2013, "Order does not exist."))
             return
         if t.done:
             self._reports.refused(t, describe(-2011, f"Unknown order sent. (the order is {t.status.name})"))
@@ -175,9 +175,9 @@ class BinanceVenue:
     async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None:
         """Binance's cancelReplace (STOP_ON_FAILURE): the new order carries what is left to fill."""
         self._require_up()
-        t = self._orders.get(order_id) or await self._adopt(order_id)
+        t = self._orders.get(order_id) or await self._adopt(order_id, self._search_symbols())
         if t is None:
-            self._reports.emit(ReportKind.REJECTED, order_id, reason=describe(-2013, "Order does not exist."))
+            self._reports.emit(ReportKind.CANCEL_REJECTED, order_id, reason=describe(-2013, "Order does not exist."))
             return
         rules = self._instruments.by_venue(t.venue_symbol)
         generation = t.generation + 1
@@ -218,18 +218,28 @@ class BinanceVenue:
         else:
             self._on_order_answer(t, answer["newOrderResponse"], generation)
 
-    async def order_status(self, order_id: str) -> VenueReport | None:
+    async def order_status(self, order: VenueOrder) -> VenueReport | None:
+        """Binance's record of the order, found by its client order ID chain on the order's symbol. An order this
+        adapter did not place (before a restart) is adopted from that record: followed from now on, and the fills
+        it had are not reported again."""
+        order_id = order.order_id
         t = self._orders.get(order_id)
-        for venue_symbol in [t.venue_symbol] if t is not None else self._search_symbols():
-            chain = await self._query_chain(venue_symbol, order_id)
-            if chain:
-                executed = sum((Decimal(a["executedQty"]) for a in chain), ZERO)
-                spent = sum((Decimal(a["cummulativeQuoteQty"]) for a in chain), ZERO)
-                last = chain[-1]
-                return VenueReport(self.name, ReportKind.STATUS, order_id, venue_order_id=str(last["orderId"]),
-                                   last_quantity=executed, last_price=spent / executed if executed else ZERO,
-                                   status=ORDER_STATUS.get(last["status"], OrdStatus.NEW))
-        return None
+        rules = self._instruments.rules(order.symbol) if t is None else None
+        venue_symbol = t.venue_symbol if t is not None else rules.venue_symbol if rules is not None else None
+        if venue_symbol is None:
+            return None
+        chain = await self._query_chain(venue_symbol, order_id)
+        if not chain:
+            return None
+        executed = sum((Decimal(a["executedQty"]) for a in chain), ZERO)
+        spent = sum((Decimal(a["cummulativeQuoteQty"]) for a in chain), ZERO)
+        last = chain[-1]
+        status = ORDER_STATUS.get(last["status"], OrdStatus.NEW)
+        if t is None:
+            t, spent = await self._adopt_chain(order_id, venue_symbol, chain)
+            executed, status = t.filled, t.status   # what it counts as reported, trades seen since the query too
+        return VenueReport(self.name, ReportKind.STATUS, order_id, venue_order_id=str(last["orderId"]),
+                           last_quantity=executed, last_price=spent / executed if executed else ZERO, status=status)
 
     async def _reference_price(self, rules: SymbolRules) -> Decimal | None:
         """The mid of the last quote, else of the top of a small depth snapshot."""
@@ -381,38 +391,52 @@ class BinanceVenue:
                 log.warning("binance_reconcile_failed", venue=self.name, order_id=t.order.order_id, error=str(error))
         log.info("binance_reconciled", venue=self.name, open=sum(not t.done for t in self._orders.values()))
 
-    async def _adopt(self, order_id: str) -> TrackedOrder | None:
-        """An order placed before this process started: found by its client order ID, followed from now on."""
-        for venue_symbol in self._search_symbols():
+    async def _adopt(self, order_id: str, venue_symbols: list[str]) -> TrackedOrder | None:
+        """An order placed before this process started, looked for on these symbols by its client order ID."""
+        for venue_symbol in venue_symbols:
             chain = await self._query_chain(venue_symbol, order_id)
-            if not chain:
-                continue
-            first, last = chain[0], chain[-1]
-            rules = self._instruments.by_venue(venue_symbol)
-            assert rules is not None
-            executed = sum((Decimal(a["executedQty"]) for a in chain), ZERO)
-            total = executed - Decimal(last["executedQty"]) + Decimal(last["origQty"])
-            price = Decimal(last["price"]) or None
-            order = VenueOrder(order_id, rules.symbol, Side.BUY if first["side"] == "BUY" else Side.SELL,
-                               ORD_TYPES.get(first["type"], OrdType.LIMIT), total,
-                               TimeInForce[first.get("timeInForce", "GTC")] if first.get("timeInForce") in
-                               TIME_IN_FORCE.values() else TimeInForce.GTC, price,
-                               Decimal(first["stopPrice"]) if first.get("stopPrice") else None)
-            t = TrackedOrder(order, venue_symbol, first["type"], total, price, generation=len(chain) - 1,
-                             venue_order_id=str(last["orderId"]), filled=executed, accepted=True,
-                             status=ORDER_STATUS.get(last["status"], OrdStatus.NEW))
-            t.done = t.status in (OrdStatus.FILLED, OrdStatus.CANCELED, OrdStatus.REJECTED, OrdStatus.EXPIRED)
-            for answer in chain:
-                if Decimal(answer["executedQty"]):
-                    trades = await self._rest.signed("GET", "/api/v3/myTrades", [
-                        ("symbol", venue_symbol), ("orderId", str(answer["orderId"]))], weight=5)
-                    t.trade_ids.update(int(trade["id"]) for trade in trades)   # the OMS has these already
-            self._orders[order_id] = t
-            for generation in range(len(chain)):
-                self._by_client[client_id(order_id, generation)] = (t, generation)
-            log.info("binance_order_adopted", venue=self.name, order_id=order_id, status=t.status.name)
-            return t
+            if chain:
+                return (await self._adopt_chain(order_id, venue_symbol, chain))[0]
         return None
+
+    async def _adopt_chain(self, order_id: str, venue_symbol: str, chain: list[dict[str, Any]]
+                           ) -> tuple[TrackedOrder, Decimal]:
+        """Follow an order this adapter did not place from Binance's record of it (``chain``, oldest first): the
+        trades it has now count as reported (the caller tells the OMS their total), later ones and its stream
+        events are reported as for our own orders. Returns it and the quote quantity its trades came to."""
+        first, last = chain[0], chain[-1]
+        rules = self._instruments.by_venue(venue_symbol)
+        assert rules is not None
+        executed = sum((Decimal(a["executedQty"]) for a in chain), ZERO)
+        total = executed - Decimal(last["executedQty"]) + Decimal(last["origQty"])
+        price = Decimal(last["price"]) or None
+        order = VenueOrder(order_id, rules.symbol, Side.BUY if first["side"] == "BUY" else Side.SELL,
+                           ORD_TYPES.get(first["type"], OrdType.LIMIT), total,
+                           TimeInForce[first.get("timeInForce", "GTC")] if first.get("timeInForce") in
+                           TIME_IN_FORCE.values() else TimeInForce.GTC, price,
+                           Decimal(first["stopPrice"]) if first.get("stopPrice") else None)
+        t = TrackedOrder(order, venue_symbol, first["type"], total, price, generation=len(chain) - 1,
+                         venue_order_id=str(last["orderId"]), filled=executed, accepted=True,
+                         status=ORDER_STATUS.get(last["status"], OrdStatus.NEW))
+        spent = sum((Decimal(a["cummulativeQuoteQty"]) for a in chain), ZERO)
+        traded, traded_spent = ZERO, ZERO
+        for answer in chain:
+            if Decimal(answer["executedQty"]):
+                trades = await self._rest.signed("GET", "/api/v3/myTrades", [
+                    ("symbol", venue_symbol), ("orderId", str(answer["orderId"]))], weight=5)
+                t.trade_ids.update(int(trade["id"]) for trade in trades)   # the OMS has these already
+                traded += sum((Decimal(trade["qty"]) for trade in trades), ZERO)
+                traded_spent += sum((Decimal(trade["qty"]) * Decimal(trade["price"]) for trade in trades), ZERO)
+        if traded > t.filled:  # it traded again between the two queries: those trades count as reported too
+            t.filled, spent = traded, traded_spent
+            if t.filled >= t.quantity:
+                t.status = OrdStatus.FILLED
+        t.done = t.status in (OrdStatus.FILLED, OrdStatus.CANCELED, OrdStatus.REJECTED, OrdStatus.EXPIRED)
+        self._orders[order_id] = t
+        for generation in range(len(chain)):
+            self._by_client[client_id(order_id, generation)] = (t, generation)
+        log.info("binance_order_adopted", venue=self.name, order_id=order_id, status=t.status.name)
+        return t, spent
 
     def _search_symbols(self) -> list[str]:
         """Where to look for an order we did not place: the configured symbols and the subscribed ones."""

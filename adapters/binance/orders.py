@@ -116,6 +116,7 @@ class Reporter:
                   retryable=retryable)
 
     def refused(self, t: TrackedOrder, reason: str) -> None:
-        """A cancel or replace was refused; the order itself stays as it was (its status says so)."""
-        self.emit(ReportKind.REJECTED, t.order.order_id, venue_order_id=t.venue_order_id, status=t.status,
+        """A cancel or replace was refused (CANCEL_REJECTED); the order itself stays as it was (its status says
+        so)."""
+        self.emit(ReportKind.CANCEL_REJECTED, t.order.order_id, venue_order_id=t.venue_order_id, status=t.status,
                   reason=reason)

@@ -1,10 +1,15 @@
-"""Order state from the broker's reports, sans-IO: ExecutionReports and OrderCancelRejects in, VenueReports out.
+"""Order state from the broker's reports, sans-IO: ExecutionReports, OrderCancelRejects and BusinessMessageRejects
+in, VenueReports out. A refused cancel or replace is CANCEL_REJECTED; REJECTED is for refused new orders.
 
 Fills are reported once, whether they come as ExecutionReports, as PossDup resends of them, or only as a larger
-CumQty in the answer to an OrderStatusRequest (the reconciliation after each logon): CumQty decides.
+CumQty in the answer to an OrderStatusRequest (the reconciliation after each logon): CumQty decides. An order
+sent before a restart is adopted from the broker's answer to a status request for it: the CumQty it shows then
+is the hub's to book from that answer, and only what it adds later is reported as fills.
 """
 from __future__ import annotations
 
+import dataclasses
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,6 +42,8 @@ class TrackedOrder:
     avg_px: Decimal = Decimal(0)
     requests: int = 0
     replacing: dict[str, VenueOrder] = field(default_factory=dict)
+    adopting: bool = False   # asked about after a restart; tracked for good once the broker says it has it
+    tag: str = ""            # in this process's cancel and replace ClOrdIDs of an adopted order (see next_cl_ord_id)
 
 
 class Executions:
@@ -61,18 +68,50 @@ class Executions:
         self._by_cl_ord_id[order.order_id] = order.order_id
         return tracked
 
+    def adopt(self, order: VenueOrder, stock: Stock, side: str) -> TrackedOrder:
+        """An order sent before this process started, about to be asked for by its first ClOrdID (the order id):
+        tracked once the broker's answer shows it has the order, forgotten if it has not (``_on_status``)."""
+        tracked = self.track(order, stock, side)
+        tracked.status, tracked.adopting = OrdStatus.NEW, True
+        tracked.tag = secrets.token_hex(3)  # the ClOrdIDs the last process chained from the order id are unknown
+        return tracked
+
+    def forget_unadopted(self, order_id: str) -> None:
+        """A status request for an order being adopted went unanswered: it is not tracked after all."""
+        tracked = self._orders.get(order_id)
+        if tracked is not None and tracked.adopting:
+            self._forget(tracked)
+
     def next_cl_ord_id(self, tracked: TrackedOrder, kind: str) -> str:
         """A fresh ClOrdID for a cancel (C) or replace (R) of the order."""
         tracked.requests += 1
-        cl_ord_id = f"{tracked.order.order_id}.{kind}{tracked.requests}"
+        cl_ord_id = f"{tracked.order.order_id}.{kind}{tracked.tag}{tracked.requests}"
         self._by_cl_ord_id[cl_ord_id] = tracked.order.order_id
         return cl_ord_id
 
     def open_orders(self) -> list[TrackedOrder]:
         return [o for o in self._orders.values() if o.status not in TERMINAL]
 
+    def _order_id(self, *cl_ord_ids: str | None) -> str | None:
+        """The order a ClOrdID belongs to: one we sent, or one the broker chained from an order's id (a status
+        answer about an adopted order gives the ClOrdID it goes by now, which the last process chose)."""
+        for cl_ord_id in cl_ord_ids:
+            if cl_ord_id and cl_ord_id in self._by_cl_ord_id:
+                return self._by_cl_ord_id[cl_ord_id]
+        for cl_ord_id in cl_ord_ids:
+            head = (cl_ord_id or "").rpartition(".")[0]
+            if head in self._orders:
+                return head
+        return None
+
+    def _forget(self, tracked: TrackedOrder) -> None:
+        order_id = tracked.order.order_id
+        self._orders.pop(order_id, None)
+        for cl_ord_id in [c for c, o in self._by_cl_ord_id.items() if o == order_id]:
+            del self._by_cl_ord_id[cl_ord_id]
+
     def on_execution_report(self, report: ExecutionReport) -> None:
-        order_id = self._by_cl_ord_id.get(report.cl_ord_id) or self._by_cl_ord_id.get(report.orig_cl_ord_id or "")
+        order_id = self._order_id(report.cl_ord_id, report.orig_cl_ord_id)
         if order_id is None:
             self._log.warning("equity_fix.report.unknown_order", cl_ord_id=report.cl_ord_id, exec_id=report.exec_id)
             return
@@ -116,12 +155,35 @@ class Executions:
         tracked = self._orders[order_id]
         tracked.replacing.pop(reject.cl_ord_id, None)
         status = _ORD_STATUSES.get(reject.ord_status, tracked.status)
-        self._emit(VenueReport(self.name, ReportKind.REJECTED, order_id, venue_order_id=tracked.venue_order_id,
-                               status=status, reason=reject.describe()))
+        self._emit(VenueReport(self.name, ReportKind.CANCEL_REJECTED, order_id,
+                               venue_order_id=tracked.venue_order_id, status=status, reason=reject.describe()))
+
+    def on_business_reject(self, ref_msg_type: str | None, ref_id: str | None, text: str) -> None:
+        """A BusinessMessageReject (j) of one of our messages, matched by BusinessRejectRefID (our ClOrdID): a
+        refused F or G is CANCEL_REJECTED, a refused D not yet acknowledged is REJECTED."""
+        order_id = self._by_cl_ord_id.get(ref_id or "")
+        tracked = self._orders.get(order_id or "")
+        if tracked is None or ref_msg_type not in ("D", "F", "G"):
+            self._log.warning("equity_fix.business_reject", ref_msg_type=ref_msg_type, ref_id=ref_id, text=text)
+            return
+        reason = f"broker_option: {text}"
+        if ref_msg_type == "D":
+            if tracked.status is OrdStatus.PENDING_NEW:
+                tracked.status = OrdStatus.REJECTED
+                self._emit(VenueReport(self.name, ReportKind.REJECTED, tracked.order.order_id,
+                                       status=OrdStatus.REJECTED, reason=reason))
+            return
+        tracked.replacing.pop(ref_id or "", None)
+        self._emit(VenueReport(self.name, ReportKind.CANCEL_REJECTED, tracked.order.order_id,
+                               venue_order_id=tracked.venue_order_id, status=tracked.status,
+                               reason=f"{reason} ({'cancel' if ref_msg_type == 'F' else 'replace'} refused)"))
 
     def _on_status(self, tracked: TrackedOrder, report: ExecutionReport) -> None:
         """An answer to an OrderStatusRequest: settle what we missed, then answer whoever asked."""
         order_id = tracked.order.order_id
+        if tracked.adopting:
+            self._adopted(tracked, report)
+            return
         if report.exec_type == "8" and report.ord_rej_reason == "5":  # the broker has no such order
             if tracked.status not in TERMINAL and tracked.cum_qty == 0:
                 tracked.status = OrdStatus.REJECTED
@@ -142,6 +204,33 @@ class Executions:
             tracked.status = status
             self._emit(VenueReport(self.name, terminal_kind, order_id, venue_order_id=tracked.venue_order_id,
                                    status=status, reason=f"reconciled: {report.text or status.name.lower()}"))
+        self._answer_status(order_id, VenueReport(
+            self.name, ReportKind.STATUS, order_id, venue_order_id=tracked.venue_order_id,
+            last_quantity=report.cum_qty, last_price=report.avg_px, status=status))
+
+    def _adopted(self, tracked: TrackedOrder, report: ExecutionReport) -> None:
+        """The answer about an order sent before a restart: if the broker has it, track it from what it says (the
+        fills so far are in the STATUS answer, not reported again), else forget it."""
+        order_id = tracked.order.order_id
+        status = _ORD_STATUSES.get(report.ord_status)
+        if (report.exec_type == "8" and report.ord_rej_reason == "5") or status is None:
+            self._log.info("equity_fix.adopt.unknown_order", order_id=order_id)
+            self._forget(tracked)
+            self._answer_status(order_id, None)
+            return
+        tracked.adopting = False
+        tracked.status, tracked.cum_qty, tracked.avg_px = status, report.cum_qty, report.avg_px
+        if report.cl_ord_id and report.cl_ord_id != tracked.cl_ord_id:  # it goes by a later ClOrdID now
+            tracked.cl_ord_id = report.cl_ord_id
+            self._by_cl_ord_id[report.cl_ord_id] = order_id
+        if report.side:
+            tracked.side = report.side
+        if report.order_qty is not None:  # the terms the broker holds (a replace the hub never heard of counts)
+            tracked.order = dataclasses.replace(tracked.order, quantity=report.order_qty,
+                                                price=report.price if report.price is not None else
+                                                tracked.order.price)
+        self._log.info("equity_fix.adopted", order_id=order_id, cl_ord_id=tracked.cl_ord_id, status=status.name,
+                       cum_qty=str(report.cum_qty))
         self._answer_status(order_id, VenueReport(
             self.name, ReportKind.STATUS, order_id, venue_order_id=tracked.venue_order_id,
             last_quantity=report.cum_qty, last_price=report.avg_px, status=status))

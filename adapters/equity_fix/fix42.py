@@ -1,5 +1,5 @@
-"""The FIX 4.2 wire form of the adapter's messages: D, F, G, H and V out; ExecutionReport (8) and
-OrderCancelReject (9) in. Venue codes become our report kinds and reject reasons through the tables here."""
+"""The FIX 4.2 wire form of the adapter's messages: D, F, G, H and V out; ExecutionReport (8), OrderCancelReject (9)
+and BusinessMessageReject (j) in. Venue codes become our report kinds and reject reasons through the tables here."""
 from __future__ import annotations
 
 import datetime as dt
@@ -121,6 +121,9 @@ class ExecutionReport:
     avg_px: Decimal
     ord_rej_reason: str | None
     text: str | None
+    side: str | None = None
+    order_qty: Decimal | None = None   # the order's terms as the broker holds them (a status answer's 38 and 44)
+    price: Decimal | None = None
 
     @classmethod
     def parse(cls, message: Message) -> ExecutionReport:
@@ -130,6 +133,8 @@ class ExecutionReport:
             exec_type=message.get_str(150, ""), ord_status=message.get_str(39, ""),
             last_shares=_decimal(message, 32), last_px=_decimal(message, 31), cum_qty=_decimal(message, 14),
             avg_px=_decimal(message, 6), ord_rej_reason=message.get_str(103), text=message.get_str(58),
+            side=message.get_str(54), order_qty=_decimal(message, 38) if message.get(38) else None,
+            price=_decimal(message, 44) if message.get(44) else None,
         )
 
     @property

@@ -1,8 +1,10 @@
 """EquityFixVenue: the venue contract over a FIX 4.2 initiator session to an equity broker.
 
 Orders are checked against their market's rules (hours, lot, tick, band) before anything is sent; a refused
-order gets a REJECTED report with the reason and never leaves the hub. After every logon the adapter
-resubscribes market data and sends an OrderStatusRequest for each open order (execution.py settles the answers).
+order gets a REJECTED report with the reason and never leaves the hub (a refused cancel or replace gets a
+CANCEL_REJECTED one). After every logon the adapter resubscribes market data and sends an OrderStatusRequest for
+each open order (execution.py settles the answers). order_status of an order sent before a restart asks the
+broker with the order's Symbol and Side and adopts the order if the broker has it.
 """
 from __future__ import annotations
 
@@ -120,10 +122,7 @@ class EquityFixVenue(Application):
             return
         assert stock is not None
         self._require_session()
-        side = order.side.value
-        if order.side is Side.SELL:
-            held = self._long_position(order.symbol) if self._long_position is not None else None
-            side = stock.profile.wire_side_for_sale(order.quantity, held)
+        side = self._wire_side(order, stock)
         self._executions.track(order, stock, side)
         self._log.info("equity_fix.order.sent", order_id=order.order_id, symbol=order.symbol, side=side,
                        quantity=str(order.quantity), price=str(order.price), ord_type=order.ord_type.name)
@@ -149,7 +148,7 @@ class EquityFixVenue(Application):
         refusal = (Refusal("below_filled", f"quantity {quantity} is not above the {tracked.cum_qty} already filled")
                    if quantity <= tracked.cum_qty else self._check_terms(wanted, tracked.stock))
         if refusal is not None:
-            self._refuse(order_id, refusal, tracked.status)
+            self._refuse(order_id, refusal, tracked.status, ReportKind.CANCEL_REJECTED)
             return
         self._require_session()
         cl_ord_id = self._executions.next_cl_ord_id(tracked, "R")
@@ -160,17 +159,23 @@ class EquityFixVenue(Application):
                                                      tracked.stock, tracked.side, self.config.account,
                                                      _utc_now()), cl_ord_id)
 
-    async def order_status(self, order_id: str) -> VenueReport | None:
-        """The broker's answer to an OrderStatusRequest. FIX 4.2 needs the order's Symbol and Side, so an order
-        this adapter never sent has no status here (None), as has one it refused before sending."""
+    async def order_status(self, order: VenueOrder) -> VenueReport | None:
+        """The broker's answer to an OrderStatusRequest (ClOrdID, Symbol, Side); None when it has no such order.
+        An order this adapter did not send (before a restart) is asked for by its first ClOrdID, the order id,
+        and adopted if the broker has it: cancel, replace and its reports work from then on."""
+        order_id = order.order_id
         tracked = self._executions.get(order_id)
         if tracked is None:
-            return None
+            stock = self._instruments.get(order.symbol)
+            if stock is None:
+                return None
+            self._require_session()
+            tracked = self._executions.adopt(order, stock, self._wire_side(order, stock))
         self._require_session()
         waiter: asyncio.Future[VenueReport | None] = asyncio.get_running_loop().create_future()
         self._status_waiters.setdefault(order_id, []).append(waiter)
-        await self._request_status(tracked)
         try:
+            await self._request_status(tracked)
             return await asyncio.wait_for(waiter, self.config.status_timeout)
         except TimeoutError:
             raise VenueDown(f"{self.name}: no answer to the status request for {order_id}") from None
@@ -178,6 +183,7 @@ class EquityFixVenue(Application):
             waiters = self._status_waiters.get(order_id, [])
             if waiter in waiters:
                 waiters.remove(waiter)
+            self._executions.forget_unadopted(order_id)
 
     def health(self) -> Health:
         return Health(connected=self._logged_on.is_set(), latency_ms=self._latency_ms,
@@ -198,14 +204,24 @@ class EquityFixVenue(Application):
             lot=stock.lot, band_percent=stock.band_percent,
             previous_close=self._market_data.previous_close.get(stock.symbol), moment=self._clock())
 
+    def _wire_side(self, order: VenueOrder, stock: Stock) -> str:
+        """Side(54): a sale goes as a short sale (5) where the profile says so, unless the account holds enough."""
+        if order.side is not Side.SELL:
+            return order.side.value
+        held = self._long_position(order.symbol) if self._long_position is not None else None
+        return stock.profile.wire_side_for_sale(order.quantity, held)
+
     def _open_order(self, order_id: str) -> TrackedOrder | None:
-        """The order to cancel or replace; None, with a REJECTED report, if it is unknown or already closed."""
+        """The order to cancel or replace; None, with a CANCEL_REJECTED report, if it is unknown (neither sent nor
+        adopted here) or already closed."""
         tracked = self._executions.get(order_id)
-        if tracked is None:
-            self._refuse(order_id, Refusal("unknown_order", f"{self.name} has no order {order_id}"), None)
+        if tracked is None or tracked.adopting:
+            self._refuse(order_id, Refusal("unknown_order", f"{self.name} has no order {order_id}"), None,
+                         ReportKind.CANCEL_REJECTED)
         elif tracked.status in TERMINAL:
             self._refuse(order_id, Refusal("order_closed", f"order {order_id} is already "
-                                                           f"{tracked.status.name.lower()}"), tracked.status)
+                                                           f"{tracked.status.name.lower()}"), tracked.status,
+                         ReportKind.CANCEL_REJECTED)
         else:
             return tracked
         return None
@@ -214,9 +230,11 @@ class EquityFixVenue(Application):
         if not self._logged_on.is_set():
             raise VenueDown(f"{self.name} is not logged on to {self.config.target_comp_id}")
 
-    def _refuse(self, order_id: str, refusal: Refusal, status: OrdStatus | None) -> None:
+    def _refuse(self, order_id: str, refusal: Refusal, status: OrdStatus | None,
+                kind: ReportKind = ReportKind.REJECTED) -> None:
+        """A request refused before it was sent: a new order (REJECTED) or a cancel or replace (CANCEL_REJECTED)."""
         self._log.info("equity_fix.refused", order_id=order_id, code=refusal.code, reason=refusal.text)
-        self._emit(VenueReport(self.name, ReportKind.REJECTED, order_id, status=status, reason=str(refusal)))
+        self._emit(VenueReport(self.name, kind, order_id, status=status, reason=str(refusal)))
 
     # ------------------------------------------------------------------ FIX callbacks
     async def on_logon(self, session_id: SessionID) -> None:
@@ -252,6 +270,9 @@ class EquityFixVenue(Application):
             self._executions.on_execution_report(ExecutionReport.parse(message))
         elif msg_type == b"9":
             self._executions.on_cancel_reject(CancelReject.parse(message))
+        elif msg_type == b"j":
+            self._executions.on_business_reject(message.get_str(372), message.get_str(379),
+                                                message.get_str(58) or "refused by the broker")
         elif msg_type == b"W":
             self._publish([q] if (q := self._market_data.on_snapshot(message)) else [])
         elif msg_type == b"X":

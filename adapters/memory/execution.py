@@ -1,4 +1,8 @@
-"""The in-memory venue's order handling."""
+"""The in-memory venue's order handling.
+
+Cancel and replace work on the orders this instance placed or adopted (``order_status`` adopts an order another
+instance on the same market placed, see ``restarted``); a refusal is a CANCEL_REJECTED report to the asker.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -22,6 +26,10 @@ class _Resting:
     final: OrdStatus | None = None   # set once the order is done: FILLED, CANCELED
 
 
+def _status(record: _Resting) -> OrdStatus:
+    return record.final or (OrdStatus.PARTIALLY_FILLED if record.filled else OrdStatus.NEW)
+
+
 class MemoryVenue:
     def __init__(self, name: str, quotes: dict[str, tuple[Decimal, Decimal]] | None = None) -> None:
         self.name = name
@@ -38,6 +46,19 @@ class MemoryVenue:
         self.subscribed: set[str] = set()
         self._exec_ids = itertools.count(1)
         self._session = uuid.uuid4().hex[:8]  # ExecIDs stay unique across instances, as a real venue's do
+        self._known: set[str] = set()         # the orders this instance placed or adopted: the ones it follows
+        self._instances: list[MemoryVenue] = [self]   # every instance on this in-memory market (restarted())
+
+    def restarted(self) -> MemoryVenue:
+        """A new adapter instance on the same in-memory market, as a restarted hub would have: it shares this one's
+        quotes and orders, and knows none of the orders until ``order_status`` adopts them. Reports of an order go
+        to every instance that follows it."""
+        other = MemoryVenue(self.name)
+        other.quotes, other.received, other._resting, other._done = self.quotes, self.received, self._resting, \
+            self._done
+        other._exec_ids, other._session, other._instances = self._exec_ids, self._session, self._instances
+        self._instances.append(other)
+        return other
 
     # ---- the contract
     def on_report(self, callback: Callable[[VenueReport], None]) -> None:
@@ -73,6 +94,7 @@ class MemoryVenue:
         if self.latency:
             await asyncio.sleep(self.latency)
         self.received.append(order)
+        self._known.add(order.order_id)
         if self.reject_next:
             reason, retryable = self.reject_next.pop(0)
             self._report(ReportKind.REJECTED, order.order_id, reason=reason, retryable=retryable,
@@ -86,8 +108,9 @@ class MemoryVenue:
     async def cancel(self, order_id: str) -> None:
         if not self.connected:
             raise VenueDown(f"{self.name} is down")
-        if order_id not in self._resting:
-            self._report(ReportKind.REJECTED, order_id, reason="unknown order", status=None)
+        refusal = self._refusal(order_id)
+        if refusal is not None:
+            self._refuse(order_id, refusal)
             return
         self._finish(order_id, OrdStatus.CANCELED)
         self._report(ReportKind.CANCELED, order_id, status=OrdStatus.CANCELED)
@@ -95,21 +118,26 @@ class MemoryVenue:
     async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None:
         if not self.connected:
             raise VenueDown(f"{self.name} is down")
+        refusal = self._refusal(order_id)
         resting = self._resting.get(order_id)
-        if resting is None or quantity <= resting.filled:
-            self._report(ReportKind.REJECTED, order_id, reason="cannot replace", status=None)
+        if refusal is None and resting is not None and quantity <= resting.filled:
+            refusal = f"cannot replace: quantity {quantity} is not above the {resting.filled} filled"
+        if refusal is not None or resting is None:
+            self._refuse(order_id, refusal or "unknown order")
             return
         resting.quantity, resting.price = quantity, price
         self._report(ReportKind.REPLACED, order_id, status=OrdStatus.NEW)
         self._match(resting, first=False)
 
-    async def order_status(self, order_id: str) -> VenueReport | None:
+    async def order_status(self, order: VenueOrder) -> VenueReport | None:
+        """The market's record of the order, found by its id; an order another instance placed is adopted."""
+        order_id = order.order_id
         resting = self._resting.get(order_id) or self._done.get(order_id)
         if resting is None:
             return None
-        status = resting.final or (OrdStatus.PARTIALLY_FILLED if resting.filled else OrdStatus.NEW)
+        self._known.add(order_id)
         return VenueReport(self.name, ReportKind.STATUS, order_id, venue_order_id=order_id,
-                           last_quantity=resting.filled, last_price=resting.last_price, status=status)
+                           last_quantity=resting.filled, last_price=resting.last_price, status=_status(resting))
 
     # ---- scenario controls
     def forget_subscribers(self) -> None:
@@ -161,6 +189,21 @@ class MemoryVenue:
             self._finish(order.order_id, OrdStatus.CANCELED)
             self._report(ReportKind.CANCELED, order.order_id, status=OrdStatus.CANCELED, reason="immediate or cancel")
 
+    def _refusal(self, order_id: str) -> str | None:
+        """Why a cancel or replace of the order cannot be done, if it cannot."""
+        if order_id not in self._known:
+            return "unknown order"
+        done = self._done.get(order_id)
+        if done is not None:
+            return f"too late: the order is {done.final.name.lower() if done.final else 'done'}"
+        return None
+
+    def _refuse(self, order_id: str, reason: str) -> None:
+        """A refused cancel or replace, told to the instance that asked (the order stays as it was)."""
+        record = (self._resting.get(order_id) or self._done.get(order_id)) if order_id in self._known else None
+        self._report(ReportKind.CANCEL_REJECTED, order_id, reason=reason,
+                     status=_status(record) if record is not None else None, to=[self])
+
     def _finish(self, order_id: str, status: OrdStatus) -> None:
         resting = self._resting.pop(order_id)
         resting.final = status
@@ -168,10 +211,11 @@ class MemoryVenue:
 
     def _report(self, kind: ReportKind, order_id: str, *, last_quantity: Decimal = Decimal(0),
                 last_price: Decimal = Decimal(0), status: OrdStatus | None, reason: str | None = None,
-                retryable: bool = False) -> None:
+                retryable: bool = False, to: list[MemoryVenue] | None = None) -> None:
         exec_id = f"{self.name}-{self._session}-{next(self._exec_ids)}"
         report = VenueReport(self.name, kind, order_id, venue_order_id=order_id, exec_id=exec_id,
                              last_quantity=last_quantity, last_price=last_price, status=status, reason=reason,
                              retryable=retryable)
-        for callback in self._callbacks:
-            callback(report)
+        for instance in to if to is not None else [i for i in self._instances if order_id in i._known]:
+            for callback in instance._callbacks:
+                callback(report)

@@ -3,9 +3,10 @@ and refusals in, VenueReports out.
 
 NewOrderSingle carries Currency(15) and OrderQty in base units (instruments.py), Deviation(10001) on market and
 stop orders when configured, and (PrimeXM has no StopPx) a stop's trigger in Price(44). Cancel and replace go
-the standard FIX 4.4 way, each under a ClOrdID of its own chained from the order's. Fills are counted by CumQty,
-so a fill seen twice (a resend, or a status answer after a reconnect) is reported once, and one missed while the
-session was down is reported when the status answer shows it.
+the standard FIX 4.4 way, each under a ClOrdID of its own chained from the order's; a refused one is reported as
+CANCEL_REJECTED. An order placed before a restart is adopted from the LP's answer to a status request for it.
+Fills are counted by CumQty, so a fill seen twice (a resend, or a status answer after a reconnect) is reported
+once, and one missed while the session was down is reported when the status answer shows it.
 """
 from __future__ import annotations
 
@@ -94,7 +95,8 @@ class Execution:
         self.ack_latency_ms: float | None = None
         self.orders: dict[str, TrackedOrder] = {}
         self._by_cl_ord_id: dict[str, str] = {}   # every ClOrdID sent -> the engine's order id
-        self._asked: set[str] = set()              # status asked for orders this adapter did not place
+        self._asked: dict[str, VenueOrder] = {}    # status asked for orders this adapter did not place
+        self._asked_by_request: dict[str, str] = {}  # their OrdStatusReqIDs -> order id
         self._reconciling: set[str] = set()        # status asked after a reconnect
         self._ids = itertools.count(1)
         self._token = _base36(int(time.time()))    # keeps ClOrdIDs unique across restarts
@@ -148,7 +150,7 @@ class Execution:
         if tracked is None:
             return None
         if tracked.order.ord_type is OrdType.MARKET:
-            self._emit(ReportKind.REJECTED, order_id, reason="a market order cannot be replaced",
+            self._emit(ReportKind.CANCEL_REJECTED, order_id, reason="a market order cannot be replaced",
                        status=tracked.status)
             return None
         cl_ord_id = self._chain(order_id, "R")
@@ -163,20 +165,32 @@ class Execution:
                  quantity=str(quantity), price=str(price))
         return b"G", body
 
-    def status_request(self, order_id: str, request_id: str, reconcile: bool = False) -> Outbound:
-        """OrderStatusRequest by ClOrdID; Symbol and Side when this adapter knows the order. After a reconnect
-        (``reconcile``), an LP that does not know the order means it was lost with the connection."""
+    def status_request(self, order: VenueOrder, request_id: str, reconcile: bool = False) -> Outbound:
+        """OrderStatusRequest by ClOrdID, with Symbol and Side. An order this adapter did not place (before a
+        restart) is asked for by its first ClOrdID, the order id, and adopted if the LP knows it (``_learn``).
+        After a reconnect (``reconcile``), an LP that does not know the order means it was lost with the
+        connection."""
+        order_id = order.order_id
         tracked = self.orders.get(order_id)
         if reconcile:
             self._reconciling.add(order_id)
         if tracked is None:
-            self._asked.add(order_id)
-            return b"H", [(11, order_id), (790, request_id)]
+            self._asked[order_id] = order
+            self._asked_by_request[request_id] = order_id
+            instrument = self.instruments.get(order.symbol)
+            symbol: Body = [(55, instrument.venue_symbol)] if instrument is not None else []
+            return b"H", [(11, order_id), (790, request_id), *symbol, (54, order.side.value)]
         body: Body = [(11, tracked.cl_ord_id), (790, request_id), *self._identity(tracked)]
         return b"H", body
 
-    def open_orders(self) -> list[str]:
-        return [order_id for order_id, tracked in self.orders.items() if tracked.is_open]
+    def forget_asked(self, order_id: str) -> None:
+        """A status request for an order this adapter did not place is answered or given up."""
+        self._asked.pop(order_id, None)
+        for request_id in [r for r, asked in self._asked_by_request.items() if asked == order_id]:
+            del self._asked_by_request[request_id]
+
+    def open_orders(self) -> list[VenueOrder]:
+        return [tracked.order for tracked in self.orders.values() if tracked.is_open]
 
     def local_status(self, order_id: str) -> VenueReport | None:
         """What this adapter knows from the reports it received (when the LP will not say)."""
@@ -192,8 +206,12 @@ class Execution:
         exec_type = message.get(150) or b""
         cl_ord_id = message.get_str(11) or ""
         order_id = self._order_id(cl_ord_id, message.get_str(41))
-        if order_id is None and exec_type == b"I" and cl_ord_id in self._asked:
-            return cl_ord_id, self._learn(cl_ord_id, message)
+        if order_id is None and exec_type == b"I":  # about an order we asked for but did not place?
+            asked = self._asked.get(cl_ord_id) or self._asked.get(
+                self._asked_by_request.get(message.get_str(790) or "", ""))
+            if asked is not None:
+                self.forget_asked(asked.order_id)
+                return asked.order_id, self._learn(asked, message)
         tracked = self.orders.get(order_id or "")
         if tracked is None:
             log.warning("adapters.primexm.report_for_unknown_order", venue=self.venue, cl_ord_id=cl_ord_id,
@@ -251,7 +269,7 @@ class Execution:
         if order_id is None:
             return None
         if msg_type == b"H":
-            self._asked.discard(order_id)
+            self.forget_asked(order_id)
             reconciling = order_id in self._reconciling
             self._reconciling.discard(order_id)
             if unknown_order:
@@ -334,31 +352,38 @@ class Execution:
                            venue_order_id=tracked.venue_order_id, last_quantity=tracked.filled,
                            last_price=tracked.average_price, status=status or tracked.status, reason=text or None)
 
-    def _learn(self, order_id: str, message: Message) -> VenueReport | None:
-        """A status answer about an order placed before this adapter started: track it from what the LP says."""
-        self._asked.discard(order_id)
+    def _learn(self, asked: VenueOrder, message: Message) -> VenueReport | None:
+        """A status answer about an order placed before this adapter started (``asked`` is the order as the hub
+        knows it): adopt it, with the terms the LP says it has now; the fills it shows count as reported (the
+        STATUS answer carries them to the hub)."""
+        order_id = asked.order_id
         status = _ord_status(message.get(39))
-        instrument = self.instruments.by_venue_symbol(message.get_str(55) or "")
-        side, quantity = message.get_str(54), _decimal(message.get(38))
+        instrument = self.instruments.by_venue_symbol(message.get_str(55) or "") or self.instruments.get(asked.symbol)
+        side, quantity = message.get_str(54) or asked.side.value, _decimal(message.get(38))
         if status is None or (status is OrdStatus.REJECTED and _unknown_order(message)):
             return None
-        if instrument is None or side not in ("1", "2") or quantity is None:
+        if instrument is None or side not in ("1", "2"):
             log.warning("adapters.primexm.status_unreadable", venue=self.venue, order_id=order_id)
             return None
         try:
-            ord_type = OrdType(message.get_str(40) or OrdType.LIMIT.value)
-            time_in_force = TimeInForce(message.get_str(59) or TimeInForce.GTC.value)
+            ord_type = OrdType(message.get_str(40) or asked.ord_type.value)
+            time_in_force = TimeInForce(message.get_str(59) or asked.time_in_force.value)
         except ValueError:
             log.warning("adapters.primexm.status_unreadable", venue=self.venue, order_id=order_id)
             return None
-        order = VenueOrder(order_id, instrument.symbol, Side(side), ord_type, instrument.from_venue_quantity(quantity),
-                           time_in_force, price=_decimal(message.get(44)))
+        price, stop_price = _decimal(message.get(44)), _decimal(message.get(99)) or asked.stop_price
+        if ord_type is OrdType.STOP and self.dialect == "primexm" and price is not None:
+            price, stop_price = None, price  # PrimeXM has no StopPx: a stop's trigger is its Price(44)
+        order = VenueOrder(order_id, instrument.symbol, Side(side), ord_type,
+                           instrument.from_venue_quantity(quantity) if quantity is not None else asked.quantity,
+                           time_in_force, price=asked.price if price is None and stop_price is None else price,
+                           stop_price=stop_price)
         tracked = self.orders[order_id] = TrackedOrder(order, instrument, message.get_str(11) or order_id,
                                                        venue_order_id=message.get_str(37), status=status, acked=True,
                                                        filled=instrument.from_venue_quantity(
                                                            _decimal(message.get(14)) or Decimal(0)),
                                                        average_price=_decimal(message.get(6)) or Decimal(0))
-        self._by_cl_ord_id[order_id] = order_id
+        self._by_cl_ord_id[order_id] = self._by_cl_ord_id[tracked.cl_ord_id] = order_id
         log.info("adapters.primexm.order_learned", venue=self.venue, order_id=order_id, status=status.name)
         return self.local_status(tracked.order.order_id)
 
@@ -399,12 +424,12 @@ class Execution:
                    status=OrdStatus.REJECTED, reason=text, retryable=retryable(code, text) if retry is None else retry)
 
     def _refused_change(self, tracked: TrackedOrder, cl_ord_id: str | None, reason: str) -> None:
-        """A cancel or replace the LP would not do: the order stays as it was."""
+        """A cancel or replace the LP would not do (CANCEL_REJECTED): the order stays as it was."""
         if cl_ord_id is not None:
             tracked.replacing.pop(cl_ord_id, None)
         else:
             tracked.replacing.clear()
-        self._emit(ReportKind.REJECTED, tracked.order.order_id, venue_order_id=tracked.venue_order_id,
+        self._emit(ReportKind.CANCEL_REJECTED, tracked.order.order_id, venue_order_id=tracked.venue_order_id,
                    status=tracked.status, reason=reason)
 
     # ------------------------------------------------------------------ helpers
@@ -443,14 +468,14 @@ class Execution:
         return body
 
     def _live(self, order_id: str, what: str) -> TrackedOrder | None:
-        """The order, if a cancel or replace can be asked for it; else a REJECTED report says why not."""
+        """The order, if a cancel or replace can be asked for it; else a CANCEL_REJECTED report says why not."""
         tracked = self.orders.get(order_id)
         if tracked is None:
-            self._emit(ReportKind.REJECTED, order_id, reason=f"cannot {what}: unknown order", status=None)
+            self._emit(ReportKind.CANCEL_REJECTED, order_id, reason=f"cannot {what}: unknown order", status=None)
             return None
         if not tracked.is_open:
-            self._emit(ReportKind.REJECTED, order_id, reason=f"cannot {what}: the order is {tracked.status.name}",
-                       status=tracked.status)
+            self._emit(ReportKind.CANCEL_REJECTED, order_id,
+                       reason=f"cannot {what}: the order is {tracked.status.name}", status=tracked.status)
             return None
         return tracked
 

@@ -140,16 +140,21 @@ class PrimeXMVenue:
         if outbound is not None:
             await self._send_trade(*outbound, order_id)
 
-    async def order_status(self, order_id: str) -> VenueReport | None:
-        """The LP's answer to an OrderStatusRequest; None when it has no such order. VenueDown when the trade
-        session is down or the LP does not answer within request_timeout."""
+    async def order_status(self, order: VenueOrder) -> VenueReport | None:
+        """The LP's answer to an OrderStatusRequest (ClOrdID, Symbol, Side); None when it has no such order. An
+        order this adapter did not place (before a restart) is adopted when the LP knows it. VenueDown when the
+        trade session is down or the LP does not answer within request_timeout."""
+        order_id = order.order_id
+        if order_id not in self._execution.orders and self._instruments.get(order.symbol) is None:
+            return None  # not a symbol this LP trades: it cannot have the order
         self._require_trade()
         waiter: asyncio.Future[VenueReport | None] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(order_id, []).append(waiter)
         try:
-            await self._send_trade(*self._execution.status_request(order_id, f"S{next(self._ids)}"), order_id)
+            await self._send_trade(*self._execution.status_request(order, f"S{next(self._ids)}"), order_id)
             return await asyncio.wait_for(waiter, self.config.request_timeout)
         except TimeoutError:
+            self._execution.forget_asked(order_id)
             raise VenueDown(f"{self.name}: no answer to the status request for {order_id}") from None
         finally:
             waiters = self._waiters.get(order_id, [])
@@ -180,10 +185,10 @@ class PrimeXMVenue:
             self._sent.clear()  # ResetSeqNumFlag: numbers start again at 1
             open_orders = self._execution.open_orders()
             if open_orders:
-                log.info("adapters.primexm.reconcile", venue=self.name, orders=open_orders)
-            for order_id in open_orders:
-                await self._send_trade(*self._execution.status_request(order_id, f"S{next(self._ids)}", reconcile=True),
-                                       order_id)
+                log.info("adapters.primexm.reconcile", venue=self.name, orders=[o.order_id for o in open_orders])
+            for order in open_orders:
+                await self._send_trade(*self._execution.status_request(order, f"S{next(self._ids)}", reconcile=True),
+                                       order.order_id)
         self._notify()
 
     async def _logged_out(self, session_id: SessionID) -> None:

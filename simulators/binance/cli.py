@@ -30,13 +30,13 @@ async def _serve(args: argparse.Namespace) -> None:
                                  host=args.host, port=args.port, walk_interval=args.walk_interval or None,
                                  seed=args.seed)
     await simulator.start()
-    print(f"binance simulator: REST {simulator.rest_url}  streams {simulator.stream_url}/stream  "
-          f"WebSocket API {simulator.ws_api_url}  scenario API {simulator.rest_url}/sim/", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM):   # before the banner: whoever reads it may signal at once
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
+    print(f"binance simulator: REST {simulator.rest_url}  streams {simulator.stream_url}/stream  "
+          f"WebSocket API {simulator.ws_api_url}  scenario API {simulator.rest_url}/sim/", flush=True)
     try:
         await stop.wait()
     finally:

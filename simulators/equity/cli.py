@@ -37,12 +37,12 @@ async def _serve(args: argparse.Namespace) -> None:
         args.host, args.port, sender_comp_id=args.sender_comp_id, target_comp_id=args.target_comp_id,
         clock=MarketClock(args.clock), walk_interval=args.walk_interval or None, seed=args.seed)
     await simulator.start()
-    print(f"equity simulator: FIX 4.2 {args.sender_comp_id}->{args.target_comp_id} listening on "
-          f"{args.host}:{simulator.port}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM):   # before the banner: whoever reads it may signal at once
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
+    print(f"equity simulator: FIX 4.2 {args.sender_comp_id}->{args.target_comp_id} listening on "
+          f"{args.host}:{simulator.port}", flush=True)
     await stop.wait()
     await simulator.stop()

@@ -53,9 +53,16 @@ async def test_binance_keeps_the_venue_contract() -> None:
     sim = BinanceSimulator(walk_interval=0.05, seed=1)
     await sim.start()
     binance = BinanceVenue(config_for(sim))
+
+    async def fresh() -> BinanceVenue:   # the same account again: Binance takes both connections at once
+        other = BinanceVenue(config_for(sim))
+        await other.connect()
+        return other
+
     try:
         await binance.connect()
-        await check_contract(binance, symbol="BTC/USDT", quantity=D("0.01"), resting_buy_price=D(30000))
+        await check_contract(binance, symbol="BTC/USDT", quantity=D("0.01"), resting_buy_price=D(30000),
+                             fresh=fresh)
     finally:
         await binance.close()
         await sim.stop()
@@ -102,7 +109,8 @@ async def test_a_timed_out_order_is_reconciled_not_rejected(sim: BinanceSimulato
     assert not recorder.of("T1", ReportKind.REJECTED)
     assert len(recorder.of("T1", ReportKind.ACCEPTED)) == 1
     assert recorder.of("T1", ReportKind.FILL)[-1].status is OrdStatus.FILLED
-    status = await binance.order_status("T1")
+    status = await binance.order_status(VenueOrder("T1", "BTC/USDT", Side.BUY, OrdType.MARKET, D("0.02"),
+                                                   TimeInForce.IOC))
     assert status is not None and status.status is OrdStatus.FILLED and status.last_quantity == D("0.02")
 
 
@@ -176,17 +184,17 @@ async def test_replace_that_binance_refuses_reports_its_reason(sim: BinanceSimul
     await recorder.until(lambda: bool(recorder.of("R", ReportKind.CANCELED)))
     recorder.reports.clear()
     await binance.replace("R", D("0.02"), D(50000))
-    [refusal] = recorder.of("R", ReportKind.REJECTED)
+    assert not recorder.of("R", ReportKind.REJECTED)
+    [refusal] = recorder.of("R", ReportKind.CANCEL_REJECTED)
     assert refusal.status is OrdStatus.CANCELED and refusal.reason is not None
 
 
 async def test_a_429_is_waited_out_and_a_418_ban_stops_orders(sim: BinanceSimulator,
                                                              venue: tuple[BinanceVenue, Recorder]) -> None:
     binance, _ = venue
-    await binance.subscribe(["BTC/USDT"])    # where it looks for orders it did not place
     sim.rate_limit_now(retry_after=1)
     started = asyncio.get_running_loop().time()
-    assert await binance.order_status("NEVER") is None       # waited out Retry-After, then asked again
+    assert await binance.order_status(limit_buy("NEVER", "0.01", "50000")) is None  # waited out Retry-After
     assert asyncio.get_running_loop().time() - started >= 0.9
     assert sim.banned_until == 0.0                            # it backed off, so it was never banned
 
@@ -216,3 +224,33 @@ async def test_stops_become_stop_loss_or_take_profit_and_binance_rejects_carry_i
     [reject] = recorder.of("PM", ReportKind.REJECTED)
     assert reject.reason == "-2010 NEW_ORDER_REJECTED: Order would immediately match and take."
     assert posted_orders(sim)[-1]["type"] == "LIMIT_MAKER" and not reject.retryable
+
+
+async def test_a_restarted_adapter_adopts_an_order_and_reports_only_its_later_fills(
+        sim: BinanceSimulator, venue: tuple[BinanceVenue, Recorder]) -> None:
+    first, recorder = venue
+    order = limit_buy("ADOPT", "0.02", "59000")
+    await first.place(order)
+    await recorder.until(lambda: bool(recorder.of("ADOPT", ReportKind.ACCEPTED)))
+    sim.force_partial_fill(D("0.5"))
+    sim.set_price("BTCUSDT", D(58950))
+    await recorder.until(lambda: bool(recorder.of("ADOPT", ReportKind.FILL)))
+    await first.close()
+
+    restarted = BinanceVenue(config_for(sim))
+    after = Recorder()
+    restarted.on_report(after.report)
+    await restarted.connect()
+    try:
+        status = await restarted.order_status(order)
+        assert status is not None and status.status is OrdStatus.PARTIALLY_FILLED
+        [before] = recorder.of("ADOPT", ReportKind.FILL)
+        assert (status.last_quantity, status.last_price) == (D("0.01"), before.last_price)
+        assert not after.of("ADOPT", ReportKind.FILL), "the fill before the restart is the status's to tell"
+        sim.set_price("BTCUSDT", D(57950))
+        await after.until(lambda: bool(after.of("ADOPT", ReportKind.FILL)))
+        await asyncio.sleep(0.2)
+        [fill] = after.of("ADOPT", ReportKind.FILL)
+        assert fill.last_quantity == D("0.01") and fill.status is OrdStatus.FILLED
+    finally:
+        await restarted.close()

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from decimal import Decimal as D
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from adapters.equity_fix import EquityFixConfig, EquityFixVenue
@@ -20,14 +21,19 @@ HK_LUNCH = dt.datetime(2026, 11, 24, 12, 30, tzinfo=ZoneInfo("Asia/Hong_Kong"))
 IN_OPEN = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
 
 
+def config_for(simulator: EquitySimulator, store: Path | None = None) -> EquityFixConfig:
+    return EquityFixConfig(port=simulator.port, first_retry=0.05, connect_timeout=5,
+                           file_store_path=str(store) if store is not None else None)
+
+
 @asynccontextmanager
-async def broker(market_time: dt.datetime, long_position: Callable[[str], D | None] | None = None
-                 ) -> AsyncIterator[tuple[EquitySimulator, EquityFixVenue, Recorder]]:
-    """A simulated broker and the adapter logged on to it, both reading the same market clock."""
+async def broker(market_time: dt.datetime, long_position: Callable[[str], D | None] | None = None,
+                 store: Path | None = None) -> AsyncIterator[tuple[EquitySimulator, EquityFixVenue, Recorder]]:
+    """A simulated broker and the adapter logged on to it, both reading the same market clock. ``store``: keep
+    the session's sequence numbers in files there, so a new adapter instance (a restarted hub) can log on."""
     simulator = EquitySimulator(clock=MarketClock(market_time))
     await simulator.start()
-    venue = EquityFixVenue(EquityFixConfig(port=simulator.port, first_retry=0.05, connect_timeout=5),
-                           clock=simulator.clock.now, long_position=long_position)
+    venue = EquityFixVenue(config_for(simulator, store), clock=simulator.clock.now, long_position=long_position)
     recorder = Recorder()
     venue.on_report(recorder.report)
     venue.on_quote(recorder.quote)
@@ -47,9 +53,15 @@ def sent_orders(simulator: EquitySimulator) -> list[str]:
     return [m.get_str(11, "") for m in simulator.received if m.msg_type == b"D"]
 
 
-async def test_equity_fix_keeps_the_venue_contract_during_us_hours() -> None:
-    async with broker(US_OPEN) as (_, venue, _):
-        await check_contract(venue, symbol="AAPL.US", quantity=D(100), resting_buy_price=D("100.00"))
+async def test_equity_fix_keeps_the_venue_contract_during_us_hours(tmp_path: Path) -> None:
+    async with broker(US_OPEN, store=tmp_path) as (simulator, venue, _):
+        async def fresh() -> EquityFixVenue:  # one connection per FIX session: the first instance logs out first
+            await venue.close()
+            other = EquityFixVenue(config_for(simulator, tmp_path), clock=simulator.clock.now)
+            await other.connect()
+            return other
+
+        await check_contract(venue, symbol="AAPL.US", quantity=D(100), resting_buy_price=D("100.00"), fresh=fresh)
 
 
 async def test_an_order_in_the_hong_kong_lunch_break_is_refused_before_it_is_sent() -> None:
@@ -121,14 +133,15 @@ async def test_a_sale_beyond_the_long_position_goes_out_as_a_short_sale() -> Non
         assert sides == {"SHORT": "5", "LONG": "2"}
 
 
-async def test_a_refused_cancel_comes_back_as_a_rejected_report_and_the_order_lives_on() -> None:
+async def test_a_refused_cancel_comes_back_as_a_cancel_rejected_report_and_the_order_lives_on() -> None:
     async with broker(US_OPEN) as (simulator, venue, recorder):
         await venue.place(limit("KEEP", "MSFT.US", "10", "400.00"))
         await recorder.until(lambda: bool(recorder.of("KEEP", ReportKind.ACCEPTED)))
         simulator.reject_next("desk is reviewing the order")
         await venue.cancel("KEEP")
-        await recorder.until(lambda: bool(recorder.of("KEEP", ReportKind.REJECTED)))
-        [refused] = recorder.of("KEEP", ReportKind.REJECTED)
+        await recorder.until(lambda: bool(recorder.of("KEEP", ReportKind.CANCEL_REJECTED)))
+        assert not recorder.of("KEEP", ReportKind.REJECTED)
+        [refused] = recorder.of("KEEP", ReportKind.CANCEL_REJECTED)
         assert refused.status is OrdStatus.NEW
         assert refused.reason == "broker_option: cancel refused: desk is reviewing the order"
         await venue.cancel("KEEP")
@@ -142,7 +155,8 @@ async def test_a_fill_during_a_dropped_session_is_reported_once_after_reconnect_
         await simulator.drop_session()
         await simulator.set_price("AAPL.US", D("184.00"))  # the ask, 184.01, is now inside the limit
         await recorder.until(lambda: bool(recorder.of("DROP", ReportKind.FILL)))
-        status = await venue.order_status("DROP")  # answered after the logon's reconciliation
+        # answered after the logon's reconciliation
+        status = await venue.order_status(limit("DROP", "AAPL.US", "100", "185.00"))
         assert status is not None and status.status is OrdStatus.FILLED and status.last_quantity == 100
         [fill] = recorder.of("DROP", ReportKind.FILL)
         assert (fill.last_quantity, fill.last_price) == (D(100), D("184.01"))
@@ -158,7 +172,7 @@ async def test_a_fill_whose_report_was_lost_is_found_by_the_status_request_after
         assert not venue.health().connected
         await simulator.set_price("AAPL.US", D("184.00"))
         await recorder.until(lambda: bool(recorder.of("LOST", ReportKind.FILL)))
-        status = await venue.order_status("LOST")
+        status = await venue.order_status(limit("LOST", "AAPL.US", "100", "185.00"))
         assert status is not None and status.status is OrdStatus.FILLED
         [fill] = recorder.of("LOST", ReportKind.FILL)
         assert (fill.last_quantity, fill.last_price) == (D(100), D("184.01"))
@@ -169,13 +183,14 @@ async def test_a_fill_whose_report_was_lost_is_found_by_the_status_request_after
 async def test_day_orders_expire_at_the_close_and_gtc_orders_stay() -> None:
     async with broker(US_OPEN) as (simulator, venue, recorder):
         await venue.place(limit("TODAY", "JPM.US", "10", "200.00"))
-        await venue.place(VenueOrder("UNTIL-CANCELED", "JPM.US", Side.BUY, OrdType.LIMIT, D(10), TimeInForce.GTC,
-                                     price=D("200.00")))
+        until_canceled = VenueOrder("UNTIL-CANCELED", "JPM.US", Side.BUY, OrdType.LIMIT, D(10), TimeInForce.GTC,
+                                    price=D("200.00"))
+        await venue.place(until_canceled)
         await recorder.until(lambda: bool(recorder.of("UNTIL-CANCELED", ReportKind.ACCEPTED)))
         await simulator.end_day()
         await recorder.until(lambda: bool(recorder.of("TODAY", ReportKind.EXPIRED)))
         assert recorder.of("TODAY", ReportKind.EXPIRED)[0].status is OrdStatus.EXPIRED
-        status = await venue.order_status("UNTIL-CANCELED")
+        status = await venue.order_status(until_canceled)
         assert status is not None and status.status is OrdStatus.NEW
 
 
@@ -186,3 +201,29 @@ async def test_health_shows_the_brokers_latency() -> None:
         await recorder.until(lambda: bool(recorder.of("SLOW", ReportKind.ACCEPTED)))
         health = venue.health()
         assert health.connected and health.latency_ms is not None and health.latency_ms >= 200
+
+
+async def test_after_a_restart_an_order_is_adopted_and_only_later_fills_are_reported(tmp_path: Path) -> None:
+    async with broker(US_OPEN, store=tmp_path) as (simulator, first, recorder):
+        await simulator.set_liquidity("AAPL.US", D(40), depth=1)  # one level of 40 shares a side
+        order = limit("ADOPT", "AAPL.US", "100", "190.01")
+        await first.place(order)
+        await recorder.until(lambda: bool(recorder.of("ADOPT", ReportKind.FILL)))
+        await first.close()
+        restarted = EquityFixVenue(config_for(simulator, tmp_path), clock=simulator.clock.now)
+        after = Recorder()
+        restarted.on_report(after.report)
+        await restarted.connect()
+        try:
+            status = await restarted.order_status(order)
+            assert status is not None and status.status is OrdStatus.PARTIALLY_FILLED
+            assert (status.last_quantity, status.last_price) == (D(40), D("190.01"))
+            asked = [m for m in simulator.received if m.msg_type == b"H"][-1]
+            assert (asked.get_str(11), asked.get_str(55), asked.get_str(54)) == ("ADOPT", "AAPL", "1")
+            assert not after.of("ADOPT", ReportKind.FILL), "the fill before the restart is the status's to tell"
+            await simulator.set_liquidity("AAPL.US", D(1000))
+            await after.until(lambda: bool(after.of("ADOPT", ReportKind.FILL)))
+            [fill] = after.of("ADOPT", ReportKind.FILL)
+            assert (fill.last_quantity, fill.status) == (D(60), OrdStatus.FILLED)
+        finally:
+            await restarted.close()

@@ -55,8 +55,14 @@ def market(order_id: str, quantity: str = "1", symbol: str = "EUR/USD", side: Si
 
 @pytest.mark.parametrize("dialect", ["primexm", "fix44"])
 async def test_the_adapter_keeps_the_venue_contract_against_the_lp(dialect: str) -> None:
-    async with trading(dialect) as (_, venue, _):
-        await check_contract(venue, symbol="EUR/USD", quantity=D("1"), resting_buy_price=D("1.0"))
+    async with trading(dialect) as (lp, venue, _):
+        async def fresh() -> PrimeXMVenue:  # one connection per session: the first instance logs out first
+            await venue.close()
+            other = PrimeXMVenue(settings(lp))
+            await other.connect()
+            return other
+
+        await check_contract(venue, symbol="EUR/USD", quantity=D("1"), resting_buy_price=D("1.0"), fresh=fresh)
 
 
 async def test_a_one_sided_entry_moves_its_side_and_keeps_the_other() -> None:
@@ -165,7 +171,7 @@ async def test_a_fill_lost_in_a_dropped_trade_session_is_reconciled_and_reported
         assert len(fills) == 1 and fills[0].last_quantity == D("2") and fills[0].status is OrdStatus.FILLED
         assert lp.logons[lp.config.trade_session_id] == 2
         assert [m.msg_type for _, m in lp.received if m.get_str(11) == "M1"] == [b"D", b"H"]
-        status = await venue.order_status("M1")
+        status = await venue.order_status(market("M1", "2"))
         assert status is not None and status.last_quantity == D("2") and status.last_price == fills[0].last_price
         assert len(recorder.of("M1", ReportKind.FILL)) == 1
 
@@ -182,8 +188,9 @@ async def test_partial_fills_carry_the_lps_exec_ids_and_a_replace_below_the_fill
         assert (first.last_quantity, first.last_price, first.status) == (
             D("0.5"), D("1.08350"), OrdStatus.PARTIALLY_FILLED)
         await venue.replace("L1", D("0.4"), D("1.08360"))
-        await until(lambda: bool(recorder.of("L1", ReportKind.REJECTED)))
-        refusal = recorder.of("L1", ReportKind.REJECTED)[0]
+        await until(lambda: bool(recorder.of("L1", ReportKind.CANCEL_REJECTED)))
+        assert not recorder.of("L1", ReportKind.REJECTED)
+        refusal = recorder.of("L1", ReportKind.CANCEL_REJECTED)[0]
         assert refusal.reason == "Cannot reduce below the filled quantity"
         assert refusal.status is OrdStatus.PARTIALLY_FILLED
         lp.set_price("EUR/USD", D("1.08341"), D("1.08351"))  # the rest fills on the next price
@@ -196,14 +203,15 @@ async def test_partial_fills_carry_the_lps_exec_ids_and_a_replace_below_the_fill
 async def test_an_lp_without_cancel_answers_with_a_business_reject_and_the_order_stays_open() -> None:
     async with trading() as (lp, venue, recorder):
         lp.refuse("F")
-        await venue.place(VenueOrder("R1", "EUR/USD", Side.SELL, OrdType.LIMIT, D("1"), TimeInForce.GTC,
-                                     price=D("2.0")))
+        order = VenueOrder("R1", "EUR/USD", Side.SELL, OrdType.LIMIT, D("1"), TimeInForce.GTC, price=D("2.0"))
+        await venue.place(order)
         await until(lambda: bool(recorder.of("R1", ReportKind.ACCEPTED)))
         await venue.cancel("R1")
-        await until(lambda: bool(recorder.of("R1", ReportKind.REJECTED)))
-        refusal = recorder.of("R1", ReportKind.REJECTED)[0]
+        await until(lambda: bool(recorder.of("R1", ReportKind.CANCEL_REJECTED)))
+        assert not recorder.of("R1", ReportKind.REJECTED)
+        refusal = recorder.of("R1", ReportKind.CANCEL_REJECTED)[0]
         assert refusal.reason == "Unsupported Message Type" and refusal.status is OrdStatus.NEW
-        status = await venue.order_status("R1")
+        status = await venue.order_status(order)
         assert status is not None and status.status is OrdStatus.NEW
 
 
@@ -240,8 +248,8 @@ async def test_stale_quotes_are_not_offered() -> None:
 
 async def test_after_a_hub_restart_the_lps_status_answer_restores_an_order_the_adapter_did_not_place() -> None:
     async with trading() as (lp, first, _):
-        await first.place(VenueOrder("H1", "EUR/USD", Side.SELL, OrdType.LIMIT, D("3"), TimeInForce.GTC,
-                                     price=D("2.0")))
+        order = VenueOrder("H1", "EUR/USD", Side.SELL, OrdType.LIMIT, D("3"), TimeInForce.GTC, price=D("2.0"))
+        await first.place(order)
         await until(lambda: "H1" in lp.matcher.orders)
         await first.close()
         restarted = PrimeXMVenue(settings(lp))
@@ -249,10 +257,39 @@ async def test_after_a_hub_restart_the_lps_status_answer_restores_an_order_the_a
         restarted.on_report(recorder.report)
         await restarted.connect()
         try:
-            status = await restarted.order_status("H1")
+            status = await restarted.order_status(order)
             assert status is not None and (status.status, status.last_quantity) == (OrdStatus.NEW, D(0))
+            asked = [m for _, m in lp.received if m.msg_type == b"H" and m.get_str(11) == "H1"][-1]
+            assert asked.get(55) is not None and asked.get_str(54) == "2"   # FIX 4.4's H needs Symbol and Side
             await restarted.cancel("H1")
             await until(lambda: bool(recorder.of("H1", ReportKind.CANCELED)))
+        finally:
+            await restarted.close()
+
+
+async def test_an_adopted_order_reports_only_the_fills_made_after_its_status() -> None:
+    async with trading() as (lp, first, _):
+        lp.pause_stream()
+        lp.set_price("EUR/USD", D("1.08340"), D("1.08350"))
+        lp.partial_fill_ratio = D("0.5")
+        order = VenueOrder("P1", "EUR/USD", Side.BUY, OrdType.LIMIT, D("2"), TimeInForce.GTC, price=D("1.08360"))
+        await first.place(order)
+        await until(lambda: lp.matcher.orders["P1"].cum > 0 if "P1" in lp.matcher.orders else False)
+        await first.close()
+        restarted = PrimeXMVenue(settings(lp))
+        recorder = Recorder()
+        restarted.on_report(recorder.report)
+        await restarted.connect()
+        try:
+            status = await restarted.order_status(order)
+            assert status is not None and status.status is OrdStatus.PARTIALLY_FILLED
+            assert (status.last_quantity, status.last_price) == (D("1"), D("1.08350"))
+            assert not recorder.of("P1", ReportKind.FILL), "the fill before the restart is the status's to tell"
+            lp.set_price("EUR/USD", D("1.08341"), D("1.08351"))
+            await until(lambda: bool(recorder.of("P1", ReportKind.FILL)))
+            await asyncio.sleep(0.2)
+            [fill] = recorder.of("P1", ReportKind.FILL)
+            assert (fill.last_quantity, fill.last_price, fill.status) == (D("1"), D("1.08351"), OrdStatus.FILLED)
         finally:
             await restarted.close()
 

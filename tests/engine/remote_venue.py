@@ -1,6 +1,6 @@
 """The in-memory venue behind a loopback socket, so it outlives a hub killed with SIGKILL.
 
-One JSON object a line. Hub to venue: {"op": "place", "order": {...}}, {"op": "status", "id": n, "order_id": ...}.
+One JSON object a line. Hub to venue: {"op": "place", "order": {...}}, {"op": "status", "id": n, "order": {...}}.
 Venue to hub: {"report": {...}}, {"status": n, "report": {...} or null}.
 """
 from __future__ import annotations
@@ -27,6 +27,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def order_to_json(order: VenueOrder) -> dict[str, Any]:
+    return {f.name: _plain(getattr(order, f.name)) for f in dataclasses.fields(order)}
+
+
+def order_from_json(o: dict[str, Any]) -> VenueOrder:
+    return VenueOrder(o["order_id"], o["symbol"], Side(o["side"]), OrdType(o["ord_type"]), Decimal(o["quantity"]),
+                      TimeInForce(o["time_in_force"]), Decimal(o["price"]) if o["price"] else None,
+                      Decimal(o["stop_price"]) if o["stop_price"] else None)
+
+
 def report_to_json(report: VenueReport) -> dict[str, Any]:
     return {f.name: _plain(getattr(report, f.name)) for f in dataclasses.fields(report) if f.name != "at"}
 
@@ -48,12 +58,9 @@ async def serve_venue(venue: MemoryVenue) -> asyncio.Server:
         while line := await reader.readline():
             request = json.loads(line)
             if request["op"] == "place":
-                o = request["order"]
-                await venue.place(VenueOrder(o["order_id"], o["symbol"], Side(o["side"]), OrdType(o["ord_type"]),
-                                             Decimal(o["quantity"]), TimeInForce(o["time_in_force"]),
-                                             Decimal(o["price"]) if o["price"] else None))
+                await venue.place(order_from_json(request["order"]))
             elif request["op"] == "status":
-                status = await venue.order_status(request["order_id"])
+                status = await venue.order_status(order_from_json(request["order"]))
                 writer.write(json.dumps({"status": request["id"],
                                          "report": report_to_json(status) if status else None}).encode() + b"\n")
 
@@ -100,8 +107,7 @@ class RemoteVenue:
 
     async def place(self, order: VenueOrder) -> None:
         assert self._writer is not None
-        self._writer.write(json.dumps({"op": "place", "order": {
-            f.name: _plain(getattr(order, f.name)) for f in dataclasses.fields(order)}}).encode() + b"\n")
+        self._writer.write(json.dumps({"op": "place", "order": order_to_json(order)}).encode() + b"\n")
 
     async def cancel(self, order_id: str) -> None:
         raise NotImplementedError("the crash test sends market orders only")
@@ -109,10 +115,11 @@ class RemoteVenue:
     async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None:
         raise NotImplementedError("the crash test sends market orders only")
 
-    async def order_status(self, order_id: str) -> VenueReport | None:
+    async def order_status(self, order: VenueOrder) -> VenueReport | None:
         assert self._writer is not None
         self._next += 1
         future: asyncio.Future[VenueReport | None] = asyncio.get_running_loop().create_future()
         self._waiting[self._next] = future
-        self._writer.write(json.dumps({"op": "status", "id": self._next, "order_id": order_id}).encode() + b"\n")
+        self._writer.write(json.dumps({"op": "status", "id": self._next,
+                                       "order": order_to_json(order)}).encode() + b"\n")
         return await future

@@ -73,17 +73,12 @@ class Peer(fix.Application):  # type: ignore[misc]
             self.poss_dup += poss_dup
             self.seen.add(message.getField(11))
         if msg_type == "D":
-            # Answered from the main thread: the binding can crash when sendToTarget runs inside fromApp or on
-            # another thread of ours while QuickFIX is resending.
+            # Answered after the callback returns: the binding can crash when sendToTarget runs inside fromApp.
             self.answers.put(execution_report(message))
 
-    def answer_until(self, done: threading.Event) -> None:
-        while not done.is_set() or not self.answers.empty():
-            try:
-                report = self.answers.get(timeout=0.05)
-            except queue.Empty:
-                continue
-            fix.Session.sendToTarget(report, self.session_id)
+    def answer_pending(self) -> None:
+        while not self.answers.empty():
+            fix.Session.sendToTarget(self.answers.get(), self.session_id)
 
 
 def new_order(cl_ord_id: str) -> fix.Message:
@@ -125,21 +120,24 @@ def main() -> None:
     peer = Peer()
     engine_type = fix.SocketInitiator if args.role == "initiator" else fix.SocketAcceptor
     engine = engine_type(peer, fix.FileStoreFactory(settings), settings, fix.FileLogFactory(settings))
-    engine.start()
+    # Single-threaded: QuickFIX's socket work, its callbacks and our sends all run here, between polls. The
+    # binding crashes now and then when sendToTarget races QuickFIX's own thread (engine.start()) mid-resend.
+    deadline = time.monotonic() + args.timeout
     if args.role == "initiator":
-        deadline = time.monotonic() + args.timeout
         while peer.logons == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
+            engine.poll()
         for number in range(args.orders):
             fix.Session.sendToTarget(new_order(f"QF-{number}"), peer.session_id)
             if number % 50 == 49:
-                time.sleep(0.01)
+                engine.poll()
         while len(peer.seen) < args.orders and time.monotonic() < deadline:
-            time.sleep(0.01)
+            engine.poll()
     else:
         stdin_closed = threading.Event()  # the test closes stdin when it is done
         threading.Thread(target=lambda: (sys.stdin.read(), stdin_closed.set()), daemon=True).start()
-        peer.answer_until(stdin_closed)
+        while not stdin_closed.is_set() or not peer.answers.empty():
+            engine.poll()
+            peer.answer_pending()
     engine.stop()
     report(event="done", unique=len(peer.seen), poss_dup=peer.poss_dup, logons=peer.logons)
 

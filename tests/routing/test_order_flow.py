@@ -181,3 +181,15 @@ async def test_every_state_change_goes_on_the_bus() -> None:
     assert fill["venue"] == "lp-1" and fill["commission"] == "7.00"
     assert EntryKind.COMMISSION in {e.kind for e in h.ledger.entries}
 
+
+
+async def test_each_order_event_carries_what_a_door_needs_to_report_it() -> None:
+    h = hub(markup_points="0.00003")
+    await h.oms.submit(buy("c1", "1"))
+    events = [e for topic, e in h.events if topic == "orders.broker-a.ACC-1"]
+    assert [e["event"] for e in events] == ["new", "fill"]
+    fill = events[-1]
+    assert (fill["symbol"], fill["side"], fill["ord_type"], fill["quantity"], fill["leaves"]) == \
+        ("EUR/USD", "BUY", "MARKET", "1", "0")
+    assert (fill["last_quantity"], fill["last_price"], fill["status"]) == ("1.00", "1.08353", "FILLED")
+    assert fill["exec_id"].startswith("lp-1:")

@@ -1,0 +1,96 @@
+"""The OMS's side of two venue-contract calls: order_status after a restart gets the whole order (so a new adapter
+instance can adopt it), and a refused cancel or replace (CANCEL_REJECTED) leaves the order live, as does a REJECTED
+that arrives for an order the venue already took."""
+from __future__ import annotations
+
+from adapters.memory import MemoryVenue
+from engine.domain.order import Order, OrdStatus, OrdType, Side, TimeInForce
+from engine.journal import MemoryJournal
+from engine.oms import OMS, NewOrder
+from routing.venue import ReportKind, VenueOrder, VenueReport
+from tests.stubs import D, hub
+
+
+def resting(cl_ord_id: str = "c1", quantity: str = "2") -> NewOrder:
+    return NewOrder(cl_ord_id, "ACC-1", "EUR/USD", Side.BUY, OrdType.LIMIT, D(quantity), D("1.08000"))
+
+
+def events(h: object, order_id: str) -> list[str]:
+    return [e["event"] for topic, e in h.events  # type: ignore[attr-defined]
+            if topic.startswith("orders.") and e["order_id"] == order_id]
+
+
+async def test_after_a_restart_a_new_adapter_instance_is_asked_with_the_order_adopts_it_and_cancels_it() -> None:
+    journal = MemoryJournal()
+    before = hub(journal=journal)
+    order = await before.oms.submit(resting())
+    assert order.status is OrdStatus.NEW and order.venue == "lp-1"
+    old = before.venues["lp-1"]
+    old.forget_subscribers()  # the hub is gone; a new process makes a new adapter instance on the same venue
+    new = old.restarted()
+    asked: list[VenueOrder] = []
+    answer = new.order_status
+
+    async def recording(venue_order: VenueOrder) -> VenueReport | None:
+        asked.append(venue_order)
+        return await answer(venue_order)
+
+    new.order_status = recording  # type: ignore[method-assign]
+    after = hub(journal=journal, order_id_prefix="R", venues={"lp-1": new, "lp-2": before.venues["lp-2"]})
+    await after.oms.restore()
+    assert asked == [VenueOrder(order.order_id, "EUR/USD", Side.BUY, OrdType.LIMIT, D(2), TimeInForce.GTC,
+                                D("1.08000"))]
+    assert after.oms.orders[order.order_id].status is OrdStatus.NEW
+    assert await after.oms.cancel("ACC-1", "c1") is None  # by its id alone: the new instance adopted the order
+    assert after.oms.orders[order.order_id].status is OrdStatus.CANCELED
+
+
+def test_a_triggered_conditional_order_is_asked_about_as_what_it_became_at_the_venue() -> None:
+    order = Order("O1", "c1", "broker-a", "ACC-1", "EUR/USD", Side.SELL, OrdType.STOP_LIMIT, D(1),
+                  price=D("1.08200"), stop_price=D("1.08300"), venue_price=D("1.08190"),
+                  venue_stop_price=D("1.08290"))
+    assert OMS._venue_order(order) == VenueOrder("O1", "EUR/USD", Side.SELL, OrdType.LIMIT, D(1), TimeInForce.GTC,
+                                                 D("1.08190"))
+    stop = Order("O2", "c2", "broker-a", "ACC-1", "EUR/USD", Side.BUY, OrdType.STOP, D(1), stop_price=D("1.085"))
+    assert OMS._venue_order(stop) == VenueOrder("O2", "EUR/USD", Side.BUY, OrdType.MARKET, D(1), TimeInForce.GTC)
+
+
+async def test_a_refused_cancel_puts_the_order_back_and_a_later_cancel_works() -> None:
+    h = hub()
+    venue = h.venues["lp-1"]
+    order = await h.oms.submit(resting())
+    cancel_at_venue = venue.cancel
+
+    async def refuse(order_id: str) -> None:
+        h.oms.on_report(VenueReport("lp-1", ReportKind.CANCEL_REJECTED, order_id, status=OrdStatus.NEW,
+                                    reason="desk is reviewing the order"))
+
+    venue.cancel = refuse  # type: ignore[method-assign]
+    assert await h.oms.cancel("ACC-1", "c1") is None
+    assert order.status is OrdStatus.NEW and events(h, order.order_id)[-2:] == ["pending_cancel",
+                                                                                "cancel_replace_rejected"]
+    venue.cancel = cancel_at_venue  # type: ignore[method-assign]
+    assert await h.oms.cancel("ACC-1", "c1") is None
+    assert order.status is OrdStatus.CANCELED
+
+
+async def test_a_cancel_of_an_order_the_venue_instance_does_not_know_comes_back_cancel_rejected() -> None:
+    h = hub()
+    order = await h.oms.submit(resting())
+    other = MemoryVenue("lp-1")          # a venue instance that never placed nor adopted it
+    reports: list[VenueReport] = []
+    other.on_report(reports.append)
+    await other.cancel(order.order_id)
+    assert [(r.kind, r.reason) for r in reports] == [(ReportKind.CANCEL_REJECTED, "unknown order")]
+    h.oms.on_report(reports[0])
+    assert order.status is OrdStatus.NEW and events(h, order.order_id)[-1] == "cancel_replace_rejected"
+
+
+async def test_a_rejected_report_for_a_live_order_does_not_reject_it() -> None:
+    h = hub()
+    h.venues["lp-1"].partial_fill_ratio = D("0.5")
+    order = await h.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.LIMIT, D(4), D("1.08360")))
+    assert order.status is OrdStatus.PARTIALLY_FILLED
+    h.oms.on_report(VenueReport("lp-1", ReportKind.REJECTED, order.order_id, reason="confused venue"))
+    assert order.status is OrdStatus.PARTIALLY_FILLED and order.reject_reason is None
+    assert events(h, order.order_id)[-1] == "cancel_replace_rejected"
