@@ -11,6 +11,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "engine.storage.cli",
     "simulators.cli",
     "dynamictech.demo",
+    "dynamictech.serve",
 )
 
 

@@ -1,0 +1,185 @@
+"""``dynamictech hub --config hub.toml``: the hub as a broker runs it - its database, bus, pipeline, risk limits,
+instruments and venues from one TOML file, secrets from the environment, the web app in front.
+
+    [database]            url = "postgresql://hub@db/hub"        (default: DATABASE_URL, else SQLite under var/)
+    [bus]                 url = "redis://127.0.0.1:6379/0"       (default: BUS_URL, else in-process)
+    [web]                 host = "0.0.0.0", port = 8080
+    [hub]                 tick_seconds, rollover = "22:00", stop_out = "50", margin_call = "100"
+    [hub.reference_rates] "USDT/USD" = "1"
+    [pipeline]            default = [...]; [pipeline.tenants] broker-a = [...]
+    [[instruments]]       symbol, asset_class, base_currency, quote_currency, tick_size, lot_step, min_quantity,
+                          max_quantity, margin_rate, contract_size?, market?, board_lot?
+    [[venues]]            name, type = "primexm" | "binance" | "equity_fix", env_prefix?, and any field of that
+                          adapter's config except secrets (passwords and keys come only from the environment)
+
+Tenants, accounts, route rules, markups and commission plans live in the database (``dynamictech db upgrade``, then
+the admin tools); the hub reloads the route table when told.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import os
+import signal
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from engine.domain.instrument import AssetClass, Instrument, Market
+from engine.hub import DEFAULT_PIPELINE, Hub, HubSettings
+from engine.margin import MarginLevels
+from engine.storage.access import SqlAccess, load_fernet
+from engine.storage.cli import upgrade
+from engine.storage.database import database_url
+from routing.venue import Venue
+from web.app import create_app
+
+log = structlog.get_logger("dynamictech.serve")
+
+SECRET_FIELDS = frozenset({"password", "quote_password", "api_secret", "api_key", "private_key", "secret"})
+
+
+class ConfigError(ValueError):
+    """The hub's TOML file asks for something that cannot be; the message names the place."""
+
+
+def load(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None
+
+
+def settings(config: Mapping[str, Any]) -> HubSettings:
+    hub = config.get("hub", {})
+    pipeline = config.get("pipeline", {})
+    levels = MarginLevels(Decimal(str(hub.get("margin_call", "100"))), Decimal(str(hub.get("stop_out", "50"))))
+    rollover = dt.time.fromisoformat(hub.get("rollover", "22:00"))
+    return HubSettings(
+        database_url=config.get("database", {}).get("url") or database_url(),
+        bus_url=config.get("bus", {}).get("url") or os.environ.get("BUS_URL"),
+        pipeline=list(pipeline.get("default", DEFAULT_PIPELINE)),
+        pipeline_by_tenant={tenant: list(names) for tenant, names in pipeline.get("tenants", {}).items()},
+        rollover=rollover, tick_seconds=float(hub.get("tick_seconds", 1.0)), margin_levels=levels,
+        reference_rates={pair: Decimal(str(rate)) for pair, rate in hub.get("reference_rates", {}).items()})
+
+
+def instruments(config: Mapping[str, Any]) -> dict[str, Instrument]:
+    out = {}
+    for number, entry in enumerate(config.get("instruments", []), 1):
+        try:
+            instrument = Instrument(
+                entry["symbol"], AssetClass(entry["asset_class"]), entry["base_currency"], entry["quote_currency"],
+                *(Decimal(str(entry[name])) for name in ("tick_size", "lot_step", "min_quantity", "max_quantity",
+                                                         "margin_rate")),
+                contract_size=Decimal(str(entry.get("contract_size", "1"))),
+                market=Market(entry["market"]) if "market" in entry else None,
+                board_lot=Decimal(str(entry["board_lot"])) if "board_lot" in entry else None)
+        except (KeyError, ValueError, ArithmeticError) as error:
+            raise ConfigError(f"[[instruments]] number {number}: {error!r}") from None
+        out[instrument.symbol] = instrument
+    return out
+
+
+def venues(config: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> dict[str, Venue]:
+    """Each [[venues]] entry: the adapter's config from the environment (its secrets), then the entry's fields."""
+    out: dict[str, Venue] = {}
+    for number, entry in enumerate(config.get("venues", []), 1):
+        fields = dict(entry)
+        kind, name = fields.pop("type", None), fields.get("name")
+        secrets = SECRET_FIELDS & fields.keys()
+        if secrets:
+            raise ConfigError(f"[[venues]] {name or number}: {', '.join(sorted(secrets))} must come from the "
+                              "environment, never from the file")
+        prefix = fields.pop("env_prefix", None)
+        venue_class, config_class, standard_prefix = _adapter(kind, name or str(number))
+        env = _renamed(environ, prefix, standard_prefix) if prefix else environ
+        try:
+            base = config_class.from_env(env)
+            typed = {key: _as_field_type(config_class, key, value) for key, value in fields.items()}
+            out[typed.get("name", base.name)] = venue_class(dataclasses.replace(base, **typed))
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"[[venues]] {name or number}: {error}") from None
+    return out
+
+
+def _adapter(kind: str | None, where: str) -> tuple[type, type, str]:
+    if kind == "primexm":
+        from adapters.primexm import PrimeXMVenue
+        from adapters.primexm.config import PrimeXMConfig
+        return PrimeXMVenue, PrimeXMConfig, "PRIMEXM_"
+    if kind == "binance":
+        from adapters.binance import BinanceVenue
+        from adapters.binance.config import BinanceConfig
+        return BinanceVenue, BinanceConfig, "BINANCE_"
+    if kind == "equity_fix":
+        from adapters.equity_fix import EquityFixConfig, EquityFixVenue
+        return EquityFixVenue, EquityFixConfig, "EQUITY_FIX_"
+    raise ConfigError(f"[[venues]] {where}: type must be primexm, binance or equity_fix, got {kind!r}")
+
+
+def _renamed(environ: Mapping[str, str], prefix: str, standard: str) -> dict[str, str]:
+    """LP2_PASSWORD -> PRIMEXM_PASSWORD for a venue whose env_prefix is LP2_: two venues of one type, two secrets."""
+    return {standard + key.removeprefix(prefix): value for key, value in environ.items() if key.startswith(prefix)}
+
+
+def _as_field_type(config_class: type, key: str, value: Any) -> Any:
+    known = {f.name: f for f in dataclasses.fields(config_class)}
+    if key not in known:
+        raise ValueError(f"{config_class.__name__} has no field {key!r}")
+    kind = str(known[key].type)
+    if "Decimal" in kind and value is not None:
+        return Decimal(str(value))
+    if kind.startswith("tuple") and isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+async def run(config_path: Path) -> None:
+    config = load(config_path)
+    hub_settings = settings(config)
+    upgrade(hub_settings.database_url)
+    hub = Hub(hub_settings, instruments(config), venues(config))
+    access = SqlAccess(hub.unit, load_fernet(Path("var/secret.key")))
+    await hub.start()
+    web_config = config.get("web", {})
+    runner = web.AppRunner(create_app(hub, access))
+    await runner.setup()
+    site = web.TCPSite(runner, web_config.get("host", "127.0.0.1"), int(web_config.get("port", 8080)))
+    await site.start()
+    log.info("hub.serving", web=f"{web_config.get('host', '127.0.0.1')}:{web_config.get('port', 8080)}",
+             venues=sorted(hub.router.venues))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+    await hub.stop()
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("hub", help="run the hub from its TOML configuration")
+    parser.add_argument("--config", required=True, type=Path)
+
+    def start(args: argparse.Namespace) -> int:
+        from dynamictech.runtime import run as run_main
+        try:
+            config = load(args.config)
+            settings(config), instruments(config), venues(config)   # fail before anything starts
+        except ConfigError as error:
+            print(f"dynamictech hub: {error}")
+            return 2
+        run_main(run(args.config))
+        return 0
+
+    parser.set_defaults(func=start)
