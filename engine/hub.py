@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -41,7 +42,7 @@ from routing.interceptors.validation import Validation
 from routing.pipeline import Pipelines
 from routing.pricing import FeedLimits, PriceFeed
 from routing.router import Router
-from routing.venue import Quote, Venue
+from routing.venue import Quote, Venue, VenueDown
 
 log = structlog.get_logger("engine.hub")
 
@@ -64,7 +65,10 @@ class HubSettings:
     margin_levels: MarginLevels = field(default_factory=MarginLevels)
     rebate_plans: dict[str, RebatePlan] = field(default_factory=dict)     # tenant -> IB rebates per lot
     tick_seconds: float = 1.0
-    order_id_prefix: str = field(default_factory=lambda: f"H{dt.datetime.now(dt.timezone.utc):%y%m%d%H%M%S}-")
+    venue_retry_seconds: float = 1.0    # first wait before connecting again to a venue down at start; doubles
+    # Unique per start, so order ids never repeat across restarts (two starts within a second included).
+    order_id_prefix: str = field(default_factory=lambda: f"H{dt.datetime.now(dt.timezone.utc):%y%m%d%H%M%S}"
+                                                         f"{secrets.token_hex(2)}-")
 
 
 class Hub:
@@ -107,17 +111,43 @@ class Hub:
         self._stop_out_after: dict[str, float] = {}   # account -> when the next stop-out order may go
 
     async def start(self) -> None:
+        """Connect the venues, restore and reconcile, then take flow. A venue that cannot be reached does not keep
+        the hub down: the router skips it, and it is brought up (and its orders reconciled) in the background."""
         await self.bus.start()
         venues = self.router.venues
-        for venue in venues.values():
-            await venue.connect()
-        await self.oms.restore()
-        for venue in venues.values():
+        down = []
+        for name, venue in venues.items():
             venue.on_quote(self._on_quote)
-            await venue.subscribe(venue.instruments())  # conversion pairs too: margin needs their rates
+            try:
+                await venue.connect()
+            except (VenueDown, OSError) as error:
+                log.error("hub.venue_unavailable", venue=name, reason=str(error))
+                down.append(name)
+        await self.oms.restore(unreachable=frozenset(down))
+        for name, venue in venues.items():
+            if name not in down:
+                await venue.subscribe(venue.instruments())  # conversion pairs too: margin needs their rates
         self._tasks = [asyncio.create_task(self._apply_quotes()), asyncio.create_task(self._tick())]
+        self._tasks += [asyncio.create_task(self._bring_up(name)) for name in down]
         self.ready.set()
-        log.info("hub.ready", venues=sorted(venues), open_orders=sum(o.is_open for o in self.oms.orders.values()))
+        log.info("hub.ready", venues=sorted(venues), down=down,
+                 open_orders=sum(o.is_open for o in self.oms.orders.values()))
+
+    async def _bring_up(self, name: str) -> None:
+        venue = self.router.venues[name]
+        delay = self.settings.venue_retry_seconds
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await venue.connect()
+            except (VenueDown, OSError) as error:
+                log.warning("hub.venue_still_unavailable", venue=name, reason=str(error), retry_in=delay)
+                delay = min(delay * 2, 60.0)
+                continue
+            await self.oms.reconcile_venue(name)
+            await venue.subscribe(venue.instruments())
+            log.info("hub.venue_up", venue=name)
+            return
 
     async def stop(self) -> None:
         self.ready.clear()

@@ -135,7 +135,11 @@ class OMS:
         return order
 
     def new_id(self, kind: str) -> str:
-        return f"{self.order_id_prefix}{kind}{next(self._ids)}"
+        """A fresh id; one a restored order already has is skipped, whatever the prefix."""
+        while True:
+            candidate = f"{self.order_id_prefix}{kind}{next(self._ids)}"
+            if candidate not in self.orders:
+                return candidate
 
     def _hold(self, order: Order, context: OrderContext) -> None:
         self._held.hold(order)
@@ -214,47 +218,62 @@ class OMS:
             await self.cancel_order(order, f"{order.time_in_force.name} order reached {order.expire_at}", expire=True)
         return due
 
-    async def restore(self) -> None:
+    async def restore(self, unreachable: frozenset[str] = frozenset()) -> None:
         """After a restart: take back the journal's positions and open orders and ask each venue where they stand,
         before any new flow. Held orders are held again; an order no venue received is routed now (it passed the
         pipeline before the crash, and its venue prices are in the journal); fills the venue made meanwhile are
-        booked, and fills already booked are known by their ExecIDs."""
+        booked, and fills already booked are known by their ExecIDs. Orders at an ``unreachable`` venue wait for
+        ``reconcile_venue`` when it comes back."""
         self.book.positions.load(self.journal.positions())
         orders = self.journal.open_orders()
         self._exec_ids |= self.journal.exec_ids([order.order_id for order in orders])
         for order in orders:
             self.orders[order.order_id] = order
             self._by_client[(order.account_id, order.cl_ord_id)] = order.order_id
-        for order in orders:
             account = self.directory.accounts[order.account_id]
             context = OrderContext(order, self.instruments.get(order.symbol), account, self.clock(),
                                    venue_price=order.venue_price, venue_stop_price=order.venue_stop_price)
             if order.venue is None and order.status is OrdStatus.NEW:
                 self._hold(order, context)  # a conditional order waiting for its price: it never went anywhere
+            else:
+                self._routes[order.order_id] = _Route(RouteRule((order.venue or "",)), [], context)
+        for order in orders:
+            if order.order_id in self._held:
                 continue
-            venue = self.router.venues.get(order.venue or "")
-            status = await venue.order_status(self._venue_order(order)) if venue is not None else None
-            if status is None and order.status is OrdStatus.PENDING_NEW:
-                log.warning("oms.reconcile_not_at_venue", order_id=order.order_id, venue=order.venue)
-                await self._route(order, context)
+            if order.venue in unreachable:
+                log.warning("oms.reconcile_deferred", order_id=order.order_id, venue=order.venue)
                 continue
-            if status is None:
-                log.error("oms.reconcile_venue_lost_order", order_id=order.order_id, venue=order.venue,
-                          status=order.status.name)
-                order.move(OrdStatus.CANCELED)
-                self.event(order, "canceled", f"{order.venue} has no record of this live order: see the dealer")
-                continue
-            self._routes[order.order_id] = _Route(RouteRule((order.venue or "",)), [], context)
-            missing = status.last_quantity - order.filled
-            log.info("oms.reconciled", order_id=order.order_id, venue=order.venue,
-                     venue_filled=str(status.last_quantity), booked=str(order.filled))
-            if missing > 0:
-                self._filled(order, VenueReport(status.venue, ReportKind.FILL, order.order_id,
-                                                exec_id=f"reconcile-{order.order_id}-{status.last_quantity}",
-                                                last_quantity=missing, last_price=status.last_price))
-            if status.status in (OrdStatus.CANCELED, OrdStatus.EXPIRED) and order.is_open:
-                self._canceled(order, VenueReport(status.venue, ReportKind.CANCELED, order.order_id,
-                                                  reason="canceled at the venue while the hub was down"))
+            await self._reconcile(order)
+
+    async def reconcile_venue(self, name: str) -> None:
+        """A venue that was unreachable at start is back: reconcile the open orders it holds."""
+        for order in [o for o in self.orders.values() if o.is_open and o.venue == name]:
+            await self._reconcile(order)
+
+    async def _reconcile(self, order: Order) -> None:
+        context = self._routes[order.order_id].context
+        venue = self.router.venues.get(order.venue or "")
+        status = await venue.order_status(self._venue_order(order)) if venue is not None else None
+        if status is None and order.status is OrdStatus.PENDING_NEW:
+            log.warning("oms.reconcile_not_at_venue", order_id=order.order_id, venue=order.venue)
+            await self._route(order, context)
+            return
+        if status is None:
+            log.error("oms.reconcile_venue_lost_order", order_id=order.order_id, venue=order.venue,
+                      status=order.status.name)
+            order.move(OrdStatus.CANCELED)
+            self.event(order, "canceled", f"{order.venue} has no record of this live order: see the dealer")
+            return
+        missing = status.last_quantity - order.filled
+        log.info("oms.reconciled", order_id=order.order_id, venue=order.venue,
+                 venue_filled=str(status.last_quantity), booked=str(order.filled))
+        if missing > 0:
+            self._filled(order, VenueReport(status.venue, ReportKind.FILL, order.order_id,
+                                            exec_id=f"reconcile-{order.order_id}-{status.last_quantity}",
+                                            last_quantity=missing, last_price=status.last_price))
+        if status.status in (OrdStatus.CANCELED, OrdStatus.EXPIRED) and order.is_open:
+            self._canceled(order, VenueReport(status.venue, ReportKind.CANCELED, order.order_id,
+                                              reason="canceled at the venue while the hub was down"))
 
     async def settle(self) -> None:
         """Wait for the work reports started (reroutes, brackets, OCO cancels): tests and shutdown."""

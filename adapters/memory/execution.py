@@ -38,6 +38,7 @@ class MemoryVenue:
         self.partial_fill_ratio: Decimal | None = None   # fill this share of each order at first
         self.reject_next: list[tuple[str, bool]] = []      # (reason, retryable) for the next orders
         self.latency = 0.0
+        self.refuse_connections = 0                        # the next connect() calls that fail
         self.received: list[VenueOrder] = []
         self._resting: dict[str, _Resting] = {}
         self._done: dict[str, _Resting] = {}
@@ -68,6 +69,9 @@ class MemoryVenue:
         self._quote_callbacks.append(callback)
 
     async def connect(self) -> None:
+        if self.refuse_connections:
+            self.refuse_connections -= 1
+            raise VenueDown(f"{self.name} refused the connection")
         self.connected = True
 
     async def close(self) -> None:

@@ -148,3 +148,34 @@ async def test_a_falling_market_brings_a_margin_call_then_a_stop_out_that_closes
     assert len(closing) == 1 and closing[0].status is OrdStatus.FILLED and closing[0].side is Side.SELL
     assert [e["state"] for e in risk][:2] == ["margin_call", "stop_out"]
     await hub.stop()
+
+
+async def test_a_venue_down_at_start_does_not_keep_the_hub_down_and_its_orders_are_reconciled_when_it_is_back(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    seed(url)
+    lps = venues()
+    first = Hub(HubSettings(url, tick_seconds=0.02), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps))
+    first.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
+                                   D(10000))
+    await first.start()
+    await until(lambda: "USDT/USD" in first.oms.book.marks)
+    resting = await first.oms.submit(NewOrder("r1", "ACC-1", "EUR/USD", Side.BUY, OrdType.LIMIT, D(1),
+                                              D("1.08000")))
+    assert resting.venue == "lp-1" and resting.status is OrdStatus.NEW
+    await first.stop()
+    lps["lp-1"].forget_subscribers()
+    lps["lp-1"].set_quote("EUR/USD", D("1.07990"), D("1.07998"))   # it fills while the hub is away
+    lps["lp-1"].refuse_connections = 2                               # and lp-1 is unreachable when the hub restarts
+
+    second = Hub(HubSettings(url, tick_seconds=0.02, venue_retry_seconds=0.05),
+                 {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps))
+    await second.start()
+    assert second.ready.is_set(), "one LP down must not keep the hub down"
+    assert second.oms.orders[resting.order_id].status is OrdStatus.NEW, "not reconciled while lp-1 is unreachable"
+    await until(lambda: "EUR/USD" in second.oms.book.marks)
+    moved = await second.oms.submit(NewOrder("m1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
+    assert moved.venue == "lp-2" and moved.status is OrdStatus.FILLED
+    await until(lambda: second.oms.orders[resting.order_id].status is OrdStatus.FILLED)
+    assert second.oms.book.net("ACC-1", "EUR/USD") == D(2)
+    await second.stop()
