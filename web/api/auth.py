@@ -37,6 +37,9 @@ class Caller:
         raise ApiError(403, "forbidden", f"account {account_id} is not yours")
 
 
+CALLER = web.RequestKey("caller", Caller)
+
+
 class Auth:
     def __init__(self, access: SqlAccess, directory: Directory) -> None:
         self.access = access
@@ -50,7 +53,7 @@ class Auth:
         app.router.add_post("/api/keys", self.create_key)
 
     def caller(self, request: web.Request) -> Caller:
-        caller = request.get("caller")
+        caller = request.get(CALLER)
         if caller is None:
             raise ApiError(401, "login_required", "log in (POST /api/session) or sign the request with an API key")
         return caller
@@ -58,12 +61,12 @@ class Auth:
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if "X-DT-APIKEY" in request.headers:
-            request["caller"] = await self._signed(request)
+            request[CALLER] = await self._signed(request)
         else:
             token = request.cookies.get(COOKIE)
             held = self._sessions.get(token or "")
             if held is not None and held[1] > time.monotonic():
-                request["caller"] = self._caller(held[0], "session")
+                request[CALLER] = self._caller(held[0], "session")
         return await handler(request)
 
     async def _signed(self, request: web.Request) -> Caller:
