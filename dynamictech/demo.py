@@ -1,6 +1,7 @@
 """``dynamictech demo``: the whole platform in one process on embedded defaults - SQLite, the in-process bus, the
-three venue simulators on loopback, their adapters, the hub, the client FIX and drop-copy acceptors, and the web
-terminal - with a demo broker, an IB and two funded traders.
+three venue simulators on loopback, their adapters, the hub, the client FIX order-entry and drop-copy acceptors
+(127.0.0.1:9878 and :9879), and the web terminal (http://127.0.0.1:8080) - with a demo broker, an IB and two funded
+traders.
 
 Everything here is demo data: the logins are printed on purpose and the simulators' keys are their public test
 fixtures. A broker's real deployment configures its own tenants and venues; nothing in this module is used then.
@@ -36,6 +37,10 @@ from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
 from engine.storage.unit_of_work import UnitOfWork
+from fix_sessions.settings import parse_settings
+from fix_specs import path as spec_path
+from gateway.config import parse_bindings
+from gateway.service import Gateway
 from routing.interceptors.commission import CommissionPlan
 from routing.interceptors.spread_markup import Markup
 from routing.router import RouteRule
@@ -51,6 +56,9 @@ D = Decimal
 TENANT = "demo-broker"
 LOGINS = {"broker": "broker-demo", "ib": "ib-demo", "alice": "alice-demo", "bob": "bob-demo"}
 ACCOUNTS = {"alice": "ALICE-USD", "bob": "BOB-USD"}
+# The client FIX doors: a counterparty's SenderCompID -> what it is bound to (our CompID is DYNAMICTECH).
+FIX_CLIENTS = {"ALICE": ACCOUNTS["alice"], "BOB": ACCOUNTS["bob"]}
+FIX_DROP_COPY = "DEMOBROKER-DC"
 CONTRACT_SIZES = {"XAU/USD": D(100), "XAG/USD": D(5000)}
 INDICES = {"US30", "NAS100", "SPX500", "GER40"}
 
@@ -107,6 +115,17 @@ def seed(access: SqlAccess) -> None:
         access.set_password(user, user, password)
 
 
+def _gateway_cfg(store: Path, ports: tuple[int, int]) -> str:
+    """The doors' FIX sessions, QuickFIX-style: order entry on the first port, drop copy on the second."""
+    store.mkdir(parents=True, exist_ok=True)
+    sessions = "".join(f"\n[SESSION]\nBeginString=FIX.4.4\nSenderCompID=DYNAMICTECH\nTargetCompID={comp_id}\n"
+                       f"SocketAcceptPort={ports[0]}\n" for comp_id in FIX_CLIENTS)
+    sessions += (f"\n[SESSION]\nBeginString=FIX.4.4\nSenderCompID=DYNAMICTECH\nTargetCompID={FIX_DROP_COPY}\n"
+                 f"SocketAcceptPort={ports[1]}\n")
+    return (f"[DEFAULT]\nConnectionType=acceptor\nSocketAcceptHost=127.0.0.1\nFileStorePath={store}\n"
+            f"DataDictionary={spec_path('FIX44.xml')}\nNonStopSession=Y\n{sessions}")
+
+
 @dataclass
 class Demo:
     hub: Hub
@@ -124,8 +143,9 @@ class Demo:
 
 
 async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 8080,
-                bus_url: str | None = None) -> Demo:
-    """Start everything; ports of the simulators are ephemeral, the web terminal's is ``web_port`` (0: any)."""
+                bus_url: str | None = None, fix_ports: tuple[int, int] = (9878, 9879)) -> Demo:
+    """Start everything; the simulators' ports are ephemeral, the web terminal's is ``web_port`` and the FIX doors'
+    ``fix_ports`` (order entry, drop copy; 0: any)."""
     url = f"sqlite:///{data_dir / 'demo.db'}"
     upgrade(url)
     hub_settings = HubSettings(url, bus_url=bus_url,
@@ -154,8 +174,13 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
     for account_id in ACCOUNTS.values():
         hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, f"demo-funding-{account_id}", LedgerAccount("bank", "cash"),
                                      wallet(account_id), "USD", D(100_000))
+    gateway = Gateway(hub, parse_settings(_gateway_cfg(data_dir / "fix", fix_ports)).acceptors(), parse_bindings({
+        "order_entry": {comp_id: {"accounts": [account]} for comp_id, account in FIX_CLIENTS.items()},
+        "drop_copy": {FIX_DROP_COPY: {"tenant": TENANT}}}))   # before the hub starts: it hears the restart's fills
     await hub.start()
     stoppers.append(hub.stop)
+    await gateway.start()
+    stoppers.append(gateway.stop)
     for _ in range(100):   # the first prices, so a trader's first order can be priced
         if not any(hub.feed.is_stale(symbol) for symbol in ("EUR/USD", "BTC/USDT")):
             break
@@ -166,13 +191,18 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
     await site.start()
     stoppers.append(runner.cleanup)
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    order_entry, drop_copy = gateway.ports if len(gateway.ports) == 2 else (gateway.ports[0], gateway.ports[0])
     return Demo(hub, {"terminal": f"http://{web_host}:{port}/", "api": f"http://{web_host}:{port}/api/openapi.json",
+                      "fix order entry": f"fix://127.0.0.1:{order_entry} (FIX.4.4, TargetCompID DYNAMICTECH, "
+                                         f"SenderCompID {' or '.join(FIX_CLIENTS)})",
+                      "fix drop copy": f"fix://127.0.0.1:{drop_copy} (FIX.4.4, TargetCompID DYNAMICTECH, "
+                                       f"SenderCompID {FIX_DROP_COPY})",
                       "fx-lp": f"fix://127.0.0.1:{fx.port}", "binance": binance.rest_url,
                       "equity": f"fix://127.0.0.1:{equity.port}"}, stoppers=stoppers)
 
 
 async def main(args: argparse.Namespace) -> None:
-    demo = await start(Path(args.data), args.host, args.port, args.bus)
+    demo = await start(Path(args.data), args.host, args.port, args.bus, (args.fix_port, args.drop_copy_port))
     print("DynamicTech demo is running", flush=True)
     for name, where in demo.urls.items():
         print(f"  {name:10} {where}")
@@ -191,6 +221,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = subparsers.add_parser("demo", help="hub, simulators, FIX doors and web terminal in one process")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080, help="web terminal port")
+    parser.add_argument("--fix-port", type=int, default=9878, help="client FIX order entry port")
+    parser.add_argument("--drop-copy-port", type=int, default=9879, help="broker drop-copy FIX port")
     parser.add_argument("--data", default="var/demo", help="where the demo's SQLite database and key live")
     parser.add_argument("--bus", default=os.environ.get("BUS_URL"),
                         help="redis://... or mqtt://... (default BUS_URL, else the in-process bus)")

@@ -11,6 +11,9 @@ instruments and venues from one TOML file, secrets from the environment, the web
                           max_quantity, margin_rate, contract_size?, market?, board_lot?
     [[venues]]            name, type = "primexm" | "binance" | "equity_fix", env_prefix?, and any field of that
                           adapter's config except secrets (passwords and keys come only from the environment)
+    [fix]                 sessions = "gateway.cfg"   (the client FIX doors' sessions, QuickFIX-style, beside this file)
+    [gateway.order_entry.<CompID>]  accounts = [...], default_account?
+    [gateway.drop_copy.<CompID>]    tenant = "..."
 
 Tenants, accounts, route rules, markups and commission plans live in the database (``dynamictech db upgrade``, then
 the admin tools); the hub reloads the route table when told.
@@ -39,6 +42,9 @@ from engine.margin import MarginLevels
 from engine.storage.access import SqlAccess, load_fernet
 from engine.storage.cli import upgrade
 from engine.storage.database import database_url
+from fix_sessions.settings import SettingsError, load_settings
+from gateway.config import BindingError, parse_bindings
+from gateway.service import Gateway
 from routing.venue import Venue
 from web.app import create_app
 
@@ -143,13 +149,27 @@ def _as_field_type(config_class: type, key: str, value: Any) -> Any:
     return value
 
 
+def doors(config: Mapping[str, Any], base: Path, hub: Hub) -> Gateway | None:
+    """The client FIX doors: sessions from the QuickFIX-style file [fix] sessions names, bindings from [gateway]."""
+    sessions = config.get("fix", {}).get("sessions")
+    if sessions is None:
+        return None
+    try:
+        return Gateway(hub, load_settings(base / sessions).acceptors(), parse_bindings(config.get("gateway", {})))
+    except (SettingsError, BindingError) as error:
+        raise ConfigError(str(error)) from None
+
+
 async def run(config_path: Path) -> None:
     config = load(config_path)
     hub_settings = settings(config)
     upgrade(hub_settings.database_url)
     hub = Hub(hub_settings, instruments(config), venues(config))
     access = SqlAccess(hub.unit, load_fernet(Path("var/secret.key")))
+    gateway = doors(config, config_path.parent, hub)   # before the hub starts: the drop copy hears the restart's fills
     await hub.start()
+    if gateway is not None:
+        await gateway.start()
     web_config = config.get("web", {})
     runner = web.AppRunner(create_app(hub, access))
     await runner.setup()
@@ -164,6 +184,8 @@ async def run(config_path: Path) -> None:
             loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     await runner.cleanup()
+    if gateway is not None:
+        await gateway.stop()
     await hub.stop()
 
 

@@ -193,6 +193,7 @@ class OMS:
         order.move(OrdStatus.PENDING_REPLACE)
         route.context = probe
         order.venue_price = probe.venue_price
+        self.event(order, "pending_replace", f"replace to quantity {quantity} price {price} sent to {order.venue}")
         await self.router.venues[order.venue].replace(order.order_id, quantity, probe.venue_price)
         return None
 
@@ -398,6 +399,8 @@ class OMS:
             "exec_id": fill.exec_id, "symbol": order.symbol, "side": order.side.name, "quantity": str(fill.quantity),
             "price": str(fill.client_price), "venue_price": str(fill.venue_price), "venue": report.venue,
             "markup_revenue": str(fill.markup_revenue), "commission": str(fill.commission),
+            "status": order.status.name, "filled": str(order.filled), "leaves": str(order.leaves),
+            "average_price": str(order.average_price), "order_quantity": str(order.quantity),
         })
         if order.oco_id is not None:
             self._spawn(lambda: self.brackets.on_execution(order))

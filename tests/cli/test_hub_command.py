@@ -19,6 +19,7 @@ from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
 from engine.storage.ledger_store import SqlLedgerStore
 from engine.storage.unit_of_work import UnitOfWork
+from fix_specs import path as spec_path
 from routing.router import RouteRule
 from simulators.fx_lp.lp import FxLP, FxLPConfig
 
@@ -85,11 +86,16 @@ async def test_the_hub_trades_at_its_configured_venue_with_the_password_from_the
     await lp.start()
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     seed(url, tmp_path)
-    port = free_port()
+    port, fix_port = free_port(), free_port()
+    (tmp_path / "gateway.cfg").write_text(
+        f"[DEFAULT]\nConnectionType=acceptor\nSocketAcceptHost=127.0.0.1\nSocketAcceptPort={fix_port}\n"
+        f"FileStorePath={tmp_path / 'fix'}\nDataDictionary={spec_path('FIX44.xml')}\n\n"
+        "[SESSION]\nBeginString=FIX.4.4\nSenderCompID=HUB\nTargetCompID=PROPFIRM\n")
     config = tmp_path / "hub.toml"
     config.write_text(f'[database]\nurl = "{url}"\n[web]\nport = {port}\n{EURUSD}\n'
                       f'[[venues]]\nname = "lp"\ntype = "primexm"\nenv_prefix = "LP_"\nquote_port = {lp.port}\n'
-                      f'trade_port = {lp.port}\n')
+                      f'trade_port = {lp.port}\n[fix]\nsessions = "gateway.cfg"\n'
+                      f'[gateway.order_entry.PROPFIRM]\naccounts = ["ACC-1"]\n')
     hub = await run_hub(config, {"LP_USERNAME": "hub", "LP_PASSWORD": "from-the-environment"})
     try:
         async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{port}",
@@ -118,6 +124,8 @@ async def test_the_hub_trades_at_its_configured_venue_with_the_password_from_the
                     break
                 await asyncio.sleep(0.1)
             assert [(p["symbol"], p["quantity"]) for p in positions] == [("EUR/USD", "0.10")]
+            _, writer = await asyncio.open_connection("127.0.0.1", fix_port)   # the client FIX door listens
+            writer.close()
     finally:
         hub.terminate()
         _, errors = await asyncio.wait_for(hub.communicate(), 30)

@@ -30,7 +30,7 @@ class Terminal:
 
 @pytest.fixture
 async def terminal(tmp_path: Path) -> AsyncIterator[Terminal]:
-    demo = await start(tmp_path, web_port=0)
+    demo = await start(tmp_path, web_port=0, fix_ports=(0, 0))
     try:
         yield Terminal(demo, demo.urls["terminal"].rstrip("/"), dict(demo.logins))
     finally:

@@ -26,7 +26,8 @@ def demo_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     data = tmp_path_factory.mktemp("demo")
     process = subprocess.Popen([sys.executable, "-c", "from dynamictech.cli import main; raise SystemExit(main())",
-                                "demo", "--port", str(port), "--data", str(data)],
+                                "demo", "--port", str(port), "--data", str(data), "--fix-port", "0",
+                                "--drop-copy-port", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None
     banner = process.stdout.readline()

@@ -1,0 +1,146 @@
+"""Who may do what through the client FIX doors: an order-entry counterparty trades for the accounts bound to its
+CompID, a drop-copy counterparty receives one tenant's executions.
+
+The sessions themselves come from a QuickFIX-style .cfg file (``fix_sessions.settings``); a session belongs to the
+binding named by its TargetCompID (the counterparty's SenderCompID). The bindings sit in the hub's TOML:
+
+    [gateway.order_entry.PROPFIRM1]
+    accounts = ["ACC-1", "ACC-2"]
+    default_account = "ACC-1"        # for orders without Account(1); may be left out when there is one account
+
+    [gateway.drop_copy.BROKERA-DC]
+    tenant = "broker-a"
+"""
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.domain.tenancy import Directory
+from fix_sessions.session_id import SessionID
+from fix_sessions.settings import SessionConfig
+
+
+class BindingError(ValueError):
+    """The bindings cannot be used; the message names the CompID and what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientBinding:
+    """An order-entry counterparty: the accounts it may trade, and the one an order without Account(1) goes to."""
+
+    comp_id: str
+    accounts: frozenset[str]
+    default_account: str
+
+
+@dataclass(frozen=True, slots=True)
+class DropCopyBinding:
+    """A broker's drop-copy counterparty: every execution of ``tenant_id`` is copied to it."""
+
+    comp_id: str
+    tenant_id: str
+
+
+@dataclass(frozen=True)
+class Bindings:
+    clients: Mapping[str, ClientBinding] = field(default_factory=dict)
+    drop_copies: Mapping[str, DropCopyBinding] = field(default_factory=dict)
+
+    def client(self, session_id: SessionID) -> ClientBinding | None:
+        return self.clients.get(session_id.target_comp_id)
+
+    def drop_copy(self, session_id: SessionID) -> DropCopyBinding | None:
+        return self.drop_copies.get(session_id.target_comp_id)
+
+    def split(self, configs: Iterable[SessionConfig]) -> tuple[list[SessionConfig], list[SessionConfig]]:
+        """The acceptor sessions for order entry and for drop copy; a session no binding names is an error."""
+        entry: list[SessionConfig] = []
+        copies: list[SessionConfig] = []
+        for config in configs:
+            if self.client(config.session_id) is not None:
+                entry.append(config)
+            elif self.drop_copy(config.session_id) is not None:
+                copies.append(config)
+            else:
+                raise BindingError(f"session {config.session_id}: no [gateway.order_entry] or [gateway.drop_copy] "
+                                   f"binding for CompID {config.session_id.target_comp_id}")
+        return entry, copies
+
+    def check(self, directory: Directory) -> None:
+        """Every bound account and tenant exists in the hub's directory."""
+        problems = [f"{binding.comp_id}: unknown account {account}"
+                    for binding in self.clients.values() for account in sorted(binding.accounts)
+                    if account not in directory.accounts]
+        problems += [f"{binding.comp_id}: unknown tenant {binding.tenant_id}"
+                     for binding in self.drop_copies.values() if binding.tenant_id not in directory.tenants]
+        if problems:
+            raise BindingError("; ".join(problems))
+
+
+def parse_bindings(table: Mapping[str, Any], source: str = "<bindings>") -> Bindings:
+    """Bindings from the ``[gateway]`` table (``order_entry`` and ``drop_copy`` sub-tables keyed by CompID)."""
+    unknown = set(table) - {"order_entry", "drop_copy"}
+    if unknown:
+        raise BindingError(f"{source}: unknown [gateway] keys {sorted(unknown)} (use order_entry, drop_copy)")
+    clients = {comp_id: _client(comp_id, entry, source)
+               for comp_id, entry in _table(table, "order_entry", source).items()}
+    copies = {comp_id: _drop_copy(comp_id, entry, source)
+              for comp_id, entry in _table(table, "drop_copy", source).items()}
+    both = set(clients) & set(copies)
+    if both:
+        raise BindingError(f"{source}: CompIDs {sorted(both)} are bound to both order entry and drop copy")
+    return Bindings(clients, copies)
+
+
+def load_bindings(path: str | Path) -> Bindings:
+    """The ``[gateway]`` table of a TOML file."""
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise BindingError(f"{path}: {error}") from None
+    return parse_bindings(data.get("gateway", {}), source=str(path))
+
+
+def _table(table: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
+    value = table.get(key, {})
+    if not isinstance(value, Mapping):
+        raise BindingError(f"{source}: gateway.{key} must be a table of CompIDs")
+    return value
+
+
+def _client(comp_id: str, entry: Any, source: str) -> ClientBinding:
+    where = f"{source}: gateway.order_entry.{comp_id}"
+    if not isinstance(entry, Mapping) or set(entry) - {"accounts", "default_account"}:
+        raise BindingError(f"{where}: expected accounts = [...] and an optional default_account")
+    accounts = entry.get("accounts")
+    if not isinstance(accounts, list) or not accounts or not all(isinstance(a, str) and a for a in accounts):
+        raise BindingError(f"{where}: accounts must be a non-empty list of account ids")
+    default = entry.get("default_account")
+    if default is None:
+        if len(accounts) != 1:
+            raise BindingError(f"{where}: default_account is required with more than one account")
+        default = accounts[0]
+    if default not in accounts:
+        raise BindingError(f"{where}: default_account {default} is not one of its accounts")
+    return ClientBinding(comp_id, frozenset(accounts), default)
+
+
+def _drop_copy(comp_id: str, entry: Any, source: str) -> DropCopyBinding:
+    where = f"{source}: gateway.drop_copy.{comp_id}"
+    if not isinstance(entry, Mapping) or set(entry) != {"tenant"} or not isinstance(entry["tenant"], str):
+        raise BindingError(f"{where}: expected tenant = \"<tenant id>\"")
+    return DropCopyBinding(comp_id, entry["tenant"])
+
+
+def check_drop_copy_session(config: SessionConfig) -> None:
+    """A drop copy loses nothing across reconnects only if its sent messages survive in a store and are never
+    thrown away by a sequence reset."""
+    where = f"drop-copy session {config.session_id}"
+    if not (config.file_store_path or config.sql_store_url) or not config.persist_messages:
+        raise BindingError(f"{where}: needs FileStorePath or SQLStoreURL and PersistMessages=Y")
+    if config.reset_on_logon or config.reset_on_logout or config.reset_on_disconnect:
+        raise BindingError(f"{where}: ResetOnLogon/ResetOnLogout/ResetOnDisconnect would drop unsent executions")

@@ -1,0 +1,98 @@
+"""The brokers' drop-copy door: a FIX 4.4 acceptor application that copies every execution of a tenant, in order,
+to that tenant's drop-copy sessions as ExecutionReports (ExecType=F, CopyMsgIndicator=Y).
+
+Nothing here remembers what a broker has seen: each execution is handed to the session layer at once, logged on
+or not; the session stores it under its MsgSeqNum, and a broker that was away gets what it missed through its
+ResendRequest, exactly once and in order. So a drop-copy session needs a persistent store and no sequence resets
+(``gateway.config.check_drop_copy_session``). For example:
+
+    [SESSION]                             # the .cfg     [gateway.drop_copy.BROKERA-DC]      # the hub's TOML
+    BeginString=FIX.4.4                                  tenant = "broker-a"
+    SenderCompID=HUB
+    TargetCompID=BROKERA-DC
+    SocketAcceptPort=9881
+    FileStorePath=var/fix                 # or SQLStoreURL=env:FIX_STORE_URL
+
+Build it before the hub starts: fills booked while the OMS reconciles with its venues are executions too.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from engine.domain.order import Side
+from fix_sessions.application import Application
+from fix_sessions.codec import Message
+from fix_sessions.reject import UnsupportedMessageType
+from fix_sessions.session_id import SessionID
+from fix_sessions.settings import SessionConfig
+from gateway.config import Bindings, check_drop_copy_session
+from gateway.outbox import Outbox
+from gateway.reports import Fields, now_timestamp
+
+if TYPE_CHECKING:
+    from engine.hub import Hub
+
+log = structlog.get_logger("gateway.drop_copy")
+
+ABSOLUTE = "3"   # CommType(13): the commission is an amount
+
+
+class DropCopy(Application):
+    def __init__(self, hub: Hub, bindings: Bindings, outbox: Outbox, configs: Iterable[SessionConfig]) -> None:
+        self.hub = hub
+        self.outbox = outbox
+        self._by_tenant: dict[str, list[SessionID]] = {}
+        for config in configs:
+            check_drop_copy_session(config)
+            binding = bindings.drop_copy(config.session_id)
+            assert binding is not None, f"{config.session_id} has no drop-copy binding"
+            self._by_tenant.setdefault(binding.tenant_id, []).append(config.session_id)
+        self._unsubscribe = [
+            hub.bus.subscribe(f"executions.{tenant}", lambda _, event, t=tenant: self._on_execution(t, event),
+                              group=f"gateway.drop_copy.{tenant}")
+            for tenant in self._by_tenant]
+
+    def close(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+    async def on_logon(self, session_id: SessionID) -> None:
+        log.info("gateway.drop_copy.logon", session=str(session_id))
+
+    async def on_logout(self, session_id: SessionID) -> None:
+        log.info("gateway.drop_copy.logout", session=str(session_id))
+
+    async def from_app(self, message: Message, session_id: SessionID) -> None:
+        raise UnsupportedMessageType()   # a drop copy only listens
+
+    def _on_execution(self, tenant: str, execution: dict[str, Any]) -> None:
+        fields = self._report(execution)
+        for session_id in self._by_tenant[tenant]:
+            self.outbox.put(session_id, b"8", fields)
+        log.info("gateway.drop_copy.execution", tenant=tenant, exec_id=execution["exec_id"],
+                 order_id=execution["order_id"], sessions=[str(s) for s in self._by_tenant[tenant]])
+
+    def _report(self, execution: dict[str, Any]) -> Fields:
+        # The order as this fill left it: the OMS publishes the execution right after booking it, so the order
+        # read now is the order after this fill (and before any later one).
+        order = self.hub.oms.orders.get(execution["order_id"])
+        quantity = execution["quantity"]
+        if order is not None:
+            status, cum, leaves, average = (order.status.value, str(order.filled), str(order.leaves),
+                                            str(order.average_price))
+            order_quantity = str(order.quantity)
+        else:
+            log.warning("gateway.drop_copy.order_unknown", order_id=execution["order_id"])
+            status, cum, leaves, average, order_quantity = "2", quantity, "0", execution["price"], quantity
+        return [
+            (37, execution["order_id"]), (11, execution["cl_ord_id"]), (17, execution["exec_id"]), (150, "F"),
+            (39, status), (1, execution["account_id"]), (55, execution["symbol"]),
+            (54, Side[execution["side"]].value), (38, order_quantity), (32, quantity), (31, execution["price"]),
+            (30, execution["venue"]), (151, leaves), (14, cum), (6, average), (60, now_timestamp()),
+            (12, execution["commission"]), (13, ABSOLUTE),
+            (58, f"venue price {execution['venue_price']}, markup revenue {execution['markup_revenue']}"),
+            (797, "Y"),
+        ]

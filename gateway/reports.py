@@ -1,0 +1,101 @@
+"""The OMS's order events in FIX 4.4 words: ExecType, OrdRejReason and CxlRejReason tables, and the fields of an
+ExecutionReport (8) and an OrderCancelReject (9). Pure functions: the engine's names in, tag/value pairs out.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
+from fix_sessions.codec import Value
+from fix_sessions.utctime import format_timestamp
+
+Fields = list[tuple[int, Value]]
+
+# FIX 4.4: a fill is ExecType=F (Trade) whatever is left; 1/2 (partial fill, fill) are FIX 4.2's.
+EXEC_TYPE: dict[str, str] = {
+    "new": "0", "held": "0", "fill": "F", "canceled": "4", "replaced": "5", "rejected": "8", "expired": "C",
+    "pending_cancel": "6", "pending_replace": "E", "pending_new": "A", "triggered": "D", "trailed": "D",
+}
+# ExecRestatementReason(378) of the restatements: a trailing stop re-priced, anything else "other".
+RESTATEMENT_REASON: dict[str, int] = {"trailed": 3}
+# Events whose detail the client reads in Text; the others' name the LP ("accepted by lp-1"), which is the
+# broker's business.
+TEXT_EVENTS = frozenset({"rejected", "canceled", "expired", "triggered", "trailed"})
+
+# The OMS's rejection codes -> OrdRejReason(103); anything else is 99 (Other), with the OMS's sentence in Text.
+ORD_REJ_REASON: dict[str, int] = {
+    "insufficient_margin": 0, "unknown_symbol": 1, "market_closed": 2, "halted": 2, "order_too_large": 3,
+    "position_too_large": 3, "symbol_exposure": 3, "tenant_exposure": 3, "duplicate_cl_ord_id": 6,
+    "unsupported": 11, "bad_quantity": 13, "quantity_off_step": 13, "quantity_out_of_range": 13,
+    "unknown_account": 15,
+}
+# -> CxlRejReason(102).
+CXL_REJ_REASON: dict[str, int] = {
+    "too_late_to_cancel": 0, "unknown_order": 1, "insufficient_margin": 2, "cancel_pending": 3,
+    "duplicate_cl_ord_id": 6,
+}
+CANCEL_REQUEST, REPLACE_REQUEST = "1", "2"   # CxlRejResponseTo(434)
+NO_ORDER_ID = "NONE"                        # OrderID(37) of a report about an order the hub never created
+
+
+def now_timestamp() -> bytes:
+    return format_timestamp(time.time(), 3)
+
+
+def rejection_code(detail: str) -> str:
+    """The code of an OMS rejection sentence, "unknown_symbol: no instrument XYZ" -> "unknown_symbol"."""
+    code, colon, _ = detail.partition(":")
+    return code if colon and code.isidentifier() else ""
+
+
+def execution_report(event: Mapping[str, Any], account: str, *, exec_id: str, exec_type: str, cl_ord_id: str,
+                     orig_cl_ord_id: str | None = None, expire_time: bytes | None = None,
+                     extra: Fields = ()) -> Fields:
+    """An ExecutionReport from an ``orders.<tenant>.<account>`` event (its fields as the OMS names them)."""
+    fields: Fields = [(37, event["order_id"]), (11, cl_ord_id)]
+    if orig_cl_ord_id is not None:
+        fields.append((41, orig_cl_ord_id))
+    fields += [(17, exec_id), (150, exec_type), (39, OrdStatus[event["status"]].value)]
+    what = event["event"]
+    if exec_type == "8":
+        fields.append((103, ORD_REJ_REASON.get(rejection_code(event.get("detail") or ""), 99)))
+    elif exec_type == "D":
+        fields.append((378, RESTATEMENT_REASON.get(what, 99)))
+    fields += [(1, account), (55, event["symbol"]), (54, Side[event["side"]].value), (38, event["quantity"]),
+               (40, OrdType[event["ord_type"]].value)]
+    if event.get("price") is not None:
+        fields.append((44, event["price"]))
+    if event.get("stop_price") is not None:
+        fields.append((99, event["stop_price"]))
+    fields.append((59, TimeInForce[event["time_in_force"]].value))
+    if expire_time is not None:
+        fields.append((126, expire_time))
+    if what == "fill":
+        fields += [(32, event["last_quantity"]), (31, event["last_price"])]
+    fields += [(151, event["leaves"]), (14, event["filled"]), (6, event["average_price"]), (60, now_timestamp())]
+    fields += list(extra)
+    if what in TEXT_EVENTS and event.get("detail"):
+        fields.append((58, event["detail"]))
+    return fields
+
+
+def rejected_new_order(*, exec_id: str, cl_ord_id: str, account: str | None, symbol: str, side: bytes,
+                       quantity: str, reason: int, text: str) -> Fields:
+    """A NewOrderSingle the gateway refused before the OMS saw it: nothing was created, nothing is left."""
+    fields: Fields = [(37, NO_ORDER_ID), (11, cl_ord_id), (17, exec_id), (150, "8"), (39, "8"), (103, reason)]
+    if account:
+        fields.append((1, account))
+    fields += [(55, symbol), (54, side), (38, quantity), (151, "0"), (14, "0"), (6, "0"), (60, now_timestamp()),
+               (58, text)]
+    return fields
+
+
+def order_cancel_reject(*, order_id: str, cl_ord_id: str, orig_cl_ord_id: str, status: str, account: str | None,
+                        response_to: str, reason: int, text: str) -> Fields:
+    fields: Fields = [(37, order_id), (11, cl_ord_id), (41, orig_cl_ord_id), (39, status)]
+    if account:
+        fields.append((1, account))
+    fields += [(60, now_timestamp()), (434, response_to), (102, reason), (58, text)]
+    return fields

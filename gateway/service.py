@@ -1,0 +1,88 @@
+"""The client FIX doors on one acceptor: order-entry and drop-copy sessions share its ports and are told apart by
+their bindings (``gateway.config``).
+
+    settings = load_settings("etc/gateway.cfg")          # the sessions, QuickFIX-style
+    gateway = Gateway(hub, settings, load_bindings("etc/hub.toml"))
+    await hub.start()                                      # after: the drop copy hears the restart's fills too
+    await gateway.start()                                  # listens once the hub is ready
+    ...
+    await gateway.stop()
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import structlog
+
+from fix_sessions.application import Application
+from fix_sessions.codec import Message
+from fix_sessions.session_id import SessionID
+from fix_sessions.settings import SessionConfig, Settings
+from fix_sessions.transport import SocketAcceptor
+from gateway.config import Bindings
+from gateway.drop_copy import DropCopy
+from gateway.order_entry import OrderEntry
+from gateway.outbox import Outbox
+
+if TYPE_CHECKING:
+    from engine.hub import Hub
+
+log = structlog.get_logger("gateway")
+
+
+class Gateway:
+    def __init__(self, hub: Hub, settings: Settings | list[SessionConfig], bindings: Bindings) -> None:
+        configs = list(settings.acceptors() if isinstance(settings, Settings) else settings)
+        bindings.check(hub.directory)
+        entry, copies = bindings.split(configs)
+        self.hub = hub
+        self.outbox = Outbox()
+        self._logged_on = lambda session_id: self.acceptor.sessions[session_id].logged_on
+        self.order_entry = OrderEntry(hub, bindings, self.outbox, [c.session_id for c in entry], self._logged_on)
+        self.drop_copy = DropCopy(hub, bindings, self.outbox, copies)
+        applications: dict[SessionID, Application] = {c.session_id: self.order_entry for c in entry}
+        applications.update({c.session_id: self.drop_copy for c in copies})
+        self.acceptor = SocketAcceptor(configs, _BySession(applications))
+
+    @property
+    def ports(self) -> list[int]:
+        return self.acceptor.ports
+
+    async def start(self) -> None:
+        self.outbox.start(self.acceptor)
+        await self.hub.ready.wait()
+        await self.acceptor.start()
+        log.info("gateway.started", ports=self.ports, sessions=[str(s) for s in self.acceptor.sessions])
+
+    async def stop(self) -> None:
+        self.order_entry.close()
+        self.drop_copy.close()
+        await self.outbox.stop()
+        await self.acceptor.stop()
+        log.info("gateway.stopped")
+
+
+class _BySession(Application):
+    """Hands each callback to the application of its session. to_admin and to_app are left alone: neither door
+    changes outgoing messages, and the session skips building a Message for a hook nobody overrides."""
+
+    def __init__(self, applications: dict[SessionID, Application]) -> None:
+        self.applications = applications
+
+    async def on_create(self, session_id: SessionID) -> None:
+        await self.applications[session_id].on_create(session_id)
+
+    async def on_logon(self, session_id: SessionID) -> None:
+        await self.applications[session_id].on_logon(session_id)
+
+    async def on_logout(self, session_id: SessionID) -> None:
+        await self.applications[session_id].on_logout(session_id)
+
+    def accept_logon(self, message: Message, session_id: SessionID) -> None:
+        self.applications[session_id].accept_logon(message, session_id)
+
+    async def from_admin(self, message: Message, session_id: SessionID) -> None:
+        await self.applications[session_id].from_admin(message, session_id)
+
+    async def from_app(self, message: Message, session_id: SessionID) -> None:
+        await self.applications[session_id].from_app(message, session_id)
