@@ -179,3 +179,21 @@ async def test_a_venue_down_at_start_does_not_keep_the_hub_down_and_its_orders_a
     await until(lambda: second.oms.orders[resting.order_id].status is OrdStatus.FILLED)
     assert second.oms.book.net("ACC-1", "EUR/USD") == D(2)
     await second.stop()
+
+
+async def test_a_traders_quote_and_fill_agree_to_the_point(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    seed(url)
+    lps = venues()
+    hub = Hub(HubSettings(url, tick_seconds=0.02), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps))
+    hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
+                                 D(10000))
+    quoted: list[dict] = []
+    hub.bus.subscribe("quotes.broker-a.standard.EUR-USD", lambda topic, event: quoted.append(event))
+    await hub.start()
+    await until(lambda: bool(quoted) and "USDT/USD" in hub.oms.book.marks)
+    bought = await hub.oms.submit(NewOrder("b1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
+    sold = await hub.oms.submit(NewOrder("s1", "ACC-1", "EUR/USD", Side.SELL, OrdType.MARKET, D(1)))
+    assert str(bought.average_price) == quoted[-1]["ask"] == "1.08352"    # the LP's 1.08350 plus 0.2 pip
+    assert str(sold.average_price) == quoted[-1]["bid"] == "1.08338"
+    await hub.stop()
