@@ -1,0 +1,38 @@
+// Fills history, newest first.
+
+import { decimalsFor, el, emptyRow, numCell, table } from '../dom.js';
+import { formatTime, onLanguage, t } from '../i18n.js';
+import { instrument, on, state } from '../store.js';
+
+const COLUMNS = [
+  { key: 'fills.time' }, { key: 'fills.symbol' }, { key: 'fills.side' }, { key: 'fills.quantity', num: true },
+  { key: 'fills.price', num: true }, { key: 'fills.commission', num: true },
+];
+
+export default {
+  type: 'fills',
+  title: 'panel.fills',
+  size: { w: 5, h: 4, minW: 3, minH: 2 },
+
+  mount(body) {
+    const { table: grid, body: rows } = table(COLUMNS);
+    body.append(el('div', { class: 'scroll' }, grid));
+
+    const render = () => {
+      rows.replaceChildren(...(state.fills.length ? state.fills.slice(0, 200).map((fill) => {
+        const info = instrument(fill.symbol);
+        return el('tr', { dataset: { execId: fill.exec_id, symbol: fill.symbol } },
+          el('td', { class: 'time' }, formatTime(fill.at)),
+          el('td', {}, el('bdi', {}, fill.symbol)),
+          el('td', { class: `side ${fill.side}` }, t(`side.${fill.side}`)),
+          numCell(fill.quantity, decimalsFor(fill.quantity, info ? info.quantityDecimals : 0)),
+          numCell(fill.price, info ? info.priceDecimals : decimalsFor(fill.price, 2), { class: 'price' }),
+          numCell(fill.commission, decimalsFor(fill.commission, 2)));
+      }) : [emptyRow(COLUMNS.length, 'fills.none')]));
+    };
+
+    render();
+    const stops = [on('fills', render), onLanguage(render)];
+    return { destroy: () => stops.forEach((stop) => stop()) };
+  },
+};
