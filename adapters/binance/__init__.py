@@ -15,9 +15,24 @@ trades so far count as reported). A refused cancel or replace is a CANCEL_REJECT
 FOK (DAY and GTD are refused). Filters PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, NOTIONAL and MIN_NOTIONAL are
 checked before sending.
 
-Left out: margin trading (POST /sapi/v1/margin/order, borrow/repay, margin level), trailing stops, iceberg, OCO/OTO
-order lists, SOR, order amend (keep priority), quoteOrderQty market orders, PERCENT_PRICE filters, RSA and Ed25519
-keys, SBE, and the trade stream.
+FIX order entry (``BinanceConfig.order_transport = "fix"``) follows fix-api.md of the same commit (its last change
+2026-07-17) and Binance's QuickFIX schema fix/schemas/spot-fix-oe.xml (last changed 2026-03-09), shipped unchanged as
+fix_specs/BINANCE-FIX44-OE.xml: Logon <A> with RawData(96) = base64 Ed25519 signature of MsgType, SenderCompID,
+TargetCompID, MsgSeqNum and SendingTime joined by SOH, Username(553) = the Ed25519 API key, ResetSeqNumFlag=Y,
+MessageHandling(25035); NewOrderSingle <D>, OrderCancelRequest <F>, OrderCancelRequestAndNewOrderSingle <XCN>
+(STOP_ON_FAILURE) for replace; ExecutionReport <8>, OrderCancelReject <9>, Reject <3> with ErrorCode(25016) back.
+Binance's FIX has no order status request, so status queries, adoption and reconciliation use REST (HMAC key) as
+before; -1006/-1007 and answers lost with a dropped session are settled by those queries, never taken for rejects.
+The message limit (10,000 per 10 s) is kept on our side; News <B> (maintenance) moves the flow to a new session
+under the next SenderCompID before the old one logs out. Market data and drop copy sessions are not used.
+
+Cross margin (developers.binance.com, Margin Trading): ``borrow``/``repay`` through POST
+/sapi/v1/margin/borrow-repay and ``margin_level`` from GET /sapi/v1/margin/account.
+
+Left out: margin orders (POST /sapi/v1/margin/order with sideEffectType, and the margin user data stream), isolated
+margin, trailing stops, iceberg, OCO/OTO order lists, SOR, order amend (keep priority), quoteOrderQty market orders,
+PERCENT_PRICE filters, RSA and Ed25519 keys on REST, FIX market data and drop copy, LimitQuery <XLQ>, SBE, and the
+trade stream.
 """
 from adapters.binance.config import BinanceConfig
 from adapters.binance.execution import BinanceVenue

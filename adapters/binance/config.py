@@ -1,7 +1,9 @@
-"""The Binance adapter's settings; the API key pair comes from the environment and is never printed or logged."""
+"""The Binance adapter's settings; the API keys and the FIX private key come from the environment and are never
+printed or logged."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -26,19 +28,56 @@ class BinanceConfig:
     unknown_order_attempts: int = 5        # -2013 answers in a row before a timed-out order counts as not placed
     quote_stale_after: float = 60.0
     search_symbols: tuple[str, ...] = ()   # where cancel/replace look for an order neither placed nor adopted here
+    order_transport: str = "rest"          # "rest", or "fix": orders over the FIX order entry session
+    # FIX order entry (fix-api.md): an Ed25519 API key of its own, and SenderCompIDs unique per live session;
+    # the second one takes over when Binance announces maintenance with News <B>.
+    fix_api_key: str = field(default="", repr=False)
+    fix_private_key_pem: str = field(default="", repr=False)
+    fix_host: str = "fix-oe.binance.com"
+    fix_port: int = 9000
+    fix_tls: bool = True
+    fix_sender_comp_ids: tuple[str, ...] = ("DTHUB1", "DTHUB2")
+    fix_heartbeat_interval: int = 30       # Binance accepts 5..60
+    fix_message_handling: int = 2          # MessageHandling(25035): 1 UNORDERED, 2 SEQUENTIAL
+    fix_message_limit: int = 10000         # messages per fix_message_window seconds (order entry sessions)
+    fix_message_window: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.order_transport not in ("rest", "fix"):
+            raise ValueError(f"order_transport must be 'rest' or 'fix', not {self.order_transport!r}")
+        if self.order_transport == "fix":
+            if not self.fix_api_key or not self.fix_private_key_pem:
+                raise ValueError("order_transport 'fix' needs fix_api_key and fix_private_key_pem (Ed25519)")
+            if not self.fix_sender_comp_ids or not all(re.fullmatch(r"[a-zA-Z0-9_-]{1,8}", c)
+                                                       for c in self.fix_sender_comp_ids):
+                raise ValueError("fix_sender_comp_ids must match ^[a-zA-Z0-9-_]{1,8}$")
+            if not 5 <= self.fix_heartbeat_interval <= 60:
+                raise ValueError("fix_heartbeat_interval must be within [5, 60]")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> BinanceConfig:
         """BINANCE_API_KEY and BINANCE_API_SECRET are required; BINANCE_REST_URL, BINANCE_STREAM_URL,
-        BINANCE_WS_API_URL and BINANCE_RECV_WINDOW_MS override the production defaults."""
+        BINANCE_WS_API_URL and BINANCE_RECV_WINDOW_MS override the production defaults. BINANCE_ORDER_TRANSPORT=fix
+        takes BINANCE_FIX_API_KEY, BINANCE_FIX_PRIVATE_KEY (PEM) or BINANCE_FIX_PRIVATE_KEY_FILE, BINANCE_FIX_URL
+        (tcp+tls://host:port) and BINANCE_FIX_SENDER_COMP_IDS (comma separated)."""
         env = os.environ if environ is None else environ
-        overrides: dict[str, str | int] = {}
+        overrides: dict[str, object] = {}
         for key, name in (("BINANCE_REST_URL", "rest_url"), ("BINANCE_STREAM_URL", "stream_url"),
-                          ("BINANCE_WS_API_URL", "ws_api_url"), ("BINANCE_VENUE_NAME", "name")):
+                          ("BINANCE_WS_API_URL", "ws_api_url"), ("BINANCE_VENUE_NAME", "name"),
+                          ("BINANCE_ORDER_TRANSPORT", "order_transport"), ("BINANCE_FIX_API_KEY", "fix_api_key"), ("BINANCE_FIX_PRIVATE_KEY", "fix_private_key_pem")):
             if env.get(key):
                 overrides[name] = env[key]
         if env.get("BINANCE_RECV_WINDOW_MS"):
             overrides["recv_window_ms"] = int(env["BINANCE_RECV_WINDOW_MS"])
+        if env.get("BINANCE_FIX_PRIVATE_KEY_FILE") and not env.get("BINANCE_FIX_PRIVATE_KEY"):
+            with open(env["BINANCE_FIX_PRIVATE_KEY_FILE"], encoding="ascii") as pem:
+                overrides["fix_private_key_pem"] = pem.read()
+        if env.get("BINANCE_FIX_URL"):
+            scheme, _, address = env["BINANCE_FIX_URL"].partition("://")
+            host, _, port = address.rpartition(":")
+            overrides.update(fix_host=host, fix_port=int(port), fix_tls=scheme == "tcp+tls")
+        if env.get("BINANCE_FIX_SENDER_COMP_IDS"):
+            overrides["fix_sender_comp_ids"] = tuple(env["BINANCE_FIX_SENDER_COMP_IDS"].split(","))
         try:
             return cls(api_key=env["BINANCE_API_KEY"], api_secret=env["BINANCE_API_SECRET"], **overrides)  # type: ignore[arg-type]
         except KeyError as missing:

@@ -37,6 +37,11 @@ ERRORS: dict[int, tuple[str, bool]] = {
     -2021: ("ORDER_CANCEL_REPLACE_PARTIALLY_FAILED", False),
     -2022: ("ORDER_CANCEL_REPLACE_FAILED", False),
     -2026: ("ORDER_ARCHIVED", False),
+    # Margin (developers.binance.com, Margin Trading error codes)
+    -3006: ("EXCEED_MAX_BORROWABLE", False),
+    -3015: ("REPAY_EXCEED_LIABILITY", False),
+    -3041: ("BALANCE_NOT_CLEARED", False),
+    -3045: ("INSUFFICIENT_INVENTORY", True),
 }
 
 # Matching-engine messages under -2010 that another venue, or the same one later, may well accept.

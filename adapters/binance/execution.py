@@ -1,5 +1,6 @@
 """BinanceVenue: the venue contract (routing/venue.py) over Binance spot's REST API, market data streams and
-WebSocket API user data stream."""
+WebSocket API user data stream; with ``order_transport="fix"`` orders and their reports go over the FIX order entry
+session instead (fix_orders.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -18,7 +19,9 @@ from adapters.binance.errors import (
     brief,
     describe,
 )
+from adapters.binance.fix_orders import FixOrderFlow
 from adapters.binance.instruments import MARKET_TYPES, Instruments, SymbolRules
+from adapters.binance.margin import MarginLevel, borrow_repay, margin_level
 from adapters.binance.market_data import DepthBook, MarketData
 from adapters.binance.order_params import Refusal, choose_type, order_params
 from adapters.binance.orders import (
@@ -52,6 +55,7 @@ class BinanceVenue:
         self._by_client: dict[str, tuple[TrackedOrder, int]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._open = False
+        self._fix = FixOrderFlow(self) if config.order_transport == "fix" else None
 
     # ---- the contract: life and market data
     def on_report(self, callback: Callable[[VenueReport], None]) -> None:
@@ -72,7 +76,10 @@ class BinanceVenue:
                                         if limit.get("rateLimitType") == "REQUEST_WEIGHT"
                                         and limit.get("interval") == "MINUTE" and limit.get("intervalNum") == 1),
                                        None)
-        await self._user.start()
+        if self._fix is not None:
+            await self._fix.session.start()
+        else:
+            await self._user.start()
         self._open = True
         log.info("binance_connected", venue=self.name, symbols=len(self._instruments.tradable()),
                  weight_limit=self._rest.weight_limit)
@@ -82,6 +89,8 @@ class BinanceVenue:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._fix is not None:
+            await self._fix.session.stop()
         await self._user.close()
         await self._market.close()
         await self._rest.close()
@@ -107,7 +116,8 @@ class BinanceVenue:
 
     def health(self) -> Health:
         moments = [m for m in (self._user.last_message_at, self._market.last_message_at) if m is not None]
-        return Health(connected=self._open and self._user.connected and not self._rest.banned,
+        orders_flow = self._fix.session.logged_on if self._fix is not None else self._user.connected
+        return Health(connected=self._open and orders_flow and not self._rest.banned,
                       latency_ms=self._rest.latency_ms, last_message_at=max(moments, default=None))
 
     # ---- the contract: orders
@@ -134,6 +144,9 @@ class BinanceVenue:
         self._orders[order.order_id] = t
         self._by_client[t.client_id] = (t, 0)
         try:
+            if self._fix is not None:
+                await self._fix.place(t, params)
+                return
             answer = await self._rest.signed("POST", "/api/v3/order", params, weight=1)
         except StatusUnknown as unknown:
             why = str(unknown)
@@ -157,6 +170,9 @@ class BinanceVenue:
             return
         if t.done:
             self._reports.refused(t, describe(-2011, f"Unknown order sent. (the order is {t.status.name})"))
+            return
+        if self._fix is not None:
+            await self._fix.cancel(t)
             return
         try:
             await self._rest.signed("DELETE", "/api/v3/order", [
@@ -202,6 +218,13 @@ class BinanceVenue:
             return
         t.pending = (generation, quantity, new_price)
         self._by_client[new_id] = (t, generation)
+        if self._fix is not None:
+            try:
+                await self._fix.replace(t, params)
+            except VenueDown:
+                t.pending = None
+                raise
+            return
         params[:0] = [("cancelReplaceMode", "STOP_ON_FAILURE"), ("cancelOrigClientOrderId", t.client_id)]
         try:
             answer = await self._rest.signed("POST", "/api/v3/order/cancelReplace", params, weight=1)
@@ -240,6 +263,17 @@ class BinanceVenue:
             executed, status = t.filled, t.status   # what it counts as reported, trades seen since the query too
         return VenueReport(self.name, ReportKind.STATUS, order_id, venue_order_id=str(last["orderId"]),
                            last_quantity=executed, last_price=spent / executed if executed else ZERO, status=status)
+
+    # ---- beyond the contract: the cross margin account
+    async def borrow(self, asset: str, amount: Decimal) -> str:
+        """Borrow on the cross margin account; the transaction ID, or BinanceError with Binance's code."""
+        return await borrow_repay(self._rest, self.name, "BORROW", asset, amount)
+
+    async def repay(self, asset: str, amount: Decimal) -> str:
+        return await borrow_repay(self._rest, self.name, "REPAY", asset, amount)
+
+    async def margin_level(self) -> MarginLevel:
+        return await margin_level(self._rest)
 
     async def _reference_price(self, rules: SymbolRules) -> Decimal | None:
         """The mid of the last quote, else of the top of a small depth snapshot."""

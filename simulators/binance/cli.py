@@ -19,24 +19,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    asyncio.run(_serve(args))
+    from dynamictech.runtime import run as run_main
+
+    run_main(_serve(args))   # JSON logs on stderr, like every dynamictech command; stdout carries the banner
     return 0
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    # The account's key pair comes from the environment; the fixture pair is for local QA only.
+    # The account's key pair comes from the environment; the fixture pair is for local QA only. A FIX API key
+    # (BINANCE_SIM_FIX_API_KEY, with its Ed25519 public key in PEM as BINANCE_SIM_FIX_PUBLIC_KEY) is optional.
     simulator = BinanceSimulator(api_key=os.environ.get("BINANCE_SIM_API_KEY", TEST_API_KEY),
                                  api_secret=os.environ.get("BINANCE_SIM_API_SECRET", TEST_API_SECRET),
                                  host=args.host, port=args.port, walk_interval=args.walk_interval or None,
                                  seed=args.seed)
-    await simulator.start()
+    if os.environ.get("BINANCE_SIM_FIX_API_KEY") and os.environ.get("BINANCE_SIM_FIX_PUBLIC_KEY"):
+        simulator.register_fix_key(os.environ["BINANCE_SIM_FIX_API_KEY"], os.environ["BINANCE_SIM_FIX_PUBLIC_KEY"])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):   # before the banner: whoever reads it may signal at once
+    for signum in (signal.SIGINT, signal.SIGTERM):   # before anything is printed: a reader may signal at once
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
+    await simulator.start()
     print(f"binance simulator: REST {simulator.rest_url}  streams {simulator.stream_url}/stream  "
-          f"WebSocket API {simulator.ws_api_url}  scenario API {simulator.rest_url}/sim/", flush=True)
+          f"WebSocket API {simulator.ws_api_url}  FIX order entry tcp://{simulator.host}:{simulator.fix_port}  "
+          f"scenario API {simulator.rest_url}/sim/", flush=True)
     try:
         await stop.wait()
     finally:

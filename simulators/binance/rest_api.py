@@ -37,7 +37,8 @@ def request_weight(method: str, path: str, params: dict[str, str]) -> int:
         return 5 if "orderId" in params else 20
     if path == "/api/v3/openOrders":
         return 6 if "symbol" in params else 80
-    return {"/api/v3/exchangeInfo": 20, "/api/v3/order": 4 if method == "GET" else 1}.get(path, 1)
+    return {"/api/v3/exchangeInfo": 20, "/api/v3/order": 4 if method == "GET" else 1,
+            "/sapi/v1/margin/borrow-repay": 1500, "/sapi/v1/margin/account": 10}.get(path, 1)
 
 
 async def read_params(request: web.Request) -> tuple[dict[str, str], str, str]:
@@ -95,8 +96,9 @@ async def signed(request: web.Request) -> dict[str, str]:
 @web.middleware
 async def limits(request: web.Request,
                  handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-    """Ban, rate limit and weight accounting in front of every /api/ request; ApiError becomes Binance's body."""
-    if not request.path.startswith("/api/"):
+    """Ban, rate limit and weight accounting in front of every /api/ and /sapi/ request; ApiError becomes Binance's
+    body."""
+    if not request.path.startswith(("/api/", "/sapi/")):
         return await handler(request)
     sim = request.app[SIM]
     params, _, _ = await read_params(request)

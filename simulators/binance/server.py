@@ -1,5 +1,6 @@
 """The Binance simulator process: REST (rest_api.py), the market data WebSocket streams, the WebSocket API with the
-user data stream subscription, a random-walk ticker, and the scenario API a QA script drives."""
+user data stream subscription, the FIX order entry endpoint (fix_acceptor.py) on the same matching engine, a
+random-walk ticker, and the scenario API a QA script drives."""
 from __future__ import annotations
 
 import asyncio
@@ -13,9 +14,14 @@ from typing import Any
 import orjson
 import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from simulators.binance.book import ApiError, SymbolSpec, now_ms
 from simulators.binance.exchange import Exchange
+from simulators.binance.fix_acceptor import BinanceFixAcceptor
+from simulators.binance.margin import MarginAccount
+from simulators.binance.margin import routes as margin_routes
 from simulators.binance.rest_api import (
     SIM,
     check_api_key,
@@ -52,11 +58,13 @@ class _Connection:
 
 
 class BinanceSimulator:
-    """Serves on ``host:port`` (0 = ephemeral). ``walk_interval`` None keeps prices still until set_price."""
+    """Serves on ``host:port`` (0 = ephemeral), FIX order entry on ``fix_port`` (0 = ephemeral, None = none).
+    ``walk_interval`` None keeps prices still until set_price."""
 
     def __init__(self, *, api_key: str = TEST_API_KEY, api_secret: str = TEST_API_SECRET, host: str = "127.0.0.1",
                  port: int = 0, walk_interval: float | None = 0.5, seed: int | None = None,
-                 symbols: list[SymbolSpec] | None = None, weight_limit: int = 6000) -> None:
+                 symbols: list[SymbolSpec] | None = None, weight_limit: int = 6000, fix_port: int | None = 0,
+                 fix_keys: dict[str, Ed25519PublicKey] | None = None) -> None:
         self.api_key, self.api_secret = api_key, api_secret
         self.host, self.port = host, port
         self.walk_interval = walk_interval
@@ -81,12 +89,16 @@ class BinanceSimulator:
         self._walker: asyncio.Task[None] | None = None
         self.exchange.market_listeners.append(self._on_market)
         self.exchange.user_listeners.append(self._on_user_event)
+        self.margin = MarginAccount(self.exchange)
+        self.fix_keys: dict[str, Ed25519PublicKey] = dict(fix_keys or {})
+        self.fix = BinanceFixAcceptor(self.exchange, self.fix_keys, host, fix_port) if fix_port is not None else None
 
     # ---- life
     def create_app(self) -> web.Application:
         app = web.Application(middlewares=[limits])
         app[SIM] = self
         app.add_routes(routes)
+        app.add_routes(margin_routes)
         app.router.add_get("/stream", self._stream_handler)
         app.router.add_get("/ws/{name}", self._stream_handler)
         app.router.add_get("/ws-api/v3", self._api_handler)
@@ -99,9 +111,11 @@ class BinanceSimulator:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = self._runner.addresses[0][1]
+        if self.fix is not None:
+            await self.fix.start()
         if self.walk_interval:
             self._walker = asyncio.create_task(self._walk())
-        log.info("binance_simulator_started", url=self.rest_url)
+        log.info("binance_simulator_started", url=self.rest_url, fix_port=self.fix.port if self.fix else None)
 
     async def stop(self) -> None:
         if self._walker is not None:
@@ -109,6 +123,8 @@ class BinanceSimulator:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._walker
         await self.drop_websockets()
+        if self.fix is not None:
+            await self.fix.stop()
         if self._runner is not None:
             await self._runner.cleanup()
         log.info("binance_simulator_stopped", url=self.rest_url)
@@ -131,7 +147,31 @@ class BinanceSimulator:
             await asyncio.sleep(self.walk_interval)
             self.exchange.walk()
 
+    @property
+    def fix_port(self) -> int:
+        assert self.fix is not None, "started without a FIX acceptor"
+        return self.fix.port
+
     # ---- scenario API
+    def register_fix_key(self, api_key: str, public_key: Ed25519PublicKey | str) -> None:
+        """An Ed25519 API key for FIX sessions: its public key, as an object or PEM text."""
+        if isinstance(public_key, str):
+            loaded = load_pem_public_key(public_key.encode())
+            if not isinstance(loaded, Ed25519PublicKey):
+                raise ValueError("Binance FIX API keys are Ed25519 keys")
+            public_key = loaded
+        self.fix_keys[api_key] = public_key
+
+    def fund_margin(self, asset: str, amount: Decimal) -> None:
+        """Collateral into the cross margin account."""
+        self.margin.deposit(asset, amount)
+
+    def announce_maintenance(self, headline: str = "Your connection is about to be closed. Please reconnect."
+                             ) -> None:
+        """News <B> to every FIX session: clients are to log on afresh and close the old session."""
+        if self.fix is not None:
+            self.fix.announce_maintenance(headline)
+
     def set_price(self, symbol: str, price: Decimal) -> None:
         """Move the book to ``price``; resting orders that become marketable trade."""
         self.exchange.set_price(symbol, price)
@@ -333,6 +373,14 @@ async def _latency(request: web.Request) -> web.Response:
 async def _skip_depth(request: web.Request) -> web.Response:
     body = await _body(request)
     request.app[SIM].skip_depth_updates(body["symbol"], int(body.get("count", 1)))
+    return json_response({})
+
+
+@_scenario_routes.post("/sim/fix-news")
+async def _fix_news(request: web.Request) -> web.Response:
+    body = await _body(request)
+    request.app[SIM].announce_maintenance(str(body.get("headline", "Your connection is about to be closed. "
+                                                                   "Please reconnect.")))
     return json_response({})
 
 
