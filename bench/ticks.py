@@ -199,13 +199,16 @@ def main() -> None:
           f"--clients {args.clients} --rate {args.rate} --crypto-rate {args.crypto_rate} --seconds {args.seconds}")
     for crypto_share, label in ((0.0, "forex (conflated)"), (1.0, "crypto (full rate)"), (0.5, "half and half")):
         ticks = raw_ticks(args.ticks, crypto_share)
+        rates: dict[str, list[float]] = {bus_url: [] for bus_url in args.bus}
+        published: dict[str, int] = {}
+        for _ in range(args.rounds):   # backends side by side in each round, over several rounds
+            for bus_url in args.bus:
+                rate, published[bus_url] = uvloop.run(throughput(bus_url, ticks))
+                rates[bus_url].append(rate)
         for bus_url in args.bus:
-            rates, published = [], 0
-            for _ in range(args.rounds):   # backends side by side in each round, over several rounds
-                rate, published = uvloop.run(throughput(bus_url, ticks))
-                rates.append(rate)
-            print(f"{label:20} {bus_url:32} median {statistics.median(rates):>10,.0f} ticks/s "
-                  f"(rounds {', '.join(f'{r:,.0f}' for r in rates)}; {published:,} group quotes published a round)")
+            print(f"{label:20} {bus_url:32} median {statistics.median(rates[bus_url]):>10,.0f} ticks/s (rounds "
+                  f"{', '.join(f'{r:,.0f}' for r in rates[bus_url])}; {published[bus_url]:,} group quotes "
+                  f"published a round)")
     forex = sorted(symbol for symbol, _ in FX.values())
     for label, watch, rate in ((f"5 forex instruments, {args.rate:,} ticks/s in", forex, args.rate),
                                (f"BTC/USDT at full rate, {args.crypto_rate:,} ticks/s in", ["BTC/USDT"],
