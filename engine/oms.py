@@ -158,8 +158,9 @@ class OMS:
             order.move(OrdStatus.EXPIRED if expire else OrdStatus.CANCELED)
             self.event(order, "expired" if expire else "canceled", reason)
             return None
-        if order.status in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_NEW) or order.venue is None:
-            return Rejection("cancel_pending", f"order {order.cl_ord_id} is {order.status.name.lower()}")
+        if order.status in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_NEW, OrdStatus.PENDING_REPLACE) \
+                or order.venue is None:   # one request at a time: the venue answers the one in flight first
+            return Rejection("request_pending", f"order {order.cl_ord_id} is {order.status.name.lower()}")
         previous = order.status
         order.move(OrdStatus.PENDING_CANCEL)
         if expire:

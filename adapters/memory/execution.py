@@ -122,6 +122,8 @@ class MemoryVenue:
     async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None:
         if not self.connected:
             raise VenueDown(f"{self.name} is down")
+        if self.latency:
+            await asyncio.sleep(self.latency)
         refusal = self._refusal(order_id)
         resting = self._resting.get(order_id)
         if refusal is None and resting is not None and quantity <= resting.filled:

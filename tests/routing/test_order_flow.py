@@ -1,6 +1,7 @@
 """Orders through the whole pipeline to in-memory LPs: what the client sees, what the broker books."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
@@ -193,3 +194,15 @@ async def test_each_order_event_carries_what_a_door_needs_to_report_it() -> None
         ("EUR/USD", "BUY", "MARKET", "1", "0")
     assert (fill["last_quantity"], fill["last_price"], fill["status"]) == ("1.00", "1.08353", "FILLED")
     assert fill["exec_id"].startswith("lp-1:")
+
+
+async def test_a_cancel_while_a_replace_is_in_flight_is_refused_not_crashed() -> None:
+    h = hub()
+    order = await h.oms.submit(buy("c1", "2", OrdType.LIMIT, "1.08000"))
+    h.venues["lp-1"].latency = 0.05
+    replacing = asyncio.create_task(h.oms.replace("ACC-1", "c1", D(3), D("1.08000")))
+    await asyncio.sleep(0.01)
+    assert order.status is OrdStatus.PENDING_REPLACE
+    refused = await h.oms.cancel("ACC-1", "c1")
+    assert refused is not None and refused.code == "request_pending"
+    await replacing
