@@ -182,6 +182,8 @@ class OMS:
             return Rejection("unknown_order", f"no order {cl_ord_id} on account {account_id}")
         if not order.is_open or order.venue is None:
             return Rejection("cannot_replace", f"order {cl_ord_id} is {order.status.name.lower()}")
+        if order.status in (OrdStatus.PENDING_NEW, OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE):
+            return Rejection("request_pending", f"order {cl_ord_id} is {order.status.name.lower()}")
         if quantity <= order.filled:
             return Rejection("cannot_replace", f"new quantity {quantity} is not above the {order.filled} filled")
         route = self._routes[order.order_id]

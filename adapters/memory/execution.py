@@ -112,6 +112,8 @@ class MemoryVenue:
     async def cancel(self, order_id: str) -> None:
         if not self.connected:
             raise VenueDown(f"{self.name} is down")
+        if self.latency:
+            await asyncio.sleep(self.latency)
         refusal = self._refusal(order_id)
         if refusal is not None:
             self._refuse(order_id, refusal)

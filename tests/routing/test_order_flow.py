@@ -206,3 +206,14 @@ async def test_a_cancel_while_a_replace_is_in_flight_is_refused_not_crashed() ->
     refused = await h.oms.cancel("ACC-1", "c1")
     assert refused is not None and refused.code == "request_pending"
     await replacing
+
+
+async def test_a_replace_while_a_cancel_is_in_flight_is_refused() -> None:
+    h = hub()
+    await h.oms.submit(buy("c1", "2", OrdType.LIMIT, "1.08000"))
+    h.venues["lp-1"].latency = 0.05
+    canceling = asyncio.create_task(h.oms.cancel("ACC-1", "c1"))
+    await asyncio.sleep(0.01)
+    refused = await h.oms.replace("ACC-1", "c1", D(3), D("1.08000"))
+    assert refused is not None and refused.code == "request_pending"
+    await canceling
