@@ -193,9 +193,9 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     order_entry, drop_copy = gateway.ports if len(gateway.ports) == 2 else (gateway.ports[0], gateway.ports[0])
     return Demo(hub, {"terminal": f"http://{web_host}:{port}/", "api": f"http://{web_host}:{port}/api/openapi.json",
-                      "fix order entry": f"fix://127.0.0.1:{order_entry} (FIX.4.4, TargetCompID DYNAMICTECH, "
+                      "fix orders": f"fix://127.0.0.1:{order_entry} (FIX.4.4, TargetCompID DYNAMICTECH, "
                                          f"SenderCompID {' or '.join(FIX_CLIENTS)})",
-                      "fix drop copy": f"fix://127.0.0.1:{drop_copy} (FIX.4.4, TargetCompID DYNAMICTECH, "
+                      "drop copy": f"fix://127.0.0.1:{drop_copy} (FIX.4.4, TargetCompID DYNAMICTECH, "
                                        f"SenderCompID {FIX_DROP_COPY})",
                       "fx-lp": f"fix://127.0.0.1:{fx.port}", "binance": binance.rest_url,
                       "equity": f"fix://127.0.0.1:{equity.port}"}, stoppers=stoppers)
