@@ -27,10 +27,16 @@ The message limit (10,000 per 10 s) is kept on our side; News <B> (maintenance) 
 under the next SenderCompID before the old one logs out. Market data and drop copy sessions are not used.
 
 Cross margin (developers.binance.com, Margin Trading): ``borrow``/``repay`` through POST
-/sapi/v1/margin/borrow-repay and ``margin_level`` from GET /sapi/v1/margin/account.
+/sapi/v1/margin/borrow-repay and ``margin_level`` from GET /sapi/v1/margin/account. With
+``BinanceConfig.account_type = "margin"`` (REST transport only) orders go to POST/DELETE/GET /sapi/v1/margin/order
+(weights 6, 10, 10) and trades come from GET /sapi/v1/margin/myTrades (10), all with isIsolated=FALSE; each new order
+carries ``BinanceConfig.side_effect``'s sideEffectType (MARGIN_BUY for buys and AUTO_REPAY for sells by default).
+Reports come from the margin account's own user data stream: a listenToken from POST /sapi/v1/userListenToken,
+subscribed on the WebSocket API with userDataStream.subscribe.listenToken (a new token on every reconnect). Binance
+margin has no cancelReplace, so a replace there is refused (CANCEL_REJECTED, -1020): cancel and place anew.
 
-Left out: margin orders (POST /sapi/v1/margin/order with sideEffectType, and the margin user data stream), isolated
-margin, trailing stops, iceberg, OCO/OTO order lists, SOR, order amend (keep priority), quoteOrderQty market orders,
+Left out: isolated margin, autoRepayAtCancel and margin OCO/OTO, renewing a listenToken before its 24 hours run out
+on a connection that stays up that long, trailing stops, iceberg, OCO/OTO order lists, SOR, order amend (keep priority), quoteOrderQty market orders,
 PERCENT_PRICE filters, RSA and Ed25519 keys on REST, FIX market data and drop copy, LimitQuery <XLQ>, SBE, and the
 trade stream.
 """

@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+SIDE_EFFECTS = frozenset({"NO_SIDE_EFFECT", "MARGIN_BUY", "AUTO_REPAY", "AUTO_BORROW_REPAY"})
+
 
 @dataclass(frozen=True, slots=True)
 class BinanceConfig:
@@ -29,6 +31,8 @@ class BinanceConfig:
     quote_stale_after: float = 60.0
     search_symbols: tuple[str, ...] = ()   # where cancel/replace look for an order neither placed nor adopted here
     order_transport: str = "rest"          # "rest", or "fix": orders over the FIX order entry session
+    account_type: str = "spot"             # "spot", or "margin": orders on the cross margin account (REST only)
+    side_effect: tuple[str, str] = ("MARGIN_BUY", "AUTO_REPAY")   # margin sideEffectType for (buys, sells)
     # FIX order entry (fix-api.md): an Ed25519 API key of its own, and SenderCompIDs unique per live session;
     # the second one takes over when Binance announces maintenance with News <B>.
     fix_api_key: str = field(default="", repr=False)
@@ -45,6 +49,12 @@ class BinanceConfig:
     def __post_init__(self) -> None:
         if self.order_transport not in ("rest", "fix"):
             raise ValueError(f"order_transport must be 'rest' or 'fix', not {self.order_transport!r}")
+        if self.account_type not in ("spot", "margin"):
+            raise ValueError(f"account_type must be 'spot' or 'margin', not {self.account_type!r}")
+        if self.account_type == "margin" and self.order_transport != "rest":
+            raise ValueError("account_type 'margin' needs order_transport 'rest': Binance's FIX API is spot only")
+        if len(self.side_effect) != 2 or not set(self.side_effect) <= SIDE_EFFECTS:
+            raise ValueError(f"side_effect must be two of {sorted(SIDE_EFFECTS)} (buys, sells)")
         if self.order_transport == "fix":
             if not self.fix_api_key or not self.fix_private_key_pem:
                 raise ValueError("order_transport 'fix' needs fix_api_key and fix_private_key_pem (Ed25519)")
@@ -59,12 +69,14 @@ class BinanceConfig:
         """BINANCE_API_KEY and BINANCE_API_SECRET are required; BINANCE_REST_URL, BINANCE_STREAM_URL,
         BINANCE_WS_API_URL and BINANCE_RECV_WINDOW_MS override the production defaults. BINANCE_ORDER_TRANSPORT=fix
         takes BINANCE_FIX_API_KEY, BINANCE_FIX_PRIVATE_KEY (PEM) or BINANCE_FIX_PRIVATE_KEY_FILE, BINANCE_FIX_URL
-        (tcp+tls://host:port) and BINANCE_FIX_SENDER_COMP_IDS (comma separated)."""
+        (tcp+tls://host:port) and BINANCE_FIX_SENDER_COMP_IDS (comma separated). BINANCE_ACCOUNT_TYPE=margin trades
+        on the cross margin account, BINANCE_SIDE_EFFECT gives its sideEffectTypes for buys and sells ("X,Y")."""
         env = os.environ if environ is None else environ
         overrides: dict[str, object] = {}
         for key, name in (("BINANCE_REST_URL", "rest_url"), ("BINANCE_STREAM_URL", "stream_url"),
                           ("BINANCE_WS_API_URL", "ws_api_url"), ("BINANCE_VENUE_NAME", "name"),
-                          ("BINANCE_ORDER_TRANSPORT", "order_transport"), ("BINANCE_FIX_API_KEY", "fix_api_key"), ("BINANCE_FIX_PRIVATE_KEY", "fix_private_key_pem")):
+                          ("BINANCE_ORDER_TRANSPORT", "order_transport"), ("BINANCE_ACCOUNT_TYPE", "account_type"),
+                          ("BINANCE_FIX_API_KEY", "fix_api_key"), ("BINANCE_FIX_PRIVATE_KEY", "fix_private_key_pem")):
             if env.get(key):
                 overrides[name] = env[key]
         if env.get("BINANCE_RECV_WINDOW_MS"):
@@ -76,6 +88,8 @@ class BinanceConfig:
             scheme, _, address = env["BINANCE_FIX_URL"].partition("://")
             host, _, port = address.rpartition(":")
             overrides.update(fix_host=host, fix_port=int(port), fix_tls=scheme == "tcp+tls")
+        if env.get("BINANCE_SIDE_EFFECT"):
+            overrides["side_effect"] = tuple(env["BINANCE_SIDE_EFFECT"].split(","))
         if env.get("BINANCE_FIX_SENDER_COMP_IDS"):
             overrides["fix_sender_comp_ids"] = tuple(env["BINANCE_FIX_SENDER_COMP_IDS"].split(","))
         try:

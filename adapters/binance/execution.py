@@ -25,8 +25,10 @@ from adapters.binance.margin import MarginLevel, borrow_repay, margin_level
 from adapters.binance.market_data import DepthBook, MarketData
 from adapters.binance.order_params import Refusal, choose_type, order_params
 from adapters.binance.orders import (
+    MARGIN,
     ORD_TYPES,
     ORDER_STATUS,
+    SPOT,
     TIME_IN_FORCE,
     ZERO,
     Reporter,
@@ -56,6 +58,8 @@ class BinanceVenue:
         self._tasks: set[asyncio.Task[None]] = set()
         self._open = False
         self._fix = FixOrderFlow(self) if config.order_transport == "fix" else None
+        self._margin = config.account_type == "margin"
+        self._endpoints = MARGIN if self._margin else SPOT
 
     # ---- the contract: life and market data
     def on_report(self, callback: Callable[[VenueReport], None]) -> None:
@@ -147,7 +151,11 @@ class BinanceVenue:
             if self._fix is not None:
                 await self._fix.place(t, params)
                 return
-            answer = await self._rest.signed("POST", "/api/v3/order", params, weight=1)
+            if self._margin:
+                params += [*self._endpoints.params,
+                           ("sideEffectType", self.config.side_effect[0 if order.side is Side.BUY else 1])]
+            answer = await self._rest.signed("POST", self._endpoints.order, params,
+                                             weight=self._endpoints.place_weight)
         except StatusUnknown as unknown:
             why = str(unknown)
             log.warning("binance_order_status_unknown", venue=self.name, order_id=order.order_id, why=why)
@@ -175,8 +183,9 @@ class BinanceVenue:
             await self._fix.cancel(t)
             return
         try:
-            await self._rest.signed("DELETE", "/api/v3/order", [
-                ("symbol", t.venue_symbol), ("origClientOrderId", t.client_id)], weight=1)
+            await self._rest.signed("DELETE", self._endpoints.order, [
+                ("symbol", t.venue_symbol), ("origClientOrderId", t.client_id), *self._endpoints.params],
+                weight=self._endpoints.cancel_weight)
         except StatusUnknown as unknown:
             why = str(unknown)
             log.warning("binance_cancel_status_unknown", venue=self.name, order_id=order_id, why=why)
@@ -204,6 +213,9 @@ class BinanceVenue:
                 raise Refusal(describe(-2011, f"Unknown order sent. (the order is {t.status.name})"))
             if t.pending is not None:
                 raise Refusal(f"a replace of {order_id} is already in flight")
+            if self._margin:
+                raise Refusal(describe(-1020, "This operation is not supported. (Binance margin has no "
+                                              "cancelReplace: cancel the order and place a new one)"))
             if rules is None or not rules.cancel_replace:
                 raise Refusal(describe(-2010, "Order cancel-replace is not supported for this symbol."))
             if quantity <= t.filled:
@@ -356,8 +368,9 @@ class BinanceVenue:
         chain: list[dict[str, Any]] = []
         for generation in itertools.count():
             try:
-                answer = await self._rest.signed("GET", "/api/v3/order", [
-                    ("symbol", venue_symbol), ("origClientOrderId", client_id(order_id, generation))], weight=4)
+                answer = await self._rest.signed("GET", self._endpoints.order, [
+                    ("symbol", venue_symbol), ("origClientOrderId", client_id(order_id, generation)),
+                    *self._endpoints.params], weight=self._endpoints.query_weight)
             except BinanceError as error:
                 if error.code == -2013:
                     break
@@ -385,8 +398,9 @@ class BinanceVenue:
         if executed > t.filled:
             for answer in chain:
                 if Decimal(answer["executedQty"]):
-                    trades = await self._rest.signed("GET", "/api/v3/myTrades", [
-                        ("symbol", t.venue_symbol), ("orderId", str(answer["orderId"]))], weight=5)
+                    trades = await self._rest.signed("GET", self._endpoints.trades, [
+                        ("symbol", t.venue_symbol), ("orderId", str(answer["orderId"])), *self._endpoints.params],
+                        weight=self._endpoints.trades_weight)
                     for trade in sorted(trades, key=lambda trade: trade["id"]):
                         self._reports.fill(t, int(trade["id"]), Decimal(trade["qty"]), Decimal(trade["price"]))
         self._on_final_status(t, last["status"], last.get("expiryReason"))
@@ -456,8 +470,9 @@ class BinanceVenue:
         traded, traded_spent = ZERO, ZERO
         for answer in chain:
             if Decimal(answer["executedQty"]):
-                trades = await self._rest.signed("GET", "/api/v3/myTrades", [
-                    ("symbol", venue_symbol), ("orderId", str(answer["orderId"]))], weight=5)
+                trades = await self._rest.signed("GET", self._endpoints.trades, [
+                    ("symbol", venue_symbol), ("orderId", str(answer["orderId"])), *self._endpoints.params],
+                    weight=self._endpoints.trades_weight)
                 t.trade_ids.update(int(trade["id"]) for trade in trades)   # the OMS has these already
                 traded += sum((Decimal(trade["qty"]) for trade in trades), ZERO)
                 traded_spent += sum((Decimal(trade["qty"]) * Decimal(trade["price"]) for trade in trades), ZERO)

@@ -26,6 +26,24 @@ ORD_TYPES = {"MARKET": OrdType.MARKET, "LIMIT": OrdType.LIMIT, "LIMIT_MAKER": Or
              "STOP_LOSS_LIMIT": OrdType.STOP_LIMIT, "TAKE_PROFIT_LIMIT": OrdType.STOP_LIMIT}
 
 
+@dataclass(frozen=True, slots=True)
+class OrderEndpoints:
+    """Where an account's orders and trades live, with each call's documented request weight."""
+
+    order: str
+    trades: str
+    place_weight: int
+    cancel_weight: int
+    query_weight: int
+    trades_weight: int
+    params: tuple[tuple[str, str], ...] = ()     # sent with every order, cancel and query
+
+
+SPOT = OrderEndpoints("/api/v3/order", "/api/v3/myTrades", 1, 1, 4, 5)
+# Margin Trading, Trade: weights 6 (UID) to place, 10 (IP) to cancel, query or list trades; cross margin only.
+MARGIN = OrderEndpoints("/sapi/v1/margin/order", "/sapi/v1/margin/myTrades", 6, 10, 10, 10, (("isIsolated", "FALSE"),))
+
+
 def client_id(order_id: str, generation: int) -> str:
     """newClientOrderId of each generation: our order ID first, then one new ID per cancelReplace."""
     return order_id if generation == 0 else f"{order_id}-r{generation}"

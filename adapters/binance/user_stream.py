@@ -1,7 +1,9 @@
 """The user data stream as Binance now documents it (user-data-stream.md, web-socket-api.md): a WebSocket API
 connection subscribed with `userDataStream.subscribe.signature` (HMAC over the alphabetically sorted params), no
-listenKey. It reconnects and resubscribes by itself and tells its owner each time it is back, so that the owner can
-reconcile what it may have missed."""
+listenKey. The cross margin account has a stream of its own (Margin Trading, Trade Data Stream): a listenToken from
+POST /sapi/v1/userListenToken, subscribed with `userDataStream.subscribe.listenToken` on the same WebSocket API; its
+executionReports have the spot shape. It reconnects and resubscribes by itself (with a new token each time) and tells
+its owner each time it is back, so that the owner can reconcile what it may have missed."""
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +18,7 @@ import orjson
 import structlog
 
 from adapters.binance.config import BinanceConfig
-from adapters.binance.errors import brief, describe
+from adapters.binance.errors import BinanceError, StatusUnknown, brief, describe
 from adapters.binance.rest import RestClient, sign
 from routing.venue import VenueDown
 
@@ -62,7 +64,16 @@ class UserStream:
             self._task = None
         self.connected = False
 
-    def _subscription(self) -> dict[str, Any]:
+    async def _subscription(self) -> dict[str, Any]:
+        if self.config.account_type == "margin":
+            try:
+                answer = await self.rest.signed("POST", "/sapi/v1/userListenToken", [], weight=1)
+            except BinanceError as error:
+                raise _Refused(error.reason) from error
+            except (VenueDown, StatusUnknown) as error:
+                raise aiohttp.ClientConnectionError(f"no listenToken: {error}") from error
+            return {"id": next(self._ids), "method": "userDataStream.subscribe.listenToken",
+                    "params": {"listenToken": answer["token"]}}
         params: dict[str, Any] = {"apiKey": self.config.api_key, "timestamp": self.rest.timestamp(),
                                   "recvWindow": self.config.recv_window_ms}
         payload = "&".join(f"{key}={params[key]}" for key in sorted(params))
@@ -101,7 +112,7 @@ class UserStream:
             delay = min(delay * 2, self.config.max_reconnect_delay)
 
     async def _subscribe(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        request = self._subscription()
+        request = await self._subscription()
         await ws.send_str(orjson.dumps(request).decode())
         async with asyncio.timeout(self.config.request_timeout):
             async for message in ws:

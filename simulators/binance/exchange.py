@@ -43,6 +43,8 @@ class SimOrder:
     status: str = "NEW"
     update_time: int = 0
     triggered: bool = False
+    account: str = "SPOT"            # or "MARGIN": the cross margin account's wallet and user data stream
+    side_effect: str = "NO_SIDE_EFFECT"
 
     @property
     def is_stop(self) -> bool:
@@ -98,7 +100,10 @@ class Exchange:
         self.orders: dict[int, SimOrder] = {}
         self.trades: list[SimTrade] = []
         self.market_listeners: list[MarketListener] = []
-        self.user_listeners: list[UserListener] = []
+        self.user_listeners: list[UserListener] = []       # the spot account's events
+        self.margin_listeners: list[UserListener] = []     # the cross margin account's events
+        self.trade_listeners: list[Callable[[SimOrder, Decimal, Decimal], None]] = []   # (order, price, qty)
+        self.wallets: dict[str, dict[str, Decimal]] = {"SPOT": self.balances}
         self.silent_orders: set[int] = set()        # their events are lost (see timeout_next_order)
         self.partial_fill_next: Decimal | None = None
         self.skip_depth: dict[str, int] = {}
@@ -173,7 +178,8 @@ class Exchange:
         """The next order's events never reach the user data stream (its REST answer is lost too)."""
         self._silence_next = True
 
-    def place(self, params: dict[str, str], client_order_id: str | None = None) -> SimOrder:
+    def place(self, params: dict[str, str], client_order_id: str | None = None, account: str = "SPOT",
+              side_effect: str = "NO_SIDE_EFFECT") -> SimOrder:
         spec = self.spec(params.get("symbol", ""))
         side, order_type = params.get("side", ""), params.get("type", "")
         if side not in ("BUY", "SELL"):
@@ -200,7 +206,8 @@ class Exchange:
         book = self.books[spec.symbol]
         reference = book.mid
         spec.check_filters(order_type, quantity, price, stop_price, reference)
-        if any(o.client_order_id == client_order_id and o.status in OPEN for o in self.orders.values()):
+        if any(o.client_order_id == client_order_id and o.status in OPEN and o.account == account
+               for o in self.orders.values()):
             raise ApiError(-2010, "Duplicate order sent.")
         touch = book.best_ask() if side == "BUY" else book.best_bid()
         if order_type == "LIMIT_MAKER" and touch is not None and price is not None and (
@@ -208,13 +215,14 @@ class Exchange:
             raise ApiError(-2010, "Order would immediately match and take.")
         if needs_stop and stop_price is not None and _triggered(order_type, side, stop_price, reference):
             raise ApiError(-2010, "Order would trigger immediately.")
-        cost = quantity * (price or touch or reference)
-        if (side == "BUY" and self.balances.get(spec.quote, ZERO) < cost) or (
-                side == "SELL" and self.balances.get(spec.base, ZERO) < quantity):
+        wallet = self.wallets[account]
+        if (side == "BUY" and wallet.get(spec.quote, ZERO) < self.cost(spec.symbol, side, quantity, price)) or (
+                side == "SELL" and wallet.get(spec.base, ZERO) < quantity):
             raise ApiError(-2010, "Account has insufficient balance for requested action.")
         now = now_ms()
         order = SimOrder(next(self._order_ids), spec.symbol, client_order_id, side, order_type, tif, quantity,
-                         price or ZERO, stop_price or ZERO, now, update_time=now)
+                         price or ZERO, stop_price or ZERO, now, update_time=now, account=account,
+                         side_effect=side_effect)
         self.orders[order.order_id] = order
         if self._silence_next:
             self._silence_next = False
@@ -224,20 +232,28 @@ class Exchange:
             self._execute(order)
         return order
 
-    def find(self, symbol: str, order_id: str | None, client_order_id: str | None) -> SimOrder | None:
+    def cost(self, symbol: str, side: str, quantity: Decimal, price: Decimal | None) -> Decimal:
+        """What an order of the quote asset will need: at its price, else at the touch (for a market order)."""
+        book = self.books[symbol]
+        touch = book.best_ask() if side == "BUY" else book.best_bid()
+        return quantity * (price or touch or book.mid)
+
+    def find(self, symbol: str, order_id: str | None, client_order_id: str | None,
+             account: str = "SPOT") -> SimOrder | None:
         """By orderId, else the newest order with that client order ID (as a query by origClientOrderId does)."""
         if order_id is not None:
             order = self.orders.get(int(order_id))
-            return order if order is not None and order.symbol == symbol else None
-        matches = [o for o in self.orders.values() if o.symbol == symbol and o.client_order_id == client_order_id]
+            return order if order is not None and order.symbol == symbol and order.account == account else None
+        matches = [o for o in self.orders.values()
+                   if o.symbol == symbol and o.client_order_id == client_order_id and o.account == account]
         return matches[-1] if matches else None
 
     def cancel(self, symbol: str, order_id: str | None, client_order_id: str | None,
-               cancel_client_id: str | None = None) -> tuple[SimOrder, str]:
+               cancel_client_id: str | None = None, account: str = "SPOT") -> tuple[SimOrder, str]:
         self.spec(symbol)
         if order_id is None and client_order_id is None:
             raise ApiError(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
-        order = self.find(symbol, order_id, client_order_id)
+        order = self.find(symbol, order_id, client_order_id, account)
         if order is None or order.status not in OPEN:
             raise ApiError(-2011, "Unknown order sent.")
         order.status, order.update_time = "CANCELED", now_ms()
@@ -291,19 +307,22 @@ class Exchange:
                          for t in self.trades if t.order_id == order.order_id]
         return body
 
-    def query(self, symbol: str, order_id: str | None, client_order_id: str | None) -> SimOrder:
+    def query(self, symbol: str, order_id: str | None, client_order_id: str | None,
+              account: str = "SPOT") -> SimOrder:
         self.spec(symbol)
-        order = self.find(symbol, order_id, client_order_id)
+        order = self.find(symbol, order_id, client_order_id, account)
         if order is None:
             raise ApiError(-2013, "Order does not exist.")
         return order
 
-    def open_orders(self, symbol: str | None) -> list[SimOrder]:
-        return [o for o in self.orders.values() if o.status in OPEN and symbol in (None, o.symbol)]
+    def open_orders(self, symbol: str | None, account: str = "SPOT") -> list[SimOrder]:
+        return [o for o in self.orders.values()
+                if o.status in OPEN and symbol in (None, o.symbol) and o.account == account]
 
-    def my_trades(self, symbol: str, order_id: int | None) -> list[SimTrade]:
+    def my_trades(self, symbol: str, order_id: int | None, account: str = "SPOT") -> list[SimTrade]:
         self.spec(symbol)
-        return [t for t in self.trades if t.symbol == symbol and order_id in (None, t.order_id)]
+        return [t for t in self.trades if t.symbol == symbol and order_id in (None, t.order_id)
+                and self.orders[t.order_id].account == account]
 
     # ---- matching
     def _execute(self, order: SimOrder) -> None:
@@ -328,14 +347,17 @@ class Exchange:
     def _trade(self, order: SimOrder, price: Decimal, qty: Decimal) -> None:
         spec = self.specs[order.symbol]
         sign = 1 if order.side == "BUY" else -1
-        self.balances[spec.base] = self.balances.get(spec.base, ZERO) + sign * qty
-        self.balances[spec.quote] = self.balances.get(spec.quote, ZERO) - sign * qty * price
+        wallet = self.wallets[order.account]
+        wallet[spec.base] = wallet.get(spec.base, ZERO) + sign * qty
+        wallet[spec.quote] = wallet.get(spec.quote, ZERO) - sign * qty * price
         order.executed += qty
         order.quote_executed += qty * price
         order.status = "FILLED" if order.executed == order.quantity else "PARTIALLY_FILLED"
         order.update_time = now_ms()
         trade = SimTrade(next(self._trade_ids), order.order_id, order.symbol, order.side, price, qty, now_ms())
         self.trades.append(trade)
+        for listener in list(self.trade_listeners):
+            listener(order, price, qty)
         self._report(order, "TRADE", last_qty=qty, last_price=price, trade_id=trade.trade_id)
 
     def _expire(self, order: SimOrder, reason: str) -> None:
@@ -373,7 +395,7 @@ class Exchange:
             event["W"] = order.time
         if expiry_reason:
             event["eR"] = expiry_reason
-        for listener in list(self.user_listeners):
+        for listener in list(self.margin_listeners if order.account == "MARGIN" else self.user_listeners):
             listener(event)
 
 

@@ -1,6 +1,6 @@
 """The cross margin account of the simulated Binance (developers.binance.com, Margin Trading): borrow and repay
 (POST /sapi/v1/margin/borrow-repay) and the account with its margin level (GET /sapi/v1/margin/account), valued at
-the books' mid prices. Margin orders are left out."""
+the books' mid prices. Its ``free`` balances are the wallet margin orders (margin_orders.py) trade from."""
 from __future__ import annotations
 
 import itertools
@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from simulators.binance.book import ZERO, ApiError, fmt, now_ms
-from simulators.binance.exchange import Exchange
+from simulators.binance.exchange import Exchange, SimOrder
 from simulators.binance.rest_api import SIM, json_response, signed
 
 routes = web.RouteTableDef()
@@ -30,6 +30,8 @@ class MarginAccount:
         self.borrowed: dict[str, Decimal] = {}
         self.interest: dict[str, Decimal] = {}
         self._tran_ids = itertools.count(100000001)
+        exchange.wallets["MARGIN"] = self.free
+        exchange.trade_listeners.append(self._on_trade)
 
     def deposit(self, asset: str, amount: Decimal) -> None:
         """Collateral moved in from the spot wallet (a scenario call)."""
@@ -83,6 +85,33 @@ class MarginAccount:
         self.free[asset] -= amount
         self.inventory[asset] = self.inventory.get(asset, ZERO) + amount - on_interest
         return next(self._tran_ids)
+
+    def owed(self, asset: str) -> Decimal:
+        return self.borrowed.get(asset, ZERO) + self.interest.get(asset, ZERO)
+
+    def borrow_shortfall(self, asset: str, needed: Decimal) -> Decimal:
+        """MARGIN_BUY: borrow what the free balance lacks for an order; what was borrowed. Binance answers an order
+        whose loan it cannot make with -3045, whichever limit (the pool or the collateral) stops it."""
+        shortfall = needed - self.free.get(asset, ZERO)
+        if shortfall <= 0:
+            return ZERO
+        try:
+            self.borrow(asset, shortfall)
+        except ApiError as error:
+            if error.code in (-3006, -3045):
+                raise ApiError(-3045, "The system does not have enough asset now.") from None
+            raise
+        return shortfall
+
+    def _on_trade(self, order: SimOrder, price: Decimal, qty: Decimal) -> None:
+        """AUTO_REPAY: what a trade brings in repays the liability in that asset, as far as it goes."""
+        if order.account != "MARGIN" or order.side_effect not in ("AUTO_REPAY", "AUTO_BORROW_REPAY"):
+            return
+        spec = self.exchange.specs[order.symbol]
+        asset, received = (spec.base, qty) if order.side == "BUY" else (spec.quote, qty * price)
+        amount = min(received, self.owed(asset), self.free.get(asset, ZERO))
+        if amount > 0:
+            self.repay(asset, amount)
 
     def as_json(self) -> dict[str, Any]:
         assets, liabilities = self.assets_usdt(), self.liabilities_usdt()

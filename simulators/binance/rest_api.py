@@ -37,8 +37,11 @@ def request_weight(method: str, path: str, params: dict[str, str]) -> int:
         return 5 if "orderId" in params else 20
     if path == "/api/v3/openOrders":
         return 6 if "symbol" in params else 80
+    if path == "/sapi/v1/margin/order":
+        return 6 if method == "POST" else 10
     return {"/api/v3/exchangeInfo": 20, "/api/v3/order": 4 if method == "GET" else 1,
-            "/sapi/v1/margin/borrow-repay": 1500, "/sapi/v1/margin/account": 10}.get(path, 1)
+            "/sapi/v1/margin/borrow-repay": 1500, "/sapi/v1/margin/account": 10, "/sapi/v1/margin/openOrders": 10,
+            "/sapi/v1/margin/myTrades": 10, "/sapi/v1/userListenToken": 1}.get(path, 1)
 
 
 async def read_params(request: web.Request) -> tuple[dict[str, str], str, str]:

@@ -22,6 +22,7 @@ from simulators.binance.exchange import Exchange
 from simulators.binance.fix_acceptor import BinanceFixAcceptor
 from simulators.binance.margin import MarginAccount
 from simulators.binance.margin import routes as margin_routes
+from simulators.binance.margin_orders import routes as margin_order_routes
 from simulators.binance.rest_api import (
     SIM,
     check_api_key,
@@ -89,7 +90,10 @@ class BinanceSimulator:
         self._walker: asyncio.Task[None] | None = None
         self.exchange.market_listeners.append(self._on_market)
         self.exchange.user_listeners.append(self._on_user_event)
+        self.exchange.margin_listeners.append(self._on_margin_event)
         self.margin = MarginAccount(self.exchange)
+        self.listen_tokens: dict[str, int] = {}          # margin user data stream token -> expiry (ms)
+        self._margin_subscriptions: set[int] = set()
         self.fix_keys: dict[str, Ed25519PublicKey] = dict(fix_keys or {})
         self.fix = BinanceFixAcceptor(self.exchange, self.fix_keys, host, fix_port) if fix_port is not None else None
 
@@ -99,6 +103,7 @@ class BinanceSimulator:
         app[SIM] = self
         app.add_routes(routes)
         app.add_routes(margin_routes)
+        app.add_routes(margin_order_routes)
         app.router.add_get("/stream", self._stream_handler)
         app.router.add_get("/ws/{name}", self._stream_handler)
         app.router.add_get("/ws-api/v3", self._api_handler)
@@ -301,6 +306,13 @@ class BinanceSimulator:
             subscription = next(self._subscription_ids)
             connection.subscriptions.add(subscription)
             return {"subscriptionId": subscription}
+        if method == "userDataStream.subscribe.listenToken":
+            if self.listen_tokens.get(str(params.get("listenToken")), 0) <= now_ms():
+                raise ApiError(-1209, "Invalid listenToken.")
+            subscription = next(self._subscription_ids)
+            connection.subscriptions.add(subscription)
+            self._margin_subscriptions.add(subscription)
+            return {"subscriptionId": subscription}
         if method == "userDataStream.unsubscribe":
             ended = ({params["subscriptionId"]} if "subscriptionId" in params else set(connection.subscriptions))
             for subscription in ended & connection.subscriptions:
@@ -314,7 +326,12 @@ class BinanceSimulator:
 
     def _on_user_event(self, event: dict[str, Any]) -> None:
         for connection in self._api:
-            for subscription in connection.subscriptions:
+            for subscription in connection.subscriptions - self._margin_subscriptions:
+                connection.send({"subscriptionId": subscription, "event": event})
+
+    def _on_margin_event(self, event: dict[str, Any]) -> None:
+        for connection in self._api:
+            for subscription in connection.subscriptions & self._margin_subscriptions:
                 connection.send({"subscriptionId": subscription, "event": event})
 
 

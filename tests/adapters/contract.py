@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
 from routing.venue import Quote, ReportKind, Venue, VenueOrder, VenueReport
@@ -114,3 +115,20 @@ async def check_contract(venue: Venue, *, symbol: str, quantity: Decimal, restin
     await venue.cancel(never)
     await recorder.until(lambda: bool(recorder.of(never, ReportKind.CANCEL_REJECTED)))
     assert not recorder.of(never, ReportKind.REJECTED)
+
+
+async def check_contract_of(make: Callable[[], Venue], **arguments: Any) -> None:
+    """``check_contract`` on a venue from ``make``, with a second instance from ``make`` as the restarted hub's (for
+    venues that take two connections of one account at once)."""
+    venue = make()
+
+    async def fresh() -> Venue:
+        other = make()
+        await other.connect()
+        return other
+
+    try:
+        await venue.connect()
+        await check_contract(venue, fresh=fresh, **arguments)
+    finally:
+        await venue.close()

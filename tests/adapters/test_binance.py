@@ -13,7 +13,7 @@ from adapters.binance import BinanceConfig, BinanceVenue
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
 from routing.venue import ReportKind, VenueDown, VenueOrder
 from simulators.binance import TEST_API_KEY, TEST_API_SECRET, BinanceSimulator
-from tests.adapters.contract import Recorder, check_contract
+from tests.adapters.contract import Recorder, check_contract_of
 
 
 def config_for(sim: BinanceSimulator, secret: str = TEST_API_SECRET) -> BinanceConfig:
@@ -52,19 +52,10 @@ def posted_orders(sim: BinanceSimulator) -> list[dict[str, str]]:
 async def test_binance_keeps_the_venue_contract() -> None:
     sim = BinanceSimulator(walk_interval=0.05, seed=1)
     await sim.start()
-    binance = BinanceVenue(config_for(sim))
-
-    async def fresh() -> BinanceVenue:   # the same account again: Binance takes both connections at once
-        other = BinanceVenue(config_for(sim))
-        await other.connect()
-        return other
-
-    try:
-        await binance.connect()
-        await check_contract(binance, symbol="BTC/USDT", quantity=D("0.01"), resting_buy_price=D(30000),
-                             fresh=fresh)
+    try:   # the same account twice: Binance takes both connections at once
+        await check_contract_of(lambda: BinanceVenue(config_for(sim)), symbol="BTC/USDT", quantity=D("0.01"),
+                                resting_buy_price=D(30000))
     finally:
-        await binance.close()
         await sim.stop()
 
 

@@ -132,3 +132,37 @@ async def test_the_user_data_stream_needs_a_valid_signature_and_then_carries_exe
         new, trade = [orjson.loads((await ws.receive()).data)["event"] for _ in range(2)]
     assert (new["e"], new["x"], new["c"]) == ("executionReport", "NEW", "m1")
     assert (trade["x"], trade["X"], trade["l"]) == ("TRADE", "FILLED", "0.01000000") and trade["t"] > 0
+
+
+async def test_margin_orders_trade_from_the_margin_wallet_and_stream_on_the_listen_token_subscription(
+        sim: BinanceSimulator, http: aiohttp.ClientSession) -> None:
+    sim.fund_margin("USDT", D(2000))
+    status, token, _ = await call(http, sim, "POST", "/sapi/v1/userListenToken")
+    assert status == 200 and token["expirationTime"] > time.time() * 1000
+    buy = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "isIsolated": "FALSE"}
+    async with http.ws_connect(sim.ws_api_url) as ws:
+        await ws.send_str(orjson.dumps({"id": 1, "method": "userDataStream.subscribe.listenToken",
+                                        "params": {"listenToken": "not-a-token"}}).decode())
+        assert orjson.loads((await ws.receive()).data)["error"]["code"] == -1209
+        await ws.send_str(orjson.dumps({"id": 2, "method": "userDataStream.subscribe.listenToken",
+                                        "params": {"listenToken": token["token"]}}).decode())
+        assert orjson.loads((await ws.receive()).data)["status"] == 200
+        await call(http, sim, "POST", "/api/v3/order", {**buy, "quantity": "0.01", "newClientOrderId": "spot1"})
+        status, body, headers = await call(http, sim, "POST", "/sapi/v1/margin/order", {
+            **buy, "quantity": "0.05", "sideEffectType": "MARGIN_BUY", "newClientOrderId": "m1"})
+        new, trade = [orjson.loads((await ws.receive(timeout=3)).data)["event"] for _ in range(2)]
+    assert status == 200 and body["isIsolated"] is False and body["marginBuyBorrowAsset"] == "USDT"
+    assert D(body["marginBuyBorrowAmount"]) == D("0.05") * D(body["fills"][0]["price"]) - 2000
+    assert (new["c"], trade["c"], trade["X"]) == ("m1", "m1", "FILLED"), "the spot order is not on this stream"
+    assert sim.margin.free["BTC"] == D("0.05") and sim.margin.borrowed["USDT"] > 0
+    assert int(headers["X-MBX-USED-WEIGHT-1M"]) >= 6
+
+    status, body, _ = await call(http, sim, "GET", "/sapi/v1/margin/order", {"symbol": "BTCUSDT",
+                                                                            "origClientOrderId": "spot1"})
+    assert (status, body) == (400, {"code": -2013, "msg": "Order does not exist."}), "spot orders are not margin's"
+    status, body, _ = await call(http, sim, "POST", "/sapi/v1/margin/order", {
+        **buy, "quantity": "1", "sideEffectType": "MARGIN_BUY"})
+    assert (status, body) == (400, {"code": -3045, "msg": "The system does not have enough asset now."})
+    status, body, _ = await call(http, sim, "POST", "/sapi/v1/margin/order", {
+        **buy, "quantity": "0.01", "sideEffectType": "SHORT"})
+    assert status == 400 and body["code"] == -1102
