@@ -403,6 +403,7 @@ class OMS:
             "price": str(fill.client_price), "venue_price": str(fill.venue_price), "venue": report.venue,
             "markup_revenue": str(fill.markup_revenue), "commission": str(fill.commission),
             "status": order.status.name, "filled": str(order.filled), "leaves": str(order.leaves),
+            "at": execution.at.isoformat(),
             "average_price": str(order.average_price), "order_quantity": str(order.quantity),
         })
         if order.oco_id is not None:

@@ -83,6 +83,7 @@ async def test_the_pipeline_refuses_with_a_reason_the_client_sees(terminal: Term
                 assert answer.status == 201
                 placed = await answer.json()
             assert placed["status"] == "rejected" and placed["reject_reason"].startswith(reason), placed
+            assert placed["reject_code"] == reason
         async with alice.delete("/api/accounts/ALICE-USD/orders/nope") as answer:
             assert answer.status == 404 and (await answer.json())["code"] == "unknown_order"
         async with alice.get("/api/accounts/ALICE-USD/balances") as answer:
@@ -166,9 +167,11 @@ async def test_the_account_stream_pushes_fills_and_a_flood_closes_it(terminal: T
             order = {"symbol": "BTC/USDT", "side": "buy", "type": "market", "quantity": "0.01000"}
             async with alice.post("/api/accounts/ALICE-USD/orders", json=order) as answer:
                 assert answer.status == 201
-            kinds: set[str] = set()
-            while not {"order", "fill", "position", "balance"} <= kinds:
-                kinds.add((await asyncio.wait_for(stream.receive_json(), 10))["type"])
+            kinds: dict[str, dict] = {}
+            while not {"order", "fill", "position", "balance"} <= kinds.keys():
+                message = await asyncio.wait_for(stream.receive_json(), 10)
+                kinds[message["type"]] = message
+            assert kinds["fill"]["cl_ord_id"] == kinds["order"]["cl_ord_id"] and kinds["fill"]["at"]
             for number in range(200):
                 await stream.send_str(f'{{"ping": {number}}}')
             messages = []

@@ -83,9 +83,10 @@ class AccountStream:
 
 
 def _fill(event: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "fill", "exec_id": event["exec_id"], "order_id": event["order_id"], "symbol": event["symbol"],
-            "side": event["side"].lower(), "quantity": event["quantity"], "price": event["price"],
-            "commission": event["commission"]}
+    return {"type": "fill", "exec_id": event["exec_id"], "order_id": event["order_id"],
+            "cl_ord_id": event["cl_ord_id"], "symbol": event["symbol"], "side": event["side"].lower(),
+            "quantity": event["quantity"], "price": event["price"], "commission": event["commission"],
+            "at": event["at"]}
 
 
 def _order(order: dict[str, Any]) -> dict[str, Any]:

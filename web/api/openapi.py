@@ -81,7 +81,7 @@ def document() -> dict[str, Any]:
             "symbol": {"type": "string"}, "side": {"enum": list(SIDES)}, "type": {"enum": list(TYPES)},
             "quantity": AMOUNT, "price": MAYBE_AMOUNT, "stop_price": MAYBE_AMOUNT,
             "time_in_force": {"enum": list(TIFS)}, "expire_at": nullable_text, "status": {"enum": STATUSES},
-            "filled": AMOUNT, "average_price": AMOUNT, "reject_reason": nullable_text,
+            "filled": AMOUNT, "average_price": AMOUNT, "reject_reason": nullable_text, "reject_code": nullable_text,
             "created_at": {"type": "string"}, "trail": MAYBE_AMOUNT, "take_profit": MAYBE_AMOUNT,
             "stop_loss": MAYBE_AMOUNT, "parent_id": nullable_text, "oco_id": nullable_text,
             "position_id": nullable_text}),
