@@ -48,7 +48,7 @@ CRYPTO = {"BTCUSDT": ("BTC/USDT", "60000.00"), "ETHUSDT": ("ETH/USDT", "3100.00"
 def instruments() -> dict[str, Instrument]:
     out = {}
     for table, asset_class in ((FX, AssetClass.FX), (CRYPTO, AssetClass.CRYPTO)):
-        for symbol, price in table.values():
+        for symbol, _ in table.values():
             base, quote = symbol.split("/")
             out[symbol] = Instrument(symbol, asset_class, base, quote, Decimal("0.00001"), Decimal("0.01"),
                                      Decimal("0.01"), Decimal(100), Decimal("0.01"))
@@ -102,6 +102,7 @@ async def serve_and_feed(rate: int, seconds: float, clients: int, watch: list[st
     from aiohttp import web
 
     from web.api.stream import PriceStream
+    from web.app import serve
 
     bus, feed = build_feed("memory://")
     app = web.Application()
@@ -110,11 +111,7 @@ async def serve_and_feed(rate: int, seconds: float, clients: int, watch: list[st
         return "broker-a", request.query["group"]
 
     PriceStream(bus, set(instruments()), audience).routes(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(app, "127.0.0.1", 0)
     peers = [await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--client", str(port), str(clients // processes), str(seconds + 1), str(number),
         ",".join(watch), stdout=subprocess.PIPE) for number in range(processes)]

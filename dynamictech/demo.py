@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import os
-import signal
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import structlog
-from aiohttp import web
 
 from adapters.binance import BinanceVenue
 from adapters.binance.config import BinanceConfig
@@ -28,6 +25,7 @@ from adapters.equity_fix.instruments import STOCKS
 from adapters.equity_fix.profiles import PROFILES
 from adapters.primexm import PrimeXMVenue
 from adapters.primexm.config import PrimeXMConfig
+from dynamictech.runtime import stop_signal
 from engine.domain.instrument import AssetClass, Instrument
 from engine.domain.tenancy import Account, Directory, Group, PositionMode, Role, Tenant, User
 from engine.hub import Hub, HubSettings
@@ -49,7 +47,7 @@ from simulators.binance.server import TEST_API_KEY, TEST_API_SECRET, BinanceSimu
 from simulators.equity.simulator import EquitySimulator
 from simulators.fx_lp.lp import FxLP, FxLPConfig
 from simulators.fx_lp.pricing import SPECS
-from web.app import create_app
+from web.app import create_app, serve
 
 log = structlog.get_logger("dynamictech.demo")
 D = Decimal
@@ -185,12 +183,8 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
         if not any(hub.feed.is_stale(symbol) for symbol in ("EUR/USD", "BTC/USDT")):
             break
         await asyncio.sleep(0.05)
-    runner = web.AppRunner(create_app(hub, access))
-    await runner.setup()
-    site = web.TCPSite(runner, web_host, web_port)
-    await site.start()
+    runner, port = await serve(create_app(hub, access), web_host, web_port)
     stoppers.append(runner.cleanup)
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     order_entry, drop_copy = gateway.ports if len(gateway.ports) == 2 else (gateway.ports[0], gateway.ports[0])
     return Demo(hub, {"terminal": f"http://{web_host}:{port}/", "api": f"http://{web_host}:{port}/api/openapi.json",
                       "fix orders": f"fix://127.0.0.1:{order_entry} (FIX.4.4, TargetCompID DYNAMICTECH, "
@@ -202,17 +196,13 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
 
 
 async def main(args: argparse.Namespace) -> None:
+    stop = stop_signal()   # before the banner: whoever reads it may signal at once
     demo = await start(Path(args.data), args.host, args.port, args.bus, (args.fix_port, args.drop_copy_port))
     print("DynamicTech demo is running", flush=True)
     for name, where in demo.urls.items():
         print(f"  {name:10} {where}")
     print("  logins     " + ", ".join(f"{user} / {password}" for user, password in demo.logins.items()))
     print(f"  started    {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC; Ctrl-C stops", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     await demo.stop()
 

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Coroutine
 from typing import Any
@@ -43,3 +45,14 @@ def run(main: Coroutine[Any, Any, None]) -> None:
         runner(main)
     except KeyboardInterrupt:
         pass
+
+
+def stop_signal() -> asyncio.Event:
+    """An event that SIGINT or SIGTERM sets: a long-running command awaits it, then shuts down in order. Call it
+    before printing where the command listens, since whoever reads that may signal at once."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):   # no signal handlers on this platform's loop
+            loop.add_signal_handler(signum, stop.set)
+    return stop

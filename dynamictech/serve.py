@@ -21,12 +21,9 @@ the admin tools); the hub reloads the route table when told.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 import os
-import signal
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
@@ -34,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from aiohttp import web
 
+from dynamictech.runtime import stop_signal
 from engine.domain.instrument import AssetClass, Instrument, Market
 from engine.hub import DEFAULT_PIPELINE, Hub, HubSettings
 from engine.margin import MarginLevels
@@ -46,7 +43,7 @@ from fix_sessions.settings import SettingsError, load_settings
 from gateway.config import BindingError, parse_bindings
 from gateway.service import Gateway
 from routing.venue import Venue
-from web.app import create_app
+from web.app import create_app, serve
 
 log = structlog.get_logger("dynamictech.serve")
 
@@ -161,6 +158,7 @@ def doors(config: Mapping[str, Any], base: Path, hub: Hub) -> Gateway | None:
 
 
 async def run(config_path: Path) -> None:
+    stop = stop_signal()
     config = load(config_path)
     hub_settings = settings(config)
     upgrade(hub_settings.database_url)
@@ -170,18 +168,9 @@ async def run(config_path: Path) -> None:
     await hub.start()
     if gateway is not None:
         await gateway.start()
-    web_config = config.get("web", {})
-    runner = web.AppRunner(create_app(hub, access))
-    await runner.setup()
-    site = web.TCPSite(runner, web_config.get("host", "127.0.0.1"), int(web_config.get("port", 8080)))
-    await site.start()
-    log.info("hub.serving", web=f"{web_config.get('host', '127.0.0.1')}:{web_config.get('port', 8080)}",
-             venues=sorted(hub.router.venues))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
+    host = config.get("web", {}).get("host", "127.0.0.1")
+    runner, port = await serve(create_app(hub, access), host, int(config.get("web", {}).get("port", 8080)))
+    log.info("hub.serving", web=f"{host}:{port}", venues=sorted(hub.router.venues))
     await stop.wait()
     await runner.cleanup()
     if gateway is not None:

@@ -51,7 +51,7 @@ class Brackets:
     async def on_fill(self, parent: Order, quantity: Decimal) -> None:
         """Protect what a parent order's fill opened: the first fill places the bracket, later fills grow it."""
         oms = self.oms
-        children = [o for o in oms.orders.values() if o.parent_id == parent.order_id and o.is_open]
+        children = [o for o in oms.children.get(parent.order_id, ()) if o.is_open]
         if children:
             for child in children:
                 child.quantity += quantity
@@ -67,7 +67,7 @@ class Brackets:
         if order.oco_id is None:
             return
         oms = self.oms
-        for other in [o for o in oms.orders.values() if o.oco_id == order.oco_id and o is not order and o.is_open]:
+        for other in [o for o in oms.oco_groups[order.oco_id] if o is not order and o.is_open]:
             await oms.cancel_order(other, f"its OCO partner {order.cl_ord_id} executed")
 
     async def _place(self, account_id: str, symbol: str, tag: str, quantity: Decimal, take_profit: Decimal | None,

@@ -13,7 +13,7 @@ subscriber with a ``group`` name resumes where it stopped after a restart.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import structlog
@@ -48,7 +48,10 @@ class Bus(Protocol):
 
 
 def matches(pattern: str, topic: str) -> bool:
-    wanted, actual = pattern.split("."), topic.split(".")
+    return _parts_match(pattern.split("."), topic.split("."))
+
+
+def _parts_match(wanted: Sequence[str], actual: Sequence[str]) -> bool:
     for position, part in enumerate(wanted):
         if part == "#":
             return True
@@ -58,26 +61,34 @@ def matches(pattern: str, topic: str) -> bool:
 
 
 class InProcessBus:
-    """Delivery in the publisher's call, in publish order; a subscriber that raises is logged and skipped."""
+    """Delivery in the publisher's call, in publish order; a subscriber that raises is logged and skipped.
+
+    Patterns are split once, at subscribe; the subscriptions are an immutable tuple replaced on each change, so a
+    handler may subscribe or unsubscribe while an event is being delivered."""
 
     def __init__(self) -> None:
-        self._subscriptions: list[tuple[str, Handler]] = []
+        self._subscriptions: tuple[tuple[str, Sequence[str], Handler], ...] = ()
         self._last: dict[str, dict[str, Any]] = {}
 
     def publish(self, topic: str, event: dict[str, Any]) -> None:
         if is_latest_value(topic):
             self._last[topic] = event
-        for pattern, handler in list(self._subscriptions):
-            if matches(pattern, topic):
+        actual = topic.split(".")
+        for pattern, wanted, handler in self._subscriptions:
+            if _parts_match(wanted, actual):
                 try:
                     handler(topic, event)
                 except Exception:  # a subscriber's bug must not break the publisher (the OMS, the price feed)
                     log.exception("bus.subscriber_failed", topic=topic, pattern=pattern)
 
     def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> Callable[[], None]:
-        subscription = (pattern, handler)
-        self._subscriptions.append(subscription)
-        return lambda: self._subscriptions.remove(subscription)
+        subscription = (pattern, tuple(pattern.split(".")), handler)
+        self._subscriptions += (subscription,)
+
+        def unsubscribe() -> None:
+            self._subscriptions = tuple(s for s in self._subscriptions if s is not subscription)
+
+        return unsubscribe
 
     def last(self, topic: str) -> dict[str, Any] | None:
         return self._last.get(topic)
@@ -89,7 +100,7 @@ class InProcessBus:
         return None
 
     async def close(self) -> None:
-        self._subscriptions.clear()
+        self._subscriptions = ()
 
 
 def make_bus(url: str | None) -> Bus:

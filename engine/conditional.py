@@ -15,13 +15,6 @@ class HeldOrders:
     def __init__(self) -> None:
         self._by_symbol: dict[str, dict[str, Order]] = {}
 
-    def __contains__(self, order_id: str) -> bool:
-        return any(order_id in held for held in self._by_symbol.values())
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        for held in self._by_symbol.values():
-            yield from held.values()
-
     def hold(self, order: Order) -> None:
         self._by_symbol.setdefault(order.symbol, {})[order.order_id] = order
 

@@ -40,7 +40,7 @@ from routing.interceptors.spread_markup import SpreadMarkup
 from routing.interceptors.throttle import Throttle
 from routing.interceptors.validation import Validation
 from routing.pipeline import Pipelines
-from routing.pricing import FeedLimits, PriceFeed
+from routing.pricing import Best, FeedLimits, PriceFeed
 from routing.router import Router
 from routing.venue import Quote, Venue, VenueDown
 
@@ -104,7 +104,7 @@ class Hub:
         self.bars = BarBuilder(self.bus, SqlBarStore(self.unit))
         self.clock = clock
         self.ready = asyncio.Event()
-        self._quotes: asyncio.Queue[Quote] = asyncio.Queue()
+        self._quotes: asyncio.Queue[Best] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._financed: dt.date | None = None
         self._margin_state: dict[str, str] = {}   # account -> the last state published
@@ -170,8 +170,16 @@ class Hub:
         self.router.replace_rules(self.directory_store.load().route_rules)
 
     def _on_quote(self, quote: Quote) -> None:
-        self.feed.on_quote(quote)
-        self._quotes.put_nowait(quote)
+        """A venue's quote: through the feed (checks, best across venues, the terminals' prices), then the best
+        price to the OMS for marks and held orders. A pair only quoted to convert currencies updates the rate."""
+        if quote.symbol not in self.oms.instruments:
+            if quote.bid is not None and quote.ask is not None and 0 < quote.bid <= quote.ask:
+                self.oms.book.marks[quote.symbol] = (quote.bid + quote.ask) / 2
+            return
+        if self.feed.on_quote(quote):
+            best = self.feed.best(quote.symbol)
+            if best is not None:
+                self._quotes.put_nowait(best)
 
     async def watch_margin(self) -> None:
         """Margin call and stop-out: each account with positions is checked; a change of state is one event on
@@ -210,10 +218,10 @@ class Hub:
                     order_id=order.order_id, status=order.status.name)
 
     async def _apply_quotes(self) -> None:
-        """One consumer, so held orders see the quotes in the order their venues sent them."""
+        """One consumer, so held orders see the prices in the order they came."""
         while True:
-            quote = await self._quotes.get()
-            await self.oms.on_quote(quote.symbol, quote.bid, quote.ask)
+            best = await self._quotes.get()
+            await self.oms.on_quote(best.symbol, best.bid, best.ask)
 
     async def _tick(self) -> None:
         while True:

@@ -90,6 +90,9 @@ class OMS:
         self._held = HeldOrders()
         self.brackets = Brackets(self)
         self._expiring: set[str] = set()
+        self._expirable: dict[str, Order] = {}            # open orders with an expiry: the clock looks only here
+        self.oco_groups: dict[str, list[Order]] = {}      # OCO id -> its legs
+        self.children: dict[str, list[Order]] = {}        # parent order id -> its bracket legs
         self._exec_ids: set[str] = set()
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -115,8 +118,7 @@ class OMS:
         if (account.account_id, request.cl_ord_id) in self._by_client:
             self._reject(order, Rejection("duplicate_cl_ord_id", f"ClOrdID {request.cl_ord_id} was already used"))
             return order
-        self.orders[order.order_id] = order
-        self._by_client[(account.account_id, request.cl_ord_id)] = order.order_id
+        self._add(order)
         self.journal.record(order)
         context = OrderContext(order, instrument, account, self.clock())
         rejection = self._check_position_id(order, account.position_mode) or \
@@ -133,6 +135,16 @@ class OMS:
             return order
         await self._route(order, context)
         return order
+
+    def _add(self, order: Order) -> None:
+        """Index a new or restored order: by ClOrdID, and among the ones the clock or an OCO partner may end."""
+        self.orders[order.order_id] = order
+        self._by_client[(order.account_id, order.cl_ord_id)] = order.order_id
+        if order.expire_at is not None:
+            self._expirable[order.order_id] = order
+        for key, index in ((order.oco_id, self.oco_groups), (order.parent_id, self.children)):
+            if key is not None:
+                index.setdefault(key, []).append(order)
 
     def new_id(self, kind: str) -> str:
         """A fresh id; one a restored order already has is skipped, whatever the prefix."""
@@ -216,8 +228,10 @@ class OMS:
         """Expire DAY and GTD orders whose time has come: held ones at once, the rest by a cancel to their venue
         (the venue's confirmation makes them EXPIRED). The hub's timer calls this every second."""
         now = self.clock()
-        due = [o for o in self.orders.values() if o.is_open and o.expire_at is not None and o.expire_at <= now
-               and o.order_id not in self._expiring]
+        for order_id in [i for i, o in self._expirable.items() if not o.is_open]:
+            del self._expirable[order_id]
+        due = [o for o in self._expirable.values()
+               if o.expire_at is not None and o.expire_at <= now and o.order_id not in self._expiring]
         for order in due:
             await self.cancel_order(order, f"{order.time_in_force.name} order reached {order.expire_at}", expire=True)
         return due
@@ -231,9 +245,9 @@ class OMS:
         self.book.positions.load(self.journal.positions())
         orders = self.journal.open_orders()
         self._exec_ids |= self.journal.exec_ids([order.order_id for order in orders])
+        at_venues = []
         for order in orders:
-            self.orders[order.order_id] = order
-            self._by_client[(order.account_id, order.cl_ord_id)] = order.order_id
+            self._add(order)
             account = self.directory.accounts[order.account_id]
             context = OrderContext(order, self.instruments.get(order.symbol), account, self.clock(),
                                    venue_price=order.venue_price, venue_stop_price=order.venue_stop_price)
@@ -241,9 +255,8 @@ class OMS:
                 self._hold(order, context)  # a conditional order waiting for its price: it never went anywhere
             else:
                 self._routes[order.order_id] = _Route(RouteRule((order.venue or "",)), [], context)
-        for order in orders:
-            if order.order_id in self._held:
-                continue
+                at_venues.append(order)
+        for order in at_venues:
             if order.venue in unreachable:
                 log.warning("oms.reconcile_deferred", order_id=order.order_id, venue=order.venue)
                 continue

@@ -7,9 +7,6 @@ message is answered as unsupported (BusinessMessageReject, or Reject before FIX 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import signal
 
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
@@ -71,17 +68,15 @@ def _in_tag_order(section: Section, level: Level) -> list[tuple[int, bytes]]:
 
 
 async def serve(config_path: str) -> None:
+    from dynamictech.runtime import stop_signal  # the command's process set-up; the session layer needs none
+
+    stop = stop_signal()   # before the banner: whoever reads it may signal at once
     settings = load_settings(config_path)
     application = EchoApplication()
     acceptor = SocketAcceptor(settings.acceptors(), application)
     application.acceptor = acceptor
     await acceptor.start()
     print(f"fix-echo: listening on {', '.join(map(str, acceptor.ports))}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     await acceptor.stop()
 

@@ -92,15 +92,16 @@ class PriceFeed:
                         for tenant, group in self.audiences for symbol in instruments}
 
     # ---------------------------------------------------------------- in
-    def on_quote(self, quote: Quote) -> None:
+    def on_quote(self, quote: Quote) -> bool:
+        """Take a venue's quote; False when it is dropped (and counted), so nothing downstream acts on it."""
         state = self._state.get(quote.symbol)
         if state is None:
             self._drop("unknown_symbol", quote)
-            return
+            return False
         reason = self._bad(quote, state)
         if reason is not None:
             self._drop(reason, quote)
-            return
+            return False
         state.quotes[quote.venue] = quote
         now = self.monotonic()
         state.seen[quote.venue] = now
@@ -114,6 +115,7 @@ class PriceFeed:
         elif not state.scheduled:
             state.scheduled = True
             asyncio.get_running_loop().call_later(state.next_due - now, self._emit_due, state)
+        return True
 
     def _bad(self, quote: Quote, state: _Instrument) -> str | None:
         for price in (quote.bid, quote.ask):

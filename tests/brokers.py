@@ -5,14 +5,9 @@ from __future__ import annotations
 import asyncio
 import getpass
 import signal
-import socket
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.net import free_port
 
 
 class PrivateBroker:

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy
+
+from tests.brokers import PrivateBroker
 
 POSTGRES = os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -26,3 +29,15 @@ def fresh_postgres_url() -> Iterator[str]:
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@pytest.fixture(params=["redis", "mqtt"])
+async def private(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[PrivateBroker]:
+    """A Redis or Mosquitto of the test's own, which it may stop and start (``tests.brokers``)."""
+    broker = PrivateBroker(request.param, tmp_path)
+    await broker.start()
+    yield broker
+    assert broker.process is not None
+    if broker.process.returncode is None:
+        broker.process.kill()
+        await broker.process.wait()

@@ -67,3 +67,12 @@ def create_app(hub: Hub, access: SqlAccess) -> web.Application:
         app.router.add_get("/", index)
         app.router.add_static("/", STATIC)
     return app
+
+
+async def serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Listen on ``host:port`` (0: any free port); returns the runner to clean up and the port taken."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]

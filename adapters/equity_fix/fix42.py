@@ -47,9 +47,12 @@ def _instrument(stock: Stock) -> Body:
 
 def new_order_single(cl_ord_id: str, order: VenueOrder, stock: Stock, side: str, account: str | None,
                      now: dt.datetime) -> Body:
-    body: Body = [(11, cl_ord_id)]
-    if account:
-        body.append((1, account))
+    return [(11, cl_ord_id), *_order_terms(order, stock, side, account, now)]
+
+
+def _order_terms(order: VenueOrder, stock: Stock, side: str, account: str | None, now: dt.datetime) -> Body:
+    """What a new order and its replacement both carry, from Account(1) to TimeInForce(59)."""
+    body: Body = [(1, account)] if account else []
     body += [(21, "1"), (100, stock.exchange), *_instrument(stock), (54, side), (60, timestamp(now)),
              (38, decimal_text(order.quantity)), (40, order.ord_type.value)]
     if order.price is not None:
@@ -72,17 +75,7 @@ def cancel_request(cl_ord_id: str, orig_cl_ord_id: str, venue_order_id: str | No
 def replace_request(cl_ord_id: str, orig_cl_ord_id: str, venue_order_id: str | None, order: VenueOrder,
                     stock: Stock, side: str, account: str | None, now: dt.datetime) -> Body:
     body: Body = [(37, venue_order_id)] if venue_order_id else []
-    body += [(41, orig_cl_ord_id), (11, cl_ord_id)]
-    if account:
-        body.append((1, account))
-    body += [(21, "1"), (100, stock.exchange), *_instrument(stock), (54, side), (60, timestamp(now)),
-             (38, decimal_text(order.quantity)), (40, order.ord_type.value)]
-    if order.price is not None:
-        body.append((44, decimal_text(order.price)))
-    if order.stop_price is not None:
-        body.append((99, decimal_text(order.stop_price)))
-    body.append((59, order.time_in_force.value))
-    return body
+    return body + [(41, orig_cl_ord_id), (11, cl_ord_id), *_order_terms(order, stock, side, account, now)]
 
 
 def status_request(cl_ord_id: str, venue_order_id: str | None, stock: Stock, side: str) -> Body:

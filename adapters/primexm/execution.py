@@ -14,11 +14,11 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import structlog
 
-from adapters.primexm.instruments import InstrumentMap, VenueInstrument
+from adapters.primexm.instruments import InstrumentMap, VenueInstrument, read_decimal
 from engine.domain.order import TERMINAL, OrdStatus, OrdType, Side, TimeInForce
 from fix_sessions.codec import Message, Value
 from fix_sessions.utctime import format_timestamp
@@ -298,7 +298,7 @@ class Execution:
     def _catch_up(self, tracked: TrackedOrder, message: Message, exec_id: str | None) -> None:
         """Report what the LP has filled beyond what was reported already, at the price it implies."""
         instrument = tracked.instrument
-        cum_units, last_units = _decimal(message.get(14)), _decimal(message.get(32))
+        cum_units, last_units = read_decimal(message.get(14)), read_decimal(message.get(32))
         if cum_units is None and last_units is None:
             return
         cumulative = (instrument.from_venue_quantity(cum_units) if cum_units is not None
@@ -309,7 +309,7 @@ class Execution:
                 log.info("adapters.primexm.fill_already_reported", venue=self.venue, order_id=tracked.order.order_id,
                          exec_id=exec_id, cumulative=str(cumulative))
             return
-        last_price, average = _decimal(message.get(31)), _decimal(message.get(6))
+        last_price, average = read_decimal(message.get(31)), read_decimal(message.get(6))
         if last_units is not None and instrument.from_venue_quantity(last_units) == missing and last_price:
             price = last_price
         elif average:
@@ -359,7 +359,7 @@ class Execution:
         order_id = asked.order_id
         status = _ord_status(message.get(39))
         instrument = self.instruments.by_venue_symbol(message.get_str(55) or "") or self.instruments.get(asked.symbol)
-        side, quantity = message.get_str(54) or asked.side.value, _decimal(message.get(38))
+        side, quantity = message.get_str(54) or asked.side.value, read_decimal(message.get(38))
         if status is None or (status is OrdStatus.REJECTED and _unknown_order(message)):
             return None
         if instrument is None or side not in ("1", "2"):
@@ -371,7 +371,7 @@ class Execution:
         except ValueError:
             log.warning("adapters.primexm.status_unreadable", venue=self.venue, order_id=order_id)
             return None
-        price, stop_price = _decimal(message.get(44)), _decimal(message.get(99)) or asked.stop_price
+        price, stop_price = read_decimal(message.get(44)), read_decimal(message.get(99)) or asked.stop_price
         if ord_type is OrdType.STOP and self.dialect == "primexm" and price is not None:
             price, stop_price = None, price  # PrimeXM has no StopPx: a stop's trigger is its Price(44)
         order = VenueOrder(order_id, instrument.symbol, Side(side), ord_type,
@@ -381,8 +381,8 @@ class Execution:
         tracked = self.orders[order_id] = TrackedOrder(order, instrument, message.get_str(11) or order_id,
                                                        venue_order_id=message.get_str(37), status=status, acked=True,
                                                        filled=instrument.from_venue_quantity(
-                                                           _decimal(message.get(14)) or Decimal(0)),
-                                                       average_price=_decimal(message.get(6)) or Decimal(0))
+                                                           read_decimal(message.get(14)) or Decimal(0)),
+                                                       average_price=read_decimal(message.get(6)) or Decimal(0))
         self._by_cl_ord_id[order_id] = self._by_cl_ord_id[tracked.cl_ord_id] = order_id
         log.info("adapters.primexm.order_learned", venue=self.venue, order_id=order_id, status=status.name)
         return self.local_status(tracked.order.order_id)
@@ -399,9 +399,9 @@ class Execution:
     def _replaced(self, tracked: TrackedOrder, cl_ord_id: str, message: Message) -> None:
         quantity, price = tracked.replacing.pop(cl_ord_id, (None, None))
         if quantity is None:
-            units = _decimal(message.get(38))
+            units = read_decimal(message.get(38))
             quantity = tracked.instrument.from_venue_quantity(units) if units is not None else tracked.order.quantity
-            price = _decimal(message.get(44))
+            price = read_decimal(message.get(44))
         is_stop = tracked.order.ord_type is OrdType.STOP
         tracked.order = replace(tracked.order, quantity=quantity, price=tracked.order.price if is_stop else price,
                                 stop_price=price if is_stop else tracked.order.stop_price)
@@ -503,16 +503,6 @@ def _ord_status(raw: bytes | None) -> OrdStatus | None:
     try:
         return OrdStatus(raw.decode("latin-1")) if raw else None
     except ValueError:
-        return None
-
-
-def _decimal(value: bytes | None) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(value.decode("ascii"))
-    except (InvalidOperation, UnicodeDecodeError):
-        log.warning("adapters.primexm.unreadable_number", value=value.decode("latin-1"))
         return None
 
 

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+
+import structlog
+
+log = structlog.get_logger("adapters.primexm")
 
 LOT = Decimal(100_000)
 
@@ -71,3 +75,14 @@ class InstrumentMap:
 
     def by_venue_symbol(self, venue_symbol: str) -> VenueInstrument | None:
         return self._by_venue.get(venue_symbol)
+
+
+def read_decimal(value: bytes | None) -> Decimal | None:
+    """A number from the wire; one that does not read is logged and taken as absent, never guessed."""
+    if value is None:
+        return None
+    try:
+        return Decimal(value.decode("ascii"))
+    except (InvalidOperation, UnicodeDecodeError):
+        log.warning("adapters.primexm.unreadable_number", value=value.decode("latin-1"))
+        return None

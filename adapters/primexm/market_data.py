@@ -13,11 +13,11 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import structlog
 
-from adapters.primexm.instruments import InstrumentMap, VenueInstrument
+from adapters.primexm.instruments import InstrumentMap, VenueInstrument, read_decimal
 from fix_sessions.codec import Message, Value
 from fix_sessions.utctime import parse_timestamp
 from routing.venue import Quote
@@ -167,7 +167,7 @@ class MarketData:
                 continue
             level_id = _level_id(entry, str(counts[entry_type]))
             counts[entry_type] += 1
-            book.update(entry_type, level_id, _decimal(entry.get(270)), _decimal(entry.get(271)),
+            book.update(entry_type, level_id, read_decimal(entry.get(270)), read_decimal(entry.get(271)),
                         _text(entry.get(106)))
         return self._publish(symbol, book, message)
 
@@ -183,8 +183,8 @@ class MarketData:
             book = self._books.setdefault(symbol, Book())
             for entry in entries:
                 level_id, issuer = _text(entry.get(299)) or "0", _text(entry.get(106))
-                bid_px, bid_size = _decimal(entry.get(188)), _decimal(entry.get(134))
-                offer_px, offer_size = _decimal(entry.get(190)), _decimal(entry.get(135))
+                bid_px, bid_size = read_decimal(entry.get(188)), read_decimal(entry.get(134))
+                offer_px, offer_size = read_decimal(entry.get(190)), read_decimal(entry.get(135))
                 if bid_px is not None or bid_size is not None:
                     book.update(BID, level_id, bid_px, bid_size, issuer)
                 if offer_px is not None or offer_size is not None:
@@ -214,7 +214,7 @@ class MarketData:
             if entry.get(279) == b"2":
                 book.side(entry_type).pop(level_id, None)
             else:
-                book.update(entry_type, level_id, _decimal(entry.get(270)), _decimal(entry.get(271)),
+                book.update(entry_type, level_id, read_decimal(entry.get(270)), read_decimal(entry.get(271)),
                             _text(entry.get(106)))
         return [quote for symbol, book in touched.items() for quote in self._publish(symbol, book, message)]
 
@@ -287,16 +287,6 @@ def _level_id(entry: dict[int, bytes], default: str) -> str:
         if tag in entry:
             return entry[tag].decode("latin-1")
     return default
-
-
-def _decimal(value: bytes | None) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(value.decode("ascii"))
-    except (InvalidOperation, UnicodeDecodeError):
-        log.warning("adapters.primexm.unreadable_number", value=value.decode("latin-1"))
-        return None
 
 
 def _text(value: bytes | None) -> str | None:

@@ -1,12 +1,11 @@
 """Closed bars in SQL: written in batches by the hub's clock, read newest first for charts."""
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlmodel import Session, select
 
 from engine.bars import Bar
 from engine.storage.tables import BarRecord
+from engine.storage.types import as_utc
 from engine.storage.unit_of_work import UnitOfWork
 
 
@@ -27,5 +26,5 @@ class SqlBarStore:
                 BarRecord.tenant_id == tenant_id, BarRecord.group_id == group_id, BarRecord.symbol == symbol,
                 BarRecord.interval == interval).order_by(BarRecord.start.desc()).limit(limit)).all()  # type: ignore[attr-defined]
             return [Bar(r.tenant_id, r.group_id, r.symbol, r.interval,
-                        r.start if r.start.tzinfo else r.start.replace(tzinfo=dt.timezone.utc),
+                        as_utc(r.start),
                         r.open, r.high, r.low, r.close, r.ticks) for r in reversed(rows)]

@@ -9,12 +9,8 @@ from sqlmodel import Session, select
 from engine.domain.order import TERMINAL, Execution, Order, OrdStatus, OrdType, Side, TimeInForce
 from engine.domain.position import Position
 from engine.storage.tables import ExecutionRecord, OrderRecord, PositionRecord
+from engine.storage.types import as_utc
 from engine.storage.unit_of_work import UnitOfWork
-
-
-def _utc(moment: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment.replace(tzinfo=dt.timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
 class SqlOrderJournal:
@@ -88,7 +84,7 @@ class SqlOrderJournal:
             rows = session.exec(select(ExecutionRecord).where(ExecutionRecord.account_id == account_id)
                                 .order_by(ExecutionRecord.at)).all()  # type: ignore[arg-type]
             return [Execution(r.exec_id, r.order_id, r.account_id, r.symbol, Side(r.side), r.quantity, r.price,
-                              r.venue, r.venue_price, r.markup_revenue, r.commission, _utc(r.at))  # type: ignore[arg-type]
+                              r.venue, r.venue_price, r.markup_revenue, r.commission, as_utc(r.at))
                     for r in rows]
 
 
@@ -98,6 +94,6 @@ def _order(row: OrderRecord) -> Order:
                  time_in_force=TimeInForce(row.time_in_force), price=row.price, stop_price=row.stop_price,
                  venue_price=row.venue_price, venue_stop_price=row.venue_stop_price, status=OrdStatus(row.status),
                  filled=row.filled, average_price=row.average_price, venue=row.venue,
-                 venue_order_id=row.venue_order_id, reject_reason=row.reject_reason, expire_at=_utc(row.expire_at),
+                 venue_order_id=row.venue_order_id, reject_reason=row.reject_reason, expire_at=as_utc(row.expire_at) if row.expire_at else None,
                  trail=row.trail, take_profit=row.take_profit, stop_loss=row.stop_loss, parent_id=row.parent_id,
-                 oco_id=row.oco_id, position_id=row.position_id, created_at=_utc(row.created_at))  # type: ignore[arg-type]
+                 oco_id=row.oco_id, position_id=row.position_id, created_at=as_utc(row.created_at))

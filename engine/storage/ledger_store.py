@@ -1,13 +1,13 @@
 """The ledger's entries in SQL: an entry and its postings in one transaction, read back in order on start."""
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 
 from sqlmodel import Session, select
 
 from engine.ledger import EntryKind, JournalEntry, LedgerAccount, Posting
 from engine.storage.tables import JournalEntryRecord, PostingRecord
+from engine.storage.types import as_utc
 from engine.storage.unit_of_work import UnitOfWork
 
 
@@ -32,5 +32,5 @@ class SqlLedgerStore:
                 postings[row.entry_id].append(Posting(LedgerAccount(row.owner, row.purpose), row.currency, row.amount))
             entries = session.exec(select(JournalEntryRecord).order_by(JournalEntryRecord.entry_id)).all()  # type: ignore[arg-type]
             return [JournalEntry(row.entry_id, EntryKind(row.kind), row.reference, tuple(postings[row.entry_id]),
-                                 row.at if row.at.tzinfo else row.at.replace(tzinfo=dt.timezone.utc))
+                                 as_utc(row.at))
                     for row in entries]

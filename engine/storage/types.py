@@ -1,7 +1,8 @@
 """Column types. Money and quantities stay exact: NUMERIC(38, 18) on PostgreSQL; on SQLite, whose NUMERIC goes
-through floating point, the decimal's text."""
+through floating point, the decimal's text. Times read back are made UTC-aware (``as_utc``)."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -28,3 +29,8 @@ class Amount(TypeDecorator[Decimal]):
         if value is None:
             return None
         return Decimal(value) if dialect.name == "sqlite" else value
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """Times are stored in UTC; SQLite hands them back without their zone, PostgreSQL with it."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)

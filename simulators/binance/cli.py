@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import os
-import signal
 
+from dynamictech.runtime import stop_signal
 from simulators.binance.server import TEST_API_KEY, TEST_API_SECRET, BinanceSimulator
 
 
@@ -34,11 +32,7 @@ async def _serve(args: argparse.Namespace) -> None:
                                  seed=args.seed)
     if os.environ.get("BINANCE_SIM_FIX_API_KEY") and os.environ.get("BINANCE_SIM_FIX_PUBLIC_KEY"):
         simulator.register_fix_key(os.environ["BINANCE_SIM_FIX_API_KEY"], os.environ["BINANCE_SIM_FIX_PUBLIC_KEY"])
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):   # before anything is printed: a reader may signal at once
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
+    stop = stop_signal()
     await simulator.start()
     print(f"binance simulator: REST {simulator.rest_url}  streams {simulator.stream_url}/stream  "
           f"WebSocket API {simulator.ws_api_url}  FIX order entry tcp://{simulator.host}:{simulator.fix_port}  "

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import datetime as dt
-import signal
 
+from dynamictech.runtime import stop_signal
 from simulators.equity.clock import MarketClock
 from simulators.equity.simulator import EquitySimulator
 
@@ -37,11 +35,7 @@ async def _serve(args: argparse.Namespace) -> None:
         args.host, args.port, sender_comp_id=args.sender_comp_id, target_comp_id=args.target_comp_id,
         clock=MarketClock(args.clock), walk_interval=args.walk_interval or None, seed=args.seed)
     await simulator.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):   # before the banner: whoever reads it may signal at once
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
+    stop = stop_signal()
     print(f"equity simulator: FIX 4.2 {args.sender_comp_id}->{args.target_comp_id} listening on "
           f"{args.host}:{simulator.port}", flush=True)
     await stop.wait()

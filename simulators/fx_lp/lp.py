@@ -10,10 +10,8 @@ goes).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import random
-import signal
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,6 +19,7 @@ from typing import Any
 
 import structlog
 
+from dynamictech.runtime import stop_signal
 from fix_sessions.application import Application, RejectLogon
 from fix_sessions.codec import Message
 from fix_sessions.reject import UnsupportedMessageType
@@ -342,11 +341,7 @@ def _wire(value: Decimal) -> str:
 
 async def serve(config: FxLPConfig) -> None:
     """Run until SIGINT/SIGTERM."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):  # before the address is printed: a caller may signal at once
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
+    stop = stop_signal()
     lp = FxLP(config)
     await lp.start()
     print(f"fx-lp: listening on {config.host}:{lp.port} ({config.dialect}; quote {config.quote_client}->"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from decimal import Decimal as D
 from pathlib import Path
@@ -22,6 +21,7 @@ from engine.storage.unit_of_work import UnitOfWork
 from fix_specs import path as spec_path
 from routing.router import RouteRule
 from simulators.fx_lp.lp import FxLP, FxLPConfig
+from tests.net import free_port
 
 COMMAND = [sys.executable, "-c", "from dynamictech.cli import main; raise SystemExit(main())", "hub", "--config"]
 EURUSD = '''
@@ -74,11 +74,6 @@ def seed(url: str, data: Path) -> None:
     Ledger(SqlLedgerStore(unit)).transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"),
                                           "USD", D("10000"))
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def test_the_hub_trades_at_its_configured_venue_with_the_password_from_the_environment(tmp_path: Path) -> None:

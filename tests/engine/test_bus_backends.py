@@ -219,17 +219,6 @@ async def test_wildcard_first_segment_sees_quotes_and_events_and_unsubscribe_sto
     assert orders.events == [{"order_id": "O-1"}, {"order_id": "O-2"}]
 
 
-@pytest.fixture(params=["redis", "mqtt"])
-async def private(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[PrivateBroker]:
-    broker = PrivateBroker(request.param, tmp_path)
-    await broker.start()
-    yield broker
-    assert broker.process is not None
-    if broker.process.returncode is None:
-        broker.process.kill()
-        await broker.process.wait()
-
-
 async def test_broker_restart_mid_stream_loses_no_event_and_keeps_order(private: PrivateBroker) -> None:
     """At-least-once on the wire (a batch whose acknowledgement was lost is sent again), deduplicated by the
     publisher id and sequence number every event carries: the handler sees each event exactly once, in order."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from adapters.memory import MemoryVenue
 from engine.book import Financing
@@ -42,6 +43,21 @@ def venues() -> dict[str, MemoryVenue]:
     return {"lp-1": MemoryVenue("lp-1", quotes), "lp-2": MemoryVenue("lp-2", quotes)}
 
 
+def funded_hub(url: str, lps: dict[str, MemoryVenue], **settings: Any) -> Hub:
+    """A hub on ``url`` (seeded) in front of ``lps``, its clock ticking every 20 ms, ACC-1 funded with 10,000 USD."""
+    clock = settings.pop("clock", None)
+    hub = Hub(HubSettings(url, tick_seconds=0.02, **settings), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()},
+              dict(lps), **({"clock": clock} if clock else {}))
+    hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
+                                 D(10000))
+    return hub
+
+
+async def priced(hub: Hub) -> None:
+    """Until the OMS has marks for what the tests trade and convert (the LPs quote on subscribe)."""
+    await until(lambda: {"EUR/USD", "USDT/USD"} <= hub.oms.book.marks.keys())
+
+
 async def until(condition, seconds: float = 5.0) -> None:  # type: ignore[no-untyped-def]
     for _ in range(int(seconds / 0.01)):
         if condition():
@@ -55,13 +71,10 @@ async def test_the_hub_runs_on_its_database_and_a_restart_keeps_positions_and_he
     seed(url)
     now = [NOW]
     lps = venues()
-    settings = HubSettings(url, tick_seconds=0.02, financing={"EUR/USD": Financing(D("3.65"), D("-1"))})
-    hub = Hub(settings, {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps), clock=lambda: now[0])
-    hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
-                                 D(10000))
+    hub = funded_hub(url, lps, clock=lambda: now[0], financing={"EUR/USD": Financing(D("3.65"), D("-1"))})
     await hub.start()
     assert hub.ready.is_set() and lps["lp-1"].subscribed == {"EUR/USD", "BTC/USDT", "USDT/USD"}
-    await until(lambda: "USDT/USD" in hub.oms.book.marks)
+    await priced(hub)
 
     bought = await hub.oms.submit(NewOrder("b1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
     assert bought.average_price == D("1.08352")                    # the tenant's markup, loaded from SQL
@@ -79,13 +92,13 @@ async def test_the_hub_runs_on_its_database_and_a_restart_keeps_positions_and_he
     await hub.stop()
 
     lps = venues()
-    restarted = Hub(HubSettings(url, tick_seconds=0.02), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps),
-                    clock=lambda: now[0])
+    restarted = funded_hub(url, lps, clock=lambda: now[0])   # the same deposit reference: not booked again
     await restarted.start()
     assert restarted.oms.book.net("ACC-1", "EUR/USD") == D(1), "the position from before the restart is kept"
     held = restarted.oms.orders[stop.order_id]
     assert held.status is OrdStatus.NEW and lps["lp-1"].received == []
-    lps["lp-1"].set_quote("EUR/USD", D("1.08200"), D("1.08210"))       # the venue's quote stream touches the stop
+    for venue in lps.values():                                           # the market touches the stop
+        venue.set_quote("EUR/USD", D("1.08200"), D("1.08210"))
     await until(lambda: held.status is OrdStatus.FILLED)
     assert restarted.oms.book.net("ACC-1", "EUR/USD") == 0
 
@@ -105,10 +118,7 @@ async def test_the_hub_publishes_each_groups_price_and_refuses_to_price_a_market
     seed(url)
     lps = venues()
     limits = FeedLimits(throttle={}, stale_after={AssetClass.FX: 0.2, AssetClass.CRYPTO: 0.2})
-    hub = Hub(HubSettings(url, tick_seconds=0.02, feed_limits=limits), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()},
-              dict(lps))
-    hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
-                                 D(10000))
+    hub = funded_hub(url, lps, feed_limits=limits)
     seen: list[dict] = []
     hub.bus.subscribe("quotes.broker-a.standard.EUR-USD", lambda topic, event: seen.append(event))
     await hub.start()
@@ -127,13 +137,11 @@ async def test_a_falling_market_brings_a_margin_call_then_a_stop_out_that_closes
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     seed(url)
     lps = venues()
-    hub = Hub(HubSettings(url, tick_seconds=0.02), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps))
-    hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
-                                 D(10000))
+    hub = funded_hub(url, lps)
     risk: list[dict] = []
     hub.bus.subscribe("risk.broker-a", lambda topic, event: risk.append(event))
     await hub.start()
-    await until(lambda: "USDT/USD" in hub.oms.book.marks)
+    await priced(hub)
     bought = await hub.oms.submit(NewOrder("b1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(9)))
     assert bought.status is OrdStatus.FILLED
     assert hub.oms.margin("ACC-1").margin_level > 100
@@ -155,11 +163,9 @@ async def test_a_venue_down_at_start_does_not_keep_the_hub_down_and_its_orders_a
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     seed(url)
     lps = venues()
-    first = Hub(HubSettings(url, tick_seconds=0.02), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps))
-    first.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
-                                   D(10000))
+    first = funded_hub(url, lps)
     await first.start()
-    await until(lambda: "USDT/USD" in first.oms.book.marks)
+    await priced(first)
     resting = await first.oms.submit(NewOrder("r1", "ACC-1", "EUR/USD", Side.BUY, OrdType.LIMIT, D(1),
                                               D("1.08000")))
     assert resting.venue == "lp-1" and resting.status is OrdStatus.NEW
@@ -168,8 +174,7 @@ async def test_a_venue_down_at_start_does_not_keep_the_hub_down_and_its_orders_a
     lps["lp-1"].set_quote("EUR/USD", D("1.07990"), D("1.07998"))   # it fills while the hub is away
     lps["lp-1"].refuse_connections = 2                               # and lp-1 is unreachable when the hub restarts
 
-    second = Hub(HubSettings(url, tick_seconds=0.02, venue_retry_seconds=0.05),
-                 {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps))
+    second = funded_hub(url, lps, venue_retry_seconds=0.05)
     await second.start()
     assert second.ready.is_set(), "one LP down must not keep the hub down"
     assert second.oms.orders[resting.order_id].status is OrdStatus.NEW, "not reconciled while lp-1 is unreachable"
@@ -185,15 +190,37 @@ async def test_a_traders_quote_and_fill_agree_to_the_point(tmp_path: Path) -> No
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     seed(url)
     lps = venues()
-    hub = Hub(HubSettings(url, tick_seconds=0.02), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps))
-    hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
-                                 D(10000))
+    hub = funded_hub(url, lps)
     quoted: list[dict] = []
     hub.bus.subscribe("quotes.broker-a.standard.EUR-USD", lambda topic, event: quoted.append(event))
     await hub.start()
-    await until(lambda: bool(quoted) and "USDT/USD" in hub.oms.book.marks)
+    await priced(hub)
+    await until(lambda: bool(quoted))
     bought = await hub.oms.submit(NewOrder("b1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
     sold = await hub.oms.submit(NewOrder("s1", "ACC-1", "EUR/USD", Side.SELL, OrdType.MARKET, D(1)))
     assert str(bought.average_price) == quoted[-1]["ask"] == "1.08352"    # the LP's 1.08350 plus 0.2 pip
     assert str(sold.average_price) == quoted[-1]["bid"] == "1.08338"
+    await hub.stop()
+
+
+async def test_held_orders_trigger_on_the_checked_best_price_not_on_one_venues_bad_or_lone_quote(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    seed(url)
+    lps = venues()
+    hub = funded_hub(url, lps)
+    await hub.start()
+    await priced(hub)
+    await hub.oms.submit(NewOrder("b1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
+    stop = await hub.oms.submit(NewOrder("s1", "ACC-1", "EUR/USD", Side.SELL, OrdType.STOP, D(1),
+                                         stop_price=D("1.08200")))
+    lps["lp-1"].set_quote("EUR/USD", D("1.09000"), D("1.08000"))   # crossed: dropped by the feed
+    lps["lp-2"].set_quote("EUR/USD", D("1.08100"), D("1.08110"))   # one LP off the market; lp-1's last bid is best
+    await asyncio.sleep(0.1)
+    assert hub.feed.dropped["crossed"] == 1
+    assert stop.status is OrdStatus.NEW, "neither a bad quote nor one LP below the best bid touches the stop"
+    assert hub.oms.book.marks["EUR/USD"] == (D("1.08340") + D("1.08110")) / 2   # best bid and best ask
+    assert hub.oms.book.marks["EUR/USD"] != (D("1.09000") + D("1.08000")) / 2
+    lps["lp-1"].set_quote("EUR/USD", D("1.08190"), D("1.08200"))
+    await until(lambda: stop.status is OrdStatus.FILLED)
     await hub.stop()

@@ -1,12 +1,12 @@
 """The codec: framing, BodyLength and CheckSum, data fields, and agreement with simplefix, an independent codec."""
 from __future__ import annotations
 
+import pytest
 import simplefix
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fix_sessions.codec import DATA_FIELDS, Framer, GarbledMessage, Message, encode, parse
-
-import pytest
 
 ORDER = [(35, "D"), (34, "7"), (49, "CLIENT"), (52, "20261125-10:00:00.000"), (56, "HUB"), (11, "ORD-1"),
          (38, "100000"), (40, "2"), (44, "1.08345"), (54, "1"), (55, "EUR/USD"), (60, "20261125-10:00:00")]

@@ -1,7 +1,8 @@
 """Truncated, mutated, duplicated and oversized bytes: the parser only ever says 'garbled', the framer never hangs."""
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fix_sessions.codec import Framer, GarbledMessage, encode, parse
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fix_sessions.at_runner import load_formats, run_definition
+from tests.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO.parent / "shared" / "conformance" / "quickfix-at" / "definitions"
@@ -22,17 +23,12 @@ DEFINITIONS = sorted(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def echo_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """`dynamictech fix-echo` on QuickFIX's acceptance-test configuration, with only port and store moved."""
     workdir = tmp_path_factory.mktemp("fix-echo")
-    port = _free_port()
+    port = free_port()
     text = AT_CONFIG.read_text()
     text = re.sub(r"(?m)^SocketAcceptPort=.*$", f"SocketAcceptPort={port}", text)
     text = re.sub(r"(?m)^FileStorePath=.*$", f"FileStorePath={workdir / 'store'}", text)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.fix_sessions.at_runner import _Peer, fields_of, fixify
-from tests.fix_sessions.test_conformance import REPO, _free_port
+from tests.fix_sessions.test_conformance import REPO
+from tests.net import free_port
 
 CONFIG = """\
 [DEFAULT]
@@ -60,7 +61,7 @@ class EchoProcess:
 
 @pytest.fixture
 def echo(tmp_path: Path) -> Iterator[EchoProcess]:
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "hub.cfg"
     config.write_text(CONFIG.format(port=port, store=tmp_path / "store",
                                     dictionary=REPO / "fix_specs" / "FIX44.xml"))

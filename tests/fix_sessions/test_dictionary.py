@@ -7,7 +7,8 @@ import pytest
 
 from fix_sessions.codec import Message, encode, parse
 from fix_sessions.dictionary import DataDictionary, ValidationOptions, load, valid_format
-from fix_sessions.reject import FieldReject, SessionRejectReason as R
+from fix_sessions.reject import FieldReject
+from fix_sessions.reject import SessionRejectReason as R
 from fix_specs import path as spec_path
 
 FULL_SPEC = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "quickfix-at" / "spec"

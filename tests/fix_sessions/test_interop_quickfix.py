@@ -17,8 +17,13 @@ from fix_sessions.session_id import SessionID
 from fix_sessions.settings import SessionConfig
 from fix_sessions.transport import SocketAcceptor, SocketInitiator
 from tests.fix_sessions.test_transport import (
-    DICTIONARY, Recorder, execution_report, free_port, new_order, until,
+    DICTIONARY,
+    Recorder,
+    execution_report,
+    new_order,
+    until,
 )
+from tests.net import free_port
 
 PEER = Path(__file__).with_name("quickfix_peer.py")
 QUICKFIX_DICTIONARY = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "quickfix-at" / "spec" / \

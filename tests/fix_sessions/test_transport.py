@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Awaitable, Callable
 
@@ -13,14 +12,10 @@ from fix_sessions.settings import SessionConfig
 from fix_sessions.transport import SocketAcceptor, SocketInitiator
 from fix_sessions.utctime import format_timestamp
 from fix_specs import path as spec_path
+from tests.net import free_port
 
 DICTIONARY = str(spec_path("FIX44.xml"))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def acceptor_config(port: int, client: str) -> SessionConfig:

@@ -131,4 +131,3 @@ async def test_an_instrument_whose_venues_fall_silent_goes_stale_and_comes_back_
 
 def test_symbols_become_one_topic_segment() -> None:
     assert topic_symbol("EUR/USD") == "EUR-USD" and topic_symbol("0005.HK") == "0005_HK"
-    assert hsbc_hk().symbol == "0005.HK"

@@ -3,27 +3,21 @@ against a real `dynamictech demo` process and checks every answer's status, cont
 document (and that nothing answers 500)."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.net import free_port
 
 
 @pytest.fixture(scope="module")
 def demo_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("demo")
     process = subprocess.Popen([sys.executable, "-c", "from dynamictech.cli import main; raise SystemExit(main())",
                                 "demo", "--port", str(port), "--data", str(data), "--fix-port", "0",
@@ -65,4 +59,3 @@ def test_the_document_is_served_and_names_every_route(demo_process: str) -> None
     document = requests.get(f"{demo_process}/api/openapi.json", timeout=10).json()
     assert document["openapi"].startswith("3.1")
     assert {"/api/accounts/{account_id}/orders", "/api/bars", "/api/layout"} <= set(document["paths"])
-    assert Path(__file__).name  # the module ran against a live server

@@ -16,6 +16,7 @@ from routing.pricing import PriceFeed
 from routing.venue import Quote
 from tests.stubs import D, btcusdt, eurusd
 from web.api.stream import PriceStream
+from web.app import serve
 
 T0 = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)
 
@@ -41,11 +42,7 @@ async def stack():  # type: ignore[no-untyped-def]
     app = web.Application()
     stream = PriceStream(bus, set(instruments), audience)
     stream.routes(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(app, "127.0.0.1", 0)
     async with aiohttp.ClientSession() as session:
         yield feed, bus, session, f"http://127.0.0.1:{port}/api/stream/prices"
     await runner.cleanup()

@@ -6,11 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
-import pytest
 from aiohttp import web
 
 from engine.bus import make_bus
@@ -22,17 +19,7 @@ from routing.venue import Quote
 from tests.brokers import PrivateBroker
 from tests.stubs import D, eurusd
 from web.api.stream import PriceStream
-
-
-@pytest.fixture(params=["redis", "mqtt"])
-async def private(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[PrivateBroker]:
-    broker = PrivateBroker(request.param, tmp_path)
-    await broker.start()
-    yield broker
-    assert broker.process is not None
-    if broker.process.returncode is None:
-        broker.process.kill()
-        await broker.process.wait()
+from web.app import serve
 
 
 async def test_a_terminal_sees_the_gap_a_broker_restart_makes_and_recovers_by_resubscribing(
@@ -49,11 +36,7 @@ async def test_a_terminal_sees_the_gap_a_broker_restart_makes_and_recovers_by_re
 
     app = web.Application()
     PriceStream(web_bus, {"EUR/USD"}, audience).routes(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(app, "127.0.0.1", 0)
     number = 0
 
     def tick() -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.async_api import async_playwright
 
 STATIC = Path(__file__).resolve().parents[2] / "web" / "terminal" / "static"
 CATALOGUES = STATIC / "i18n"
@@ -63,13 +63,11 @@ def test_every_key_the_terminal_uses_is_in_the_english_catalogue() -> None:
 
 # ---------------------------------------------------------------- in the browser
 
-needs_chromium = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
 
 
 @pytest.fixture
 async def browser() -> AsyncIterator[object]:
-    playwright_api = pytest.importorskip("playwright.async_api")   # the catalogue checks run without it
-    async with playwright_api.async_playwright() as playwright:
+    async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         try:
             yield launched
@@ -105,7 +103,6 @@ async def grid_layout(page) -> dict[str, list[int]]:  # type: ignore[no-untyped-
                                              item.gridstackNode.w, item.gridstackNode.h]]))""")
 
 
-@needs_chromium
 async def test_a_trader_places_market_and_limit_orders_and_reads_the_terminal_in_arabic(terminal, browser) -> None:
     page, errors = await open_terminal(browser, terminal)
     ticket = page.locator(".panel-ticket")
@@ -185,7 +182,6 @@ async def test_a_trader_places_market_and_limit_orders_and_reads_the_terminal_in
     assert errors == []
 
 
-@needs_chromium
 async def test_a_moved_panel_is_where_it_was_left_at_the_next_login(terminal, browser) -> None:
     page, errors = await open_terminal(browser, terminal)
     before = await grid_layout(page)
