@@ -1,6 +1,7 @@
 """NewOrderSingle -> ExecutionReport round trips over loopback: our engine against itself, QuickFIX against itself.
 
-    python bench/fix_roundtrip.py [--rounds 3] [--seconds 5] [--rate 2000] [--window 200]
+    python bench/fix_roundtrip.py [--rounds 3] [--seconds 5] [--rate 2000] [--window 200] [--store file]
+                                  [--engines ours,quickfix]
 
 Each engine runs as two processes, an acceptor that answers every order with a fill and an initiator that offers
 the load and times each round trip by ClOrdID (send to receipt of its ExecutionReport). Both pairs run in the
@@ -9,6 +10,8 @@ same invocation, alternating round by round, because the machine is shared and n
 - saturation: --window orders in flight, a new one sent as each report arrives; completed round trips per second.
 The load generator is the engine's own initiator: this measures the engine at both ends, as the issue asks. Both
 engines keep their messages in a file store (QuickFIX's FileStore, our FileStore), as a production session does.
+``--store sqlite`` (a database file per side) or ``--store <SQLAlchemy URL>`` (shared by both sides) puts ours on
+its SQL store instead while QuickFIX stays on its FileStore: a measure of that store, not a comparison.
 """
 from __future__ import annotations
 
@@ -46,20 +49,23 @@ def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------------------------------------- ours
-def ours_config(role: str, port: int, store: str):  # type: ignore[no-untyped-def]
+def ours_config(role: str, port: int, store: str, kind: str):  # type: ignore[no-untyped-def]
     from fix_sessions.session_id import SessionID
     from fix_sessions.settings import SessionConfig
 
+    sql_store_url = None if kind == "file" else f"sqlite:///{store}/fix.db" if kind == "sqlite" else kind
     if role == "acceptor":
         return SessionConfig(session_id=SessionID("FIX.4.4", "HUB", "LOAD"), connection_type="acceptor",
                              socket_accept_host="127.0.0.1", socket_accept_port=port, data_dictionary=DICTIONARY,
-                             file_store_path=store, socket_reuse_address=True, reset_on_logon=True)
+                             file_store_path=store, sql_store_url=sql_store_url, socket_reuse_address=True,
+                             reset_on_logon=True)
     return SessionConfig(session_id=SessionID("FIX.4.4", "LOAD", "HUB"), connection_type="initiator",
                          socket_connect_hosts=(("127.0.0.1", port),), heartbeat_interval=30,
-                         data_dictionary=DICTIONARY, file_store_path=store, reset_on_logon=True)
+                         data_dictionary=DICTIONARY, file_store_path=store, sql_store_url=sql_store_url,
+                         reset_on_logon=True)
 
 
-def ours_acceptor(port: int, store: str) -> None:
+def ours_acceptor(port: int, store: str, kind: str) -> None:
     import uvloop
 
     from fix_sessions.application import Application
@@ -69,7 +75,7 @@ def ours_acceptor(port: int, store: str) -> None:
         async def from_app(self, message, session_id):  # type: ignore[no-untyped-def]
             await acceptor.send_to_target(session_id, b"8", report_fields(message.get(11) or b""))
 
-    acceptor = SocketAcceptor([ours_config("acceptor", port, store)], Fills())
+    acceptor = SocketAcceptor([ours_config("acceptor", port, store, kind)], Fills())
 
     async def serve() -> None:
         await acceptor.start()
@@ -80,7 +86,8 @@ def ours_acceptor(port: int, store: str) -> None:
     uvloop.run(serve())
 
 
-def ours_initiator(port: int, store: str, mode: str, rate: int, seconds: float, window: int) -> dict[str, float]:
+def ours_initiator(port: int, store: str, kind: str, mode: str, rate: int, seconds: float, window: int
+                   ) -> dict[str, float]:
     import uvloop
 
     from fix_sessions.application import Application
@@ -105,7 +112,7 @@ def ours_initiator(port: int, store: str, mode: str, rate: int, seconds: float, 
                     await send_one()
 
     load = Load()
-    initiator = SocketInitiator([ours_config("initiator", port, store)], load)
+    initiator = SocketInitiator([ours_config("initiator", port, store, kind)], load)
     session_id = next(iter(initiator.sessions))
 
     async def send_one() -> None:
@@ -276,13 +283,13 @@ def free_port() -> int:
 def measure(engine: str, mode: str, args: argparse.Namespace) -> dict[str, float]:
     port = free_port()
     with tempfile.TemporaryDirectory() as store:
-        acceptor = subprocess.Popen([sys.executable, __file__, "_acceptor", engine, str(port), store + "/a"],
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        acceptor = subprocess.Popen([sys.executable, __file__, "_acceptor", engine, str(port), store + "/a",
+                                     args.store], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
             assert acceptor.stdout is not None and acceptor.stdout.readline().strip() == b"ready"
             output = subprocess.run(
-                [sys.executable, __file__, "_initiator", engine, str(port), store + "/i", mode, str(args.rate),
-                 str(args.seconds), str(args.window)], capture_output=True, check=True, timeout=120,
+                [sys.executable, __file__, "_initiator", engine, str(port), store + "/i", args.store, mode,
+                 str(args.rate), str(args.seconds), str(args.window)], capture_output=True, check=True, timeout=120,
             ).stdout
             return json.loads(output.splitlines()[-1])
         finally:
@@ -292,26 +299,33 @@ def measure(engine: str, mode: str, args: argparse.Namespace) -> dict[str, float
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in ("_acceptor", "_initiator"):
-        role, engine, port, store = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+        role, engine, port, store, kind = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
         Path(store).mkdir(parents=True, exist_ok=True)
-        if role == "_acceptor":
-            (ours_acceptor if engine == "ours" else quickfix_acceptor)(port, store)
+        if role == "_acceptor" and engine == "ours":
+            ours_acceptor(port, store, kind)
             return
-        mode, rate, seconds, window = sys.argv[5], int(sys.argv[6]), float(sys.argv[7]), int(sys.argv[8])
-        run = ours_initiator if engine == "ours" else quickfix_initiator
-        print(json.dumps(run(port, store, mode, rate, seconds, window)), flush=True)
+        if role == "_acceptor":
+            quickfix_acceptor(port, store)
+            return
+        mode, rate, seconds, window = sys.argv[6], int(sys.argv[7]), float(sys.argv[8]), int(sys.argv[9])
+        result = (ours_initiator(port, store, kind, mode, rate, seconds, window) if engine == "ours"
+                  else quickfix_initiator(port, store, mode, rate, seconds, window))
+        print(json.dumps(result), flush=True)
         return
     options = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     options.add_argument("--rounds", type=int, default=3)
     options.add_argument("--seconds", type=float, default=5)
     options.add_argument("--rate", type=int, default=2000)
     options.add_argument("--window", type=int, default=200)
+    options.add_argument("--store", default="file", help="ours on: file, sqlite, or a SQLAlchemy URL")
+    options.add_argument("--engines", default="ours,quickfix", help="comma-separated: ours, quickfix")
     args = options.parse_args()
+    engines = args.engines.split(",")
     print(f"# python bench/fix_roundtrip.py --rounds {args.rounds} --seconds {args.seconds} --rate {args.rate} "
-          f"--window {args.window}")
+          f"--window {args.window} --store {args.store} --engines {args.engines}")
     results: dict[tuple[str, str], list[dict[str, float]]] = {}
     for number in range(1, args.rounds + 1):
-        for engine in ("ours", "quickfix"):
+        for engine in engines:
             for mode in ("fixed", "saturate"):
                 result = measure(engine, mode, args)
                 results.setdefault((engine, mode), []).append(result)
@@ -323,9 +337,10 @@ def main() -> None:
         print(f"  {engine:<8} {mode:<8} p50 {statistics.median(r['p50_us'] for r in runs):8.0f} µs  "
               f"p99 {statistics.median(r['p99_us'] for r in runs):8.0f} µs  "
               f"{statistics.median(r['per_second'] for r in runs):8,.0f} round trips/s")
-    ours = statistics.median(r["per_second"] for r in results[("ours", "saturate")])
-    theirs = statistics.median(r["per_second"] for r in results[("quickfix", "saturate")])
-    print(f"saturation: ours is {ours / theirs:.1f}x QuickFIX's rate")
+    if {"ours", "quickfix"} <= set(engines):
+        ours = statistics.median(r["per_second"] for r in results[("ours", "saturate")])
+        theirs = statistics.median(r["per_second"] for r in results[("quickfix", "saturate")])
+        print(f"saturation: ours is {ours / theirs:.1f}x QuickFIX's rate")
 
 
 if __name__ == "__main__":

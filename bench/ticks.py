@@ -34,7 +34,9 @@ import uvloop  # noqa: E402
 
 from engine.bus import make_bus  # noqa: E402
 from engine.domain.instrument import AssetClass, Instrument  # noqa: E402
-from routing.interceptors.spread_markup import Markup, SpreadMarkup  # noqa: E402
+from engine.domain.terms import Markup
+from engine.ports import utc_now
+from routing.interceptors.spread_markup import SpreadMarkup  # noqa: E402
 from routing.pipeline import Pipelines  # noqa: E402
 from routing.pricing import FeedLimits, PriceFeed  # noqa: E402
 from routing.venue import Quote  # noqa: E402
@@ -72,7 +74,7 @@ def build_feed(bus_url: str):  # type: ignore[no-untyped-def]
     markups = {("broker-a", group, "*"): Markup(points=Decimal("0.00001") * (n + 1)) for n, (_, group) in
                enumerate(GROUPS)}
     pipelines = Pipelines([SpreadMarkup(markups)], {}, ["spread_markup"])
-    return bus, PriceFeed(instruments(), pipelines, GROUPS, bus, FeedLimits())
+    return bus, PriceFeed(instruments(), pipelines, GROUPS, bus, utc_now, FeedLimits())
 
 
 def normalise(tick: dict[str, str], symbols: dict[str, str], now: dt.datetime) -> Quote:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 # Each module exposes ``register(subparsers)`` and sets ``func`` on its parser.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
-    "fix_sessions.echo",
+    "dynamictech.fix_echo",
     "engine.storage.cli",
     "simulators.cli",
     "dynamictech.demo",

@@ -25,11 +25,13 @@ from adapters.equity_fix.instruments import STOCKS
 from adapters.equity_fix.profiles import PROFILES
 from adapters.primexm import PrimeXMVenue
 from adapters.primexm.config import PrimeXMConfig
+from dynamictech.hub import Hub, HubSettings
 from dynamictech.runtime import stop_signal
 from engine.domain.instrument import AssetClass, Instrument
 from engine.domain.tenancy import Account, Directory, Group, PositionMode, Role, Tenant, User
-from engine.hub import Hub, HubSettings
+from engine.domain.terms import CommissionPlan, Markup, RouteRule
 from engine.ledger import EntryKind, LedgerAccount, wallet
+from engine.ports import utc_now
 from engine.storage.access import SqlAccess, load_fernet
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
@@ -39,9 +41,6 @@ from fix_sessions.settings import parse_settings
 from fix_specs import path as spec_path
 from gateway.config import parse_bindings
 from gateway.service import Gateway
-from routing.interceptors.commission import CommissionPlan
-from routing.interceptors.spread_markup import Markup
-from routing.router import RouteRule
 from simulators.binance.book import default_symbols
 from simulators.binance.server import TEST_API_KEY, TEST_API_SECRET, BinanceSimulator
 from simulators.equity.simulator import EquitySimulator
@@ -141,13 +140,15 @@ class Demo:
 
 
 async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 8080,
-                bus_url: str | None = None, fix_ports: tuple[int, int] = (9878, 9879)) -> Demo:
+                bus_url: str | None = None, fix_ports: tuple[int, int] = (9878, 9879),
+                orders_per_second: int = 50) -> Demo:
     """Start everything; the simulators' ports are ephemeral, the web terminal's is ``web_port`` and the FIX doors'
-    ``fix_ports`` (order entry, drop copy; 0: any)."""
+    ``fix_ports`` (order entry, drop copy; 0: any); ``orders_per_second`` is the throttle per account (0: none)."""
     url = f"sqlite:///{data_dir / 'demo.db'}"
     upgrade(url)
-    hub_settings = HubSettings(url, bus_url=bus_url,
+    hub_settings = HubSettings(url, bus_url=bus_url, orders_per_second=orders_per_second,
                                reference_rates={"USDT/USD": D(1), "USD/HKD": D("7.8"), "USD/INR": D("83.5")})
+    clock = utc_now   # the one clock of the demo: venues, hub, doors
     stoppers = []
     fx = FxLP(FxLPConfig(tick_interval=0.25))
     await fx.start()
@@ -160,19 +161,19 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
     stoppers.append(equity.stop)
     venues = {
         "fx-lp": PrimeXMVenue(PrimeXMConfig(name="fx-lp", quote_port=fx.port, trade_port=fx.port,
-                                            username="demo", password="demo")),
+                                            username="demo", password="demo"), clock=clock),
         "binance": BinanceVenue(BinanceConfig(api_key=TEST_API_KEY, api_secret=TEST_API_SECRET, name="binance",
                                               rest_url=binance.rest_url, stream_url=binance.stream_url,
-                                              ws_api_url=binance.ws_api_url)),
-        "equity": EquityFixVenue(EquityFixConfig(name="equity", port=equity.port)),
+                                              ws_api_url=binance.ws_api_url), clock=clock),
+        "equity": EquityFixVenue(EquityFixConfig(name="equity", port=equity.port), clock=clock),
     }
-    seed(SqlAccess(UnitOfWork(make_engine(url)), load_fernet(data_dir / "secret.key")))
-    hub = Hub(hub_settings, instruments(), venues)  # type: ignore[arg-type]
-    access = SqlAccess(hub.unit, load_fernet(data_dir / "secret.key"))
+    seed(SqlAccess(UnitOfWork(make_engine(url)), load_fernet(data_dir / "secret.key"), clock))
+    hub = Hub(hub_settings, instruments(), venues, clock=clock)  # type: ignore[arg-type]
+    access = SqlAccess(hub.unit, load_fernet(data_dir / "secret.key"), hub.clock)
     for account_id in ACCOUNTS.values():
-        hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, f"demo-funding-{account_id}", LedgerAccount("bank", "cash"),
+        hub.oms.accounting.ledger.transfer(EntryKind.DEPOSIT, f"demo-funding-{account_id}", LedgerAccount("bank", "cash"),
                                      wallet(account_id), "USD", D(100_000))
-    gateway = Gateway(hub, parse_settings(_gateway_cfg(data_dir / "fix", fix_ports)).acceptors(), parse_bindings({
+    gateway = Gateway(hub.services, parse_settings(_gateway_cfg(data_dir / "fix", fix_ports)).acceptors(), parse_bindings({
         "order_entry": {comp_id: {"accounts": [account]} for comp_id, account in FIX_CLIENTS.items()},
         "drop_copy": {FIX_DROP_COPY: {"tenant": TENANT}}}))   # before the hub starts: it hears the restart's fills
     await hub.start()
@@ -183,7 +184,7 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
         if not any(hub.feed.is_stale(symbol) for symbol in ("EUR/USD", "BTC/USDT")):
             break
         await asyncio.sleep(0.05)
-    runner, port = await serve(create_app(hub, access), web_host, web_port)
+    runner, port = await serve(create_app(hub.services, hub.feed, hub.markup, hub.bars, access), web_host, web_port)
     stoppers.append(runner.cleanup)
     order_entry, drop_copy = gateway.ports if len(gateway.ports) == 2 else (gateway.ports[0], gateway.ports[0])
     return Demo(hub, {"terminal": f"http://{web_host}:{port}/", "api": f"http://{web_host}:{port}/api/openapi.json",
@@ -197,7 +198,8 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
 
 async def main(args: argparse.Namespace) -> None:
     stop = stop_signal()   # before the banner: whoever reads it may signal at once
-    demo = await start(Path(args.data), args.host, args.port, args.bus, (args.fix_port, args.drop_copy_port))
+    demo = await start(Path(args.data), args.host, args.port, args.bus, (args.fix_port, args.drop_copy_port),
+                       args.orders_per_second)
     print("DynamicTech demo is running", flush=True)
     for name, where in demo.urls.items():
         print(f"  {name:10} {where}")
@@ -216,6 +218,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--data", default="var/demo", help="where the demo's SQLite database and key live")
     parser.add_argument("--bus", default=os.environ.get("BUS_URL"),
                         help="redis://... or mqtt://... (default BUS_URL, else the in-process bus)")
+    parser.add_argument("--orders-per-second", type=_throttle, default=50,
+                        help="the throttle: orders a second per account (default 50; 0: no throttle)")
 
     def run(args: argparse.Namespace) -> int:
         from dynamictech.runtime import run as run_main
@@ -223,3 +227,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         return 0
 
     parser.set_defaults(func=run)
+
+
+def _throttle(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("orders per second is 0 (no throttle) or more")
+    return value

@@ -21,7 +21,6 @@ the admin tools); the hub reloads the route table when told.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import os
 import tomllib
@@ -32,17 +31,18 @@ from typing import Any
 
 import structlog
 
+from adapters.registry import build as build_venue
+from dynamictech.hub import DEFAULT_PIPELINE, Hub, HubSettings
 from dynamictech.runtime import stop_signal
 from engine.domain.instrument import AssetClass, Instrument, Market
-from engine.hub import DEFAULT_PIPELINE, Hub, HubSettings
 from engine.margin import MarginLevels
+from engine.ports import Clock, Venue, utc_now
 from engine.storage.access import SqlAccess, load_fernet
 from engine.storage.cli import upgrade
 from engine.storage.database import database_url
 from fix_sessions.settings import SettingsError, load_settings
 from gateway.config import BindingError, parse_bindings
 from gateway.service import Gateway
-from routing.venue import Venue
 from web.app import create_app, serve
 
 log = structlog.get_logger("dynamictech.serve")
@@ -92,58 +92,23 @@ def instruments(config: Mapping[str, Any]) -> dict[str, Instrument]:
     return out
 
 
-def venues(config: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> dict[str, Venue]:
-    """Each [[venues]] entry: the adapter's config from the environment (its secrets), then the entry's fields."""
+def venues(config: Mapping[str, Any], environ: Mapping[str, str] = os.environ,
+           clock: Clock = utc_now) -> dict[str, Venue]:
+    """Each [[venues]] entry through the adapter registry (adapters/registry.py): its secrets from the environment
+    only, the entry's fields over the adapter's defaults, and the hub's clock."""
     out: dict[str, Venue] = {}
     for number, entry in enumerate(config.get("venues", []), 1):
-        fields = dict(entry)
-        kind, name = fields.pop("type", None), fields.get("name")
-        secrets = SECRET_FIELDS & fields.keys()
+        name = entry.get("name")
+        secrets = SECRET_FIELDS & entry.keys()
         if secrets:
             raise ConfigError(f"[[venues]] {name or number}: {', '.join(sorted(secrets))} must come from the "
                               "environment, never from the file")
-        prefix = fields.pop("env_prefix", None)
-        venue_class, config_class, standard_prefix = _adapter(kind, name or str(number))
-        env = _renamed(environ, prefix, standard_prefix) if prefix else environ
         try:
-            base = config_class.from_env(env)
-            typed = {key: _as_field_type(config_class, key, value) for key, value in fields.items()}
-            out[typed.get("name", base.name)] = venue_class(dataclasses.replace(base, **typed))
+            venue = build_venue(entry, environ, clock)
         except (TypeError, ValueError) as error:
             raise ConfigError(f"[[venues]] {name or number}: {error}") from None
+        out[venue.name] = venue
     return out
-
-
-def _adapter(kind: str | None, where: str) -> tuple[type, type, str]:
-    if kind == "primexm":
-        from adapters.primexm import PrimeXMVenue
-        from adapters.primexm.config import PrimeXMConfig
-        return PrimeXMVenue, PrimeXMConfig, "PRIMEXM_"
-    if kind == "binance":
-        from adapters.binance import BinanceVenue
-        from adapters.binance.config import BinanceConfig
-        return BinanceVenue, BinanceConfig, "BINANCE_"
-    if kind == "equity_fix":
-        from adapters.equity_fix import EquityFixConfig, EquityFixVenue
-        return EquityFixVenue, EquityFixConfig, "EQUITY_FIX_"
-    raise ConfigError(f"[[venues]] {where}: type must be primexm, binance or equity_fix, got {kind!r}")
-
-
-def _renamed(environ: Mapping[str, str], prefix: str, standard: str) -> dict[str, str]:
-    """LP2_PASSWORD -> PRIMEXM_PASSWORD for a venue whose env_prefix is LP2_: two venues of one type, two secrets."""
-    return {standard + key.removeprefix(prefix): value for key, value in environ.items() if key.startswith(prefix)}
-
-
-def _as_field_type(config_class: type, key: str, value: Any) -> Any:
-    known = {f.name: f for f in dataclasses.fields(config_class)}
-    if key not in known:
-        raise ValueError(f"{config_class.__name__} has no field {key!r}")
-    kind = str(known[key].type)
-    if "Decimal" in kind and value is not None:
-        return Decimal(str(value))
-    if kind.startswith("tuple") and isinstance(value, list):
-        return tuple(value)
-    return value
 
 
 def doors(config: Mapping[str, Any], base: Path, hub: Hub) -> Gateway | None:
@@ -152,7 +117,7 @@ def doors(config: Mapping[str, Any], base: Path, hub: Hub) -> Gateway | None:
     if sessions is None:
         return None
     try:
-        return Gateway(hub, load_settings(base / sessions).acceptors(), parse_bindings(config.get("gateway", {})))
+        return Gateway(hub.services, load_settings(base / sessions).acceptors(), parse_bindings(config.get("gateway", {})))
     except (SettingsError, BindingError) as error:
         raise ConfigError(str(error)) from None
 
@@ -162,14 +127,15 @@ async def run(config_path: Path) -> None:
     config = load(config_path)
     hub_settings = settings(config)
     upgrade(hub_settings.database_url)
-    hub = Hub(hub_settings, instruments(config), venues(config))
-    access = SqlAccess(hub.unit, load_fernet(Path("var/secret.key")))
+    clock = utc_now   # the one clock of this hub: every part that stamps a time is given it
+    hub = Hub(hub_settings, instruments(config), venues(config, clock=clock), clock=clock)
+    access = SqlAccess(hub.unit, load_fernet(Path("var/secret.key")), hub.clock)
     gateway = doors(config, config_path.parent, hub)   # before the hub starts: the drop copy hears the restart's fills
     await hub.start()
     if gateway is not None:
         await gateway.start()
     host = config.get("web", {}).get("host", "127.0.0.1")
-    runner, port = await serve(create_app(hub, access), host, int(config.get("web", {}).get("port", 8080)))
+    runner, port = await serve(create_app(hub.services, hub.feed, hub.markup, hub.bars, access), host, int(config.get("web", {}).get("port", 8080)))
     log.info("hub.serving", web=f"{host}:{port}", venues=sorted(hub.router.venues))
     await stop.wait()
     await runner.cleanup()

@@ -35,14 +35,14 @@ class Brackets:
     async def protect(self, account_id: str, symbol: str, *, take_profit: Decimal | None,
                       stop_loss: Decimal | None, position_id: str | None = None) -> list[Order]:
         """Attach a take-profit and a stop-loss (an OCO pair, held by the hub) to an open position."""
-        book = self.oms.book
+        accounting = self.oms.accounting
         if self.oms.directory.accounts[account_id].position_mode is PositionMode.HEDGING:
-            position = book.positions.positions.get(position_id or "")
+            position = accounting.positions.positions.get(position_id or "")
             if position is None or position.account_id != account_id:
                 raise KeyError(f"no position {position_id} on account {account_id}")
             quantity = position.quantity
         else:
-            quantity = book.net(account_id, symbol)
+            quantity = accounting.net(account_id, symbol)
         if not quantity:
             raise ValueError(f"account {account_id} has no open position in {symbol}")
         tag = f"protect-{position_id or symbol}-{self.oms.new_id('')}"
@@ -57,7 +57,7 @@ class Brackets:
                 child.quantity += quantity
                 oms.event(child, "resized", f"bracket now covers {child.quantity}")
             return
-        ticket = oms.book.positions.positions.get(parent.order_id)  # hedging: the ticket this order opened
+        ticket = oms.accounting.positions.positions.get(parent.order_id)  # hedging: the ticket this order opened
         await self._place(parent.account_id, parent.symbol, parent.cl_ord_id, parent.side.sign * quantity,
                           parent.take_profit, parent.stop_loss, ticket.position_id if ticket else None,
                           parent.order_id)

@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import orjson
@@ -76,7 +76,7 @@ class _EventSub:
 
 def _glob(pattern: str) -> str:
     """An MQTT-style pattern as a Redis glob wide enough to cover it; ``matches()`` does the exact filtering."""
-    parts = []
+    parts: list[str] = []
     for part in pattern.split("."):
         if part == "#":
             return ".".join(parts) + "*"
@@ -179,7 +179,7 @@ class RedisBus:
         self._tasks = []
         if self._pubsub is not None:
             with contextlib.suppress(*BROKEN):
-                await self._pubsub.aclose()
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
         await self._redis.aclose()
 
     # writing
@@ -288,7 +288,7 @@ class RedisBus:
             except BROKEN as error:
                 self._pubsub = None
                 with contextlib.suppress(*BROKEN):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
                 await retry.pause(error)
 
     # event topics
@@ -320,7 +320,7 @@ class RedisBus:
             for stream in streams:
                 if stream not in sub.positions:
                     newest = await self._redis.xrevrange(stream, count=1)
-                    sub.positions[stream] = newest[0][0] if newest else b"0-0"
+                    sub.positions[stream] = cast(bytes, newest[0][0]) if newest else b"0-0"
         else:
             if sub.first_registration is None:
                 marker = f"{self._ns}:group:{sub.group}:{sub.pattern}"
@@ -357,7 +357,7 @@ class RedisBus:
                             sub.positions[stream] = entry_id
                             self._handle(sub, stream, fields, dedupe)
                     continue
-                wanted = dict.fromkeys(sub.positions, "0" if backlog else ">")
+                wanted: dict[Any, Any] = dict.fromkeys(sub.positions, "0" if backlog else ">")
                 try:
                     reply = await self._idle(sub, self._redis.xreadgroup(
                         self._group_name(sub), sub.group, wanted, count=BATCH, block=None if backlog else 1000))
@@ -373,7 +373,7 @@ class RedisBus:
                 for stream, entries in reply or []:
                     handled = []
                     for entry_id, fields in entries:
-                        if not sub.active:
+                        if _stopped(sub):   # unsubscribed by a handler of this batch
                             break
                         if fields:  # an entry trimmed away while pending comes back empty
                             self._handle(sub, stream, fields, dedupe)
@@ -397,3 +397,7 @@ class RedisBus:
         if sub.active and matches(sub.pattern, topic) and dedupe.fresh((stream, fields[b"publisher"]),
                                                                        int(fields[b"seq"])):
             deliver(sub.handler, topic, orjson.loads(fields[b"body"]))
+
+
+def _stopped(sub: _EventSub) -> bool:
+    return not sub.active

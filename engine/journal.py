@@ -16,6 +16,7 @@ class OrderJournal(Protocol):
     def open_orders(self) -> list[Order]: ...
     def positions(self) -> list[Position]: ...
     def exec_ids(self, order_ids: list[str]) -> set[str]: ...
+    def executions(self, account_id: str) -> list[Execution]: ...
 
 
 class Transactions(Protocol):
@@ -48,3 +49,6 @@ class MemoryJournal:
     def exec_ids(self, order_ids: list[str]) -> set[str]:
         wanted = set(order_ids)
         return {fill.exec_id for fill in self.fills if fill.order_id in wanted}
+
+    def executions(self, account_id: str) -> list[Execution]:
+        return [fill for fill in self.fills if fill.account_id == account_id]

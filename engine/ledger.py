@@ -16,6 +16,8 @@ from typing import Protocol
 
 import structlog
 
+from engine.ports import Clock
+
 log = structlog.get_logger("engine.ledger")
 
 
@@ -75,7 +77,8 @@ class LedgerStore(Protocol):
 
 
 class Ledger:
-    def __init__(self, store: LedgerStore | None = None) -> None:
+    def __init__(self, clock: Clock, store: LedgerStore | None = None) -> None:
+        self.clock = clock
         self.store = store
         self.entries: list[JournalEntry] = []
         self._balances: dict[LedgerAccount, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
@@ -89,7 +92,7 @@ class Ledger:
         if existing is not None:
             return existing
         _check_balanced(kind, reference, postings)
-        entry = JournalEntry(next(self._ids), kind, reference, tuple(postings), dt.datetime.now(dt.timezone.utc))
+        entry = JournalEntry(next(self._ids), kind, reference, tuple(postings), self.clock())
         if self.store is not None:
             self.store.append(entry)
         self._apply(entry)

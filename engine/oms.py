@@ -1,9 +1,9 @@
 """The order management system: accept, journal, run the pipeline, route, apply execution reports, cancel and
 replace, keep the conditional orders venues do not hold (stops, trailing stops, take-profits, brackets, OCO),
-expire DAY and GTD orders, and hand fills to the book (positions and ledger).
+expire DAY and GTD orders, and hand fills to accounting (positions and ledger).
 
 Every accepted order is journaled before it is routed. Fills come back through the pipeline (markup back to the
-client's price, commission), then into the book, then onto the bus. A report is applied once: repeated ExecIDs are
+client's price, commission), then into accounting, then onto the bus. A report is applied once: repeated ExecIDs are
 ignored (across restarts too: they are journaled with the fill), overfills and unknown orders are logged for the
 dealer and never booked.
 """
@@ -12,26 +12,38 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import structlog
 
-from engine.book import Book
+from engine.accounting import Accounting
 from engine.brackets import Brackets
 from engine.bus import Bus
 from engine.conditional import HeldOrders
 from engine.domain.instrument import Instrument
 from engine.domain.order import CONDITIONAL, Execution, Order, OrdStatus, OrdType, Side, TimeInForce
+from engine.domain.rejects import Rejection, retryable
 from engine.domain.tenancy import Directory, PositionMode
+from engine.domain.terms import RouteRule
 from engine.journal import MemoryJournal, OrderJournal, Transactions
 from engine.ledger import Ledger
 from engine.margin import MarginSnapshot
-from routing.pipeline import FillContext, OrderContext, Pipelines, Rejection
-from routing.router import NoRoute, Router, RouteRule
-from routing.venue import ReportKind, VenueDown, VenueOrder, VenueReport
+from engine.ports import (
+    Clock,
+    FillContext,
+    NoRoute,
+    OrderContext,
+    Pipelines,
+    ReportKind,
+    Router,
+    VenueDown,
+    VenueOrder,
+    VenueReport,
+)
 
 log = structlog.get_logger("engine.oms")
 
@@ -72,15 +84,14 @@ class _Route:
 class OMS:
     def __init__(self, *, directory: Directory, instruments: dict[str, Instrument], ledger: Ledger, bus: Bus,
                  pipelines: Pipelines, router: Router, journal: OrderJournal | None = None,
-                 transactions: Transactions | None = None, order_id_prefix: str = "O",
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
+                 clock: Clock, transactions: Transactions | None = None, order_id_prefix: str = "O") -> None:
         self.directory = directory
         self.instruments = instruments
         self.bus = bus
         self.pipelines = pipelines
         self.router = router
         self.journal: OrderJournal = journal or MemoryJournal()
-        self.book = Book(directory, instruments, ledger, bus)
+        self.accounting = Accounting(directory, instruments, ledger, bus)
         self.transactions = transactions
         self.order_id_prefix = order_id_prefix  # unique per process start, so ids never repeat across restarts
         self.clock = clock
@@ -95,7 +106,7 @@ class OMS:
         self.children: dict[str, list[Order]] = {}        # parent order id -> its bracket legs
         self._exec_ids: set[str] = set()
         self._ids = itertools.count(1)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
         for venue in router.venues.values():
             venue.on_report(self.on_report)
 
@@ -104,17 +115,18 @@ class OMS:
         account = self.directory.accounts.get(request.account_id)
         if account is None:
             raise KeyError(f"unknown account {request.account_id}")
+        now = self.clock()
         expire_at = request.expire_at
         instrument = self.instruments.get(request.symbol)
         if request.time_in_force is TimeInForce.DAY and instrument is not None:
-            expire_at = instrument.day_end(self.clock())
+            expire_at = instrument.day_end(now)
         order = Order(order_id=self.new_id(""), cl_ord_id=request.cl_ord_id,
                       tenant_id=account.tenant_id, account_id=account.account_id, symbol=request.symbol,
                       side=request.side, ord_type=request.ord_type, quantity=request.quantity,
                       time_in_force=request.time_in_force, price=request.price, stop_price=request.stop_price,
                       expire_at=expire_at, trail=request.trail, take_profit=request.take_profit,
                       stop_loss=request.stop_loss, parent_id=parent_id, oco_id=oco_id,
-                      position_id=request.position_id)
+                      position_id=request.position_id, created_at=now)
         if (account.account_id, request.cl_ord_id) in self._by_client:
             self._reject(order, Rejection("duplicate_cl_ord_id", f"ClOrdID {request.cl_ord_id} was already used"))
             return order
@@ -182,7 +194,7 @@ class OMS:
             await self.router.venues[order.venue].cancel(order.order_id)
         except (VenueDown, KeyError):
             self._expiring.discard(order.order_id)
-            order.status = previous  # back to where it stood: the venue never heard of the cancel
+            order.move(previous)  # back to where it stood: the venue never heard of the cancel
             self.event(order, "cancel_failed", f"venue {order.venue} cannot take the cancel now")
             return Rejection("venue_down", f"venue {order.venue} cannot take the cancel now")
         return None
@@ -200,7 +212,8 @@ class OMS:
             return Rejection("cannot_replace", f"new quantity {quantity} is not above the {order.filled} filled")
         route = self._routes[order.order_id]
         probe = OrderContext(Order(order.order_id, order.cl_ord_id, order.tenant_id, order.account_id, order.symbol,
-                                   order.side, order.ord_type, quantity, order.time_in_force, price),
+                                   order.side, order.ord_type, quantity, order.time_in_force, price,
+                                   created_at=order.created_at),
                              route.context.instrument, route.context.account, self.clock())
         rejection = self.pipelines.for_tenant(order.tenant_id).before_route(probe)
         if rejection is not None:
@@ -215,7 +228,7 @@ class OMS:
     async def on_quote(self, symbol: str, bid: Decimal | None, ask: Decimal | None) -> None:
         """Marks positions, moves trailing stops, and routes the held orders the quote touches."""
         if bid is not None and ask is not None:
-            self.book.marks[symbol] = (bid + ask) / 2
+            self.accounting.marks[symbol] = (bid + ask) / 2
         triggered, trailed = self._held.touched(symbol, bid, ask)
         for order in trailed:
             self.event(order, "trailed", f"trailing stop now {order.stop_price}")
@@ -242,7 +255,7 @@ class OMS:
         pipeline before the crash, and its venue prices are in the journal); fills the venue made meanwhile are
         booked, and fills already booked are known by their ExecIDs. Orders at an ``unreachable`` venue wait for
         ``reconcile_venue`` when it comes back."""
-        self.book.positions.load(self.journal.positions())
+        self.accounting.positions.load(self.journal.positions())
         orders = self.journal.open_orders()
         self._exec_ids |= self.journal.exec_ids([order.order_id for order in orders])
         at_venues = []
@@ -287,10 +300,10 @@ class OMS:
         if missing > 0:
             self._filled(order, VenueReport(status.venue, ReportKind.FILL, order.order_id,
                                             exec_id=f"reconcile-{order.order_id}-{status.last_quantity}",
-                                            last_quantity=missing, last_price=status.last_price))
+                                            last_quantity=missing, last_price=status.last_price, at=status.at))
         if status.status in (OrdStatus.CANCELED, OrdStatus.EXPIRED) and order.is_open:
             self._canceled(order, VenueReport(status.venue, ReportKind.CANCELED, order.order_id,
-                                              reason="canceled at the venue while the hub was down"))
+                                              reason="canceled at the venue while the hub was down", at=status.at))
 
     async def settle(self) -> None:
         """Wait for the work reports started (reroutes, brackets, OCO cancels): tests and shutdown."""
@@ -298,13 +311,13 @@ class OMS:
             await asyncio.gather(*list(self._tasks))
 
     def margin(self, account_id: str) -> MarginSnapshot:
-        return self.book.margin(account_id)
+        return self.accounting.margin(account_id)
 
     # ---------------------------------------------------------------- conditional orders
     def _check_position_id(self, order: Order, mode: PositionMode) -> Rejection | None:
         if order.position_id is None:
             return None
-        position = self.book.positions.positions.get(order.position_id)
+        position = self.accounting.positions.positions.get(order.position_id)
         if mode is not PositionMode.HEDGING:
             return Rejection("not_hedging", "only a hedging account closes positions by their id")
         if position is None or position.account_id != order.account_id or position.symbol != order.symbol \
@@ -315,8 +328,8 @@ class OMS:
                                            f"{'sell' if position.quantity > 0 else 'buy'}")
         return None
 
-    def _spawn(self, work: Callable[[], object]) -> None:
-        task = asyncio.get_running_loop().create_task(work())  # type: ignore[arg-type]
+    def _spawn(self, work: Callable[[], Coroutine[Any, Any, object]]) -> None:
+        task = asyncio.get_running_loop().create_task(work())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -362,12 +375,10 @@ class OMS:
         if order is None:
             log.error("oms.unknown_order_report", venue=report.venue, order_id=report.order_id, kind=report.kind)
             return
-        if report.exec_id is not None:  # ExecIDs are unique per venue: the key is both
-            key = f"{report.venue}:{report.exec_id}"
-            if key in self._exec_ids:
-                log.info("oms.duplicate_report", order_id=order.order_id, venue=report.venue, exec_id=report.exec_id)
-                return
-            self._exec_ids.add(key)
+        key = None if report.exec_id is None else fill_key(report)
+        if key is not None and key in self._exec_ids:
+            log.info("oms.duplicate_report", order_id=order.order_id, venue=report.venue, exec_id=report.exec_id)
+            return
         if report.venue != order.venue:
             log.error("oms.report_from_other_venue", order_id=order.order_id, venue=report.venue)
             return
@@ -377,6 +388,8 @@ class OMS:
                    ReportKind.REPLACED: self._replaced, ReportKind.EXPIRED: self._expired}.get(report.kind)
         if handler is not None:
             handler(order, report)
+        if key is not None:   # seen once handled (a fill once booked), so a report that failed can come again
+            self._exec_ids.add(key)
 
     def _accepted(self, order: Order, report: VenueReport) -> None:
         order.venue_order_id = report.venue_order_id
@@ -393,7 +406,7 @@ class OMS:
         instrument = self.instruments[order.symbol]
         quantity, price = _on_step(report.last_quantity, instrument.lot_step), _on_step(report.last_price,
                                                                                           instrument.tick_size)
-        fill = FillContext(order, instrument, route.context.account, f"{report.venue}:{report.exec_id}",
+        fill = FillContext(order, instrument, route.context.account, fill_key(report),
                            quantity, price, price)
         self.pipelines.for_tenant(order.tenant_id).after_fill(fill)
         execution = Execution(fill.exec_id, order.order_id, order.account_id, order.symbol, order.side,
@@ -402,7 +415,7 @@ class OMS:
         with self.transactions.transaction() if self.transactions is not None else nullcontext():
             order.fill(fill.quantity, fill.client_price)
             self.journal.record_fill(execution)
-            changed = self.book.book_fill(tenant_id=order.tenant_id, account_id=order.account_id, symbol=order.symbol,
+            changed = self.accounting.book_fill(tenant_id=order.tenant_id, account_id=order.account_id, symbol=order.symbol,
                                 order_id=order.order_id, close_id=order.position_id, exec_id=fill.exec_id,
                                 signed_quantity=order.side.sign * fill.quantity, client_price=fill.client_price,
                                 markup_revenue=fill.markup_revenue, commission=fill.commission,
@@ -432,11 +445,11 @@ class OMS:
             self._cancel_rejected(order, report)
             return
         route = self._routes.get(order.order_id)
-        if report.retryable and route is not None and route.rule.reroute_on_reject and route.remaining:
+        if retryable(report.code) and route is not None and route.rule.reroute_on_reject and route.remaining:
             log.warning("route.reroute", order_id=order.order_id, venue=report.venue, reason=report.reason)
             self._spawn(lambda: self._send_next(order))
             return
-        self._reject(order, Rejection("venue_rejected", f"{report.venue}: {report.reason}"))
+        self._reject(order, Rejection(report.code or "venue_rejected", f"{report.venue}: {report.reason}"))
 
     def _cancel_rejected(self, order: Order, report: VenueReport) -> None:
         """A refused cancel or replace: the order stands as before (a fill may have raced the request)."""
@@ -467,12 +480,13 @@ class OMS:
         self.event(order, "expired", report.reason or f"{order.time_in_force.name} order expired")
 
     def _reject(self, order: Order, rejection: Rejection) -> None:
-        order.reject_reason = f"{rejection.code}: {rejection.reason}"
+        order.rejection = rejection
         if order.status is not OrdStatus.REJECTED:
             order.move(OrdStatus.REJECTED)
-        self.event(order, "rejected", order.reject_reason)
+        self.event(order, "rejected", rejection.reason, code=rejection.code)
 
-    def event(self, order: Order, what: str, detail: str, fill: FillContext | None = None) -> None:
+    def event(self, order: Order, what: str, detail: str, fill: FillContext | None = None,
+              code: str | None = None) -> None:
         """Journal the order's new state, log it as one event, and publish it with everything a door needs to
         write its own report (a FIX ExecutionReport, a terminal's order row) without asking back."""
         self.journal.record(order)
@@ -480,7 +494,7 @@ class OMS:
                  status=order.status.name, detail=detail)
         event = {
             "order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "status": order.status.name, "event": what,
-            "detail": detail, "filled": str(order.filled), "average_price": str(order.average_price),
+            "detail": detail, "code": code, "filled": str(order.filled), "average_price": str(order.average_price),
             "symbol": order.symbol, "side": order.side.name, "ord_type": order.ord_type.name,
             "time_in_force": order.time_in_force.name, "quantity": str(order.quantity), "leaves": str(order.leaves),
             "price": None if order.price is None else str(order.price),
@@ -489,9 +503,20 @@ class OMS:
             event.update(exec_id=fill.exec_id, last_quantity=str(fill.quantity), last_price=str(fill.client_price))
         self.bus.publish(f"orders.{order.tenant_id}.{order.account_id}", event)
 
+    def fills(self, account_id: str) -> list[Execution]:
+        """An account's fills, oldest first, from the journal (they outlive the orders held in memory)."""
+        return self.journal.executions(account_id)
+
     def find(self, account_id: str, cl_ord_id: str) -> Order | None:
         order_id = self._by_client.get((account_id, cl_ord_id))
         return self.orders.get(order_id) if order_id else None
+
+
+def fill_key(report: VenueReport) -> str:
+    """What makes a fill unique: the venue, the hub's order and the venue's ExecID. Venues keep ExecIDs unique only
+    within a session or a trading day, and a simulator restarts its counter; the hub's order ids never repeat, so a
+    venue starting again at ExecID 1 cannot collide with history, while a replayed report is still booked once."""
+    return f"{report.venue}:{report.order_id}:{report.exec_id}"
 
 
 def _on_step(value: Decimal, step: Decimal) -> Decimal:

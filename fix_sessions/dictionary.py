@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from fix_sessions.codec import Message
 from fix_sessions.reject import FieldReject, SessionRejectReason as R
@@ -104,6 +105,9 @@ class MessageDef(Level):
     admin: bool = False
 
 
+_L = TypeVar("_L", bound=Level)
+
+
 @dataclass(frozen=True, slots=True)
 class ValidationOptions:
     """The per-session switches QuickFIX names ValidateFieldsHaveValues, ValidateFieldsOutOfOrder, ..."""
@@ -157,7 +161,7 @@ class DataDictionary:
         self._header_required = frozenset(self.header.required)
         self._fast_checks: dict[bytes, dict[int, tuple[int, _Check | None]] | None] = {}
 
-    def _level(self, element: ElementTree.Element | None, level: Level, required: bool = True) -> Level:
+    def _level(self, element: ElementTree.Element | None, level: _L, required: bool = True) -> _L:
         if element is None:
             return level
         for child in element:
@@ -173,7 +177,6 @@ class DataDictionary:
                 level.required.add(tag)
             if child.tag == "group":
                 group = self._level(child, Group(count_tag=tag), True)
-                assert isinstance(group, Group)
                 group.delimiter = group.order[0]
                 level.groups[tag] = group
         return level

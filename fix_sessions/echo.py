@@ -1,4 +1,4 @@
-"""``dynamictech fix-echo``: the echo acceptor that QuickFIX's acceptance tests run against.
+"""The echo application that QuickFIX's acceptance tests run against (``dynamictech fix-echo`` serves it).
 
 It echoes NewOrderSingle (D), SecurityDefinition (d) and Email (C) back to the sender, except a D that arrives
 with PossResend=Y whose ClOrdID this session has already seen since its last logout; any other application
@@ -6,14 +6,11 @@ message is answered as unsupported (BusinessMessageReject, or Reject before FIX 
 """
 from __future__ import annotations
 
-import argparse
-
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
 from fix_sessions.dictionary import Group, Level, Section
 from fix_sessions.reject import UnsupportedMessageType
 from fix_sessions.session_id import SessionID
-from fix_sessions.settings import load_settings
 from fix_sessions.transport import SocketAcceptor
 
 ECHOED = frozenset({b"D", b"d", b"C"})
@@ -65,30 +62,3 @@ def _in_tag_order(section: Section, level: Level) -> list[tuple[int, bytes]]:
         for instance in section.groups.get(tag, ()):
             out += _in_tag_order(instance, level.groups[tag])
     return out
-
-
-async def serve(config_path: str) -> None:
-    from dynamictech.runtime import stop_signal  # the command's process set-up; the session layer needs none
-
-    stop = stop_signal()   # before the banner: whoever reads it may signal at once
-    settings = load_settings(config_path)
-    application = EchoApplication()
-    acceptor = SocketAcceptor(settings.acceptors(), application)
-    application.acceptor = acceptor
-    await acceptor.start()
-    print(f"fix-echo: listening on {', '.join(map(str, acceptor.ports))}", flush=True)
-    await stop.wait()
-    await acceptor.stop()
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("fix-echo", help="run the FIX echo acceptor (QuickFIX acceptance-test peer)")
-    parser.add_argument("--config", required=True, help="QuickFIX-style .cfg file with acceptor sessions")
-    parser.set_defaults(func=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    from dynamictech.runtime import run
-
-    run(serve(args.config))
-    return 0

@@ -18,6 +18,7 @@ import mmap
 import os
 import struct
 import zlib
+from concurrent.futures import Future
 from pathlib import Path
 
 import structlog
@@ -101,6 +102,11 @@ class FileStore(SequenceNumbers):
             self._durable_sender = self._sender
             if self._sync:
                 os.fsync(self._body)
+
+    def commit(self) -> Future[None] | None:
+        """In-line: one write of what was held back is cheap enough for the event loop."""
+        self.flush()
+        return None
 
     def get(self, begin: int, end: int) -> list[tuple[int, bytes]]:
         self.flush()

@@ -5,11 +5,11 @@ deterministic. The rules follow the FIX session protocol as QuickFIX implements 
 conformance suite): logon and logout handshakes, heartbeats and TestRequest, gap detection with ResendRequest and
 in-order processing of what was queued, resend with PossDup and GapFill, SequenceReset in both modes, and the
 SendingTime, CompID and BeginString checks, each failure answered with the Reject, Logout or disconnect QuickFIX
-sends.
+sends. Where the session stands in its handshakes is one ``SessionState``, moved only by ``states.TRANSITIONS``.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 
 import structlog
@@ -25,6 +25,7 @@ from fix_sessions.reject import (
 )
 from fix_sessions.schedule import SessionSchedule
 from fix_sessions.settings import SessionConfig
+from fix_sessions.states import SessionEvent, SessionState, next_state
 from fix_sessions.store import MessageStore
 from fix_sessions.utctime import format_timestamp, parse_timestamp
 
@@ -80,10 +81,11 @@ class Session:
         )
         self._log = log.bind(session=str(self.session_id))
         self._out: list[act.Action] = []
-        self.connected = False
+        self._state = SessionState.DISCONNECTED
+        # Whether our last Logon asked for ResetSeqNumFlag. Not a state: it says how to read their Logon (an answer
+        # to our reset, not a new one), in LOGON_SENT or, when the application sends a reset Logon, in LOGGED_ON.
+        self._sent_reset = False
         self.heartbeat_interval = config.heartbeat_interval
-        self._received_logon = self._sent_logon = self._sent_logout = False
-        self._received_reset = self._sent_reset = False
         self._resend_range: tuple[int, int] | None = None
         self._queue: dict[int, Message] = {}
         self._test_requests = 0
@@ -96,8 +98,16 @@ class Session:
 
     # ------------------------------------------------------------------ state the driver may read
     @property
+    def state(self) -> SessionState:
+        return self._state
+
+    @property
+    def connected(self) -> bool:
+        return self._state is not SessionState.DISCONNECTED
+
+    @property
     def logged_on(self) -> bool:
-        return self._received_logon and self._sent_logon
+        return self._state.logged_on
 
     @property
     def next_sender_seq_num(self) -> int:
@@ -118,7 +128,7 @@ class Session:
         if not self._check_schedule(now):  # a new period resets here, before the first message
             self._out.append(act.Disconnect("outside the session's period"))
             return self._out
-        self.connected = True
+        self._move(SessionEvent.CONNECT)
         self._connected_at = self._last_received = self._last_sent = now
         if self.initiator:
             self._generate_logon(now)
@@ -140,7 +150,7 @@ class Session:
             message = parse(frame)
         except GarbledMessage as error:
             self._log.warning("fix.message.garbled", reason=str(error))
-            if not self._received_logon or b"\x0135=A\x01" in frame[:40]:
+            if not self.logged_on or b"\x0135=A\x01" in frame[:40]:
                 self._disconnect(f"garbled message before logon: {error}", now)
             return self._out
         self._next(message, now, queued=False)
@@ -157,8 +167,9 @@ class Session:
         """The latest time ``tick`` must next be called, or None when no timer runs."""
         if not self.connected:
             return None
-        if not self._received_logon:
-            return self._connected_at + self.config.logon_timeout if self._sent_logon or not self.initiator else None
+        if not self.logged_on:
+            waiting = self._state.logon_sent or not self.initiator
+            return self._connected_at + self.config.logon_timeout if waiting else None
         interval = self.heartbeat_interval
         candidates = []
         if interval > 0:
@@ -167,7 +178,7 @@ class Session:
                 self._last_received + 1.2 * (self._test_requests + 1) * interval,
                 self._last_received + 2.4 * interval,
             ]
-        if self._sent_logout:
+        if self._state.logout_sent:
             candidates.append(self._last_sent + self.config.logout_timeout)
         return min(candidates) if candidates else None
 
@@ -177,13 +188,16 @@ class Session:
     ) -> list[act.Action]:
         """Send an application (or admin) message; it is stored for resend even while logged out."""
         self._out = []
-        self._send_raw(msg_type, list(body), now, header=list(header))
+        body = list(body)
+        if msg_type == LOGON and any(t == 141 and v in (b"Y", "Y", True) for t, v in body):
+            self._reset_for_our_logon(now)  # the application resets the sequence numbers in session
+        self._send_raw(msg_type, body, now, header=list(header))
         return self._out
 
     def logout(self, now: float, text: str | None = None) -> list[act.Action]:
         """Begin the logout handshake; the connection closes on the answer or after LogoutTimeout."""
         self._out = []
-        if self.logged_on and not self._sent_logout:
+        if self._state is SessionState.LOGGED_ON:
             self._generate_logout(now, text)
         elif self.connected and not self.logged_on:
             self._disconnect(text or "logout before logon completed", now)
@@ -250,7 +264,7 @@ class Session:
             self._disconnect("SendingTime(52) missing", now)
             return False
         seq = _seq_num(message) if check_too_high or check_too_low else 0
-        if not self._valid_logon_state(msg_type):
+        if not self._valid_logon_state(message):
             self._disconnect(f"logon state is not valid for message type {msg_type.decode('latin-1')}", now)
             return False
         if self.config.check_latency and abs(now - parse_timestamp(sending_time)) > self.config.max_latency:
@@ -276,16 +290,15 @@ class Session:
         self._out.append(act.AdminReceived(message) if msg_type in ADMIN_TYPES else act.Deliver(message))
         return True
 
-    def _valid_logon_state(self, msg_type: bytes) -> bool:
-        if (msg_type == LOGON and self._sent_reset) or self._received_reset:
-            return True
-        if (msg_type == LOGON) != self._received_logon:
-            return True
-        if msg_type == LOGOUT and self._sent_logon:
-            return True
-        if msg_type != LOGOUT and self._sent_logout:
-            return True
-        return msg_type in (SEQUENCE_RESET, REJECT)
+    def _valid_logon_state(self, message: Message) -> bool:
+        """QuickFIX's validLogonState: a Logon comes before logon or to reset the sequence numbers, a Logout once
+        our Logon is out, anything else once theirs is in or our Logout is out (and SequenceReset, Reject always)."""
+        msg_type, state = message.msg_type, self._state
+        if msg_type == LOGON:
+            return state is not SessionState.LOGGED_ON or self._sent_reset or message.get(141) == b"Y"
+        if msg_type == LOGOUT:
+            return state.logon_sent
+        return state.logged_on or state.logout_sent or msg_type in (SEQUENCE_RESET, REJECT)
 
     def _target_too_high(self, message: Message, seq: int, now: float) -> None:
         expected = self.store.next_target_seq_num()
@@ -330,10 +343,9 @@ class Session:
         if self.config.refresh_on_logon:
             self.store.refresh()
         reset_requested = message.get(141) == b"Y"
-        self._received_reset = reset_requested
         if reset_requested and not self._sent_reset:
             self.reset(now)
-        if self.initiator and not self._sent_logon and not reset_requested:
+        if self.initiator and not self._state.logon_sent and not reset_requested:
             self._disconnect("received logon response before sending request", now)
             return
         if not self.initiator and self.config.reset_on_logon:
@@ -347,17 +359,19 @@ class Session:
             self._generate_logout(now, str(refusal))
             self._disconnect(f"logon refused: {refusal}", now)
             return
-        self._received_logon = True
-        if not self.initiator or (self._received_reset and not self._sent_reset):
-            interval = message.get(108)
-            if interval is not None:
-                self.heartbeat_interval = int(interval)
+        answer = not self.initiator or (reset_requested and not self._sent_reset)
+        if answer and (interval := message.get(108)) is not None:
+            self.heartbeat_interval = int(interval)
+        if self._state.logon_sent:  # ours went first: theirs completes the exchange
+            self._move(SessionEvent.LOGON, heartbeat_interval=self.heartbeat_interval)
+        if answer:
             body: list[tuple[int, Value]] = [(98, b"0"), (108, self.heartbeat_interval)]
-            if self._received_reset:
+            if reset_requested:
                 body.append((141, b"Y"))
             self._send_raw(LOGON, body, now)
-            self._sent_logon = True
-        self._sent_reset = self._received_reset = False
+        if not self._state.logged_on:  # ours is the answer: sending it completes the exchange
+            self._move(SessionEvent.LOGON, heartbeat_interval=self.heartbeat_interval)
+        self._sent_reset = False
         seq = _seq_num(message)
         if seq > self.store.next_target_seq_num() and not reset_requested:
             self._target_too_high(message, seq, now)
@@ -365,7 +379,6 @@ class Session:
             self.store.incr_next_target_seq_num()
             self._next_queued(now)
         if self.logged_on:
-            self._log.info("fix.session.logon", heartbeat_interval=self.heartbeat_interval)
             self._out.append(act.LoggedOn())
 
     def _next_heartbeat(self, message: Message, now: float) -> None:
@@ -401,7 +414,7 @@ class Session:
     def _next_logout(self, message: Message, now: float) -> None:
         if not self._verify(message, now, False, False):
             return
-        if not self._sent_logout:
+        if not self._state.logout_sent:
             self._generate_logout(now)
         self.store.incr_next_target_seq_num()
         if self.config.reset_on_logout:
@@ -468,7 +481,7 @@ class Session:
 
     def _gap_fill(self, begin: int, new_seq_no: int, now: float) -> None:
         sending_time = format_timestamp(now, self.config.timestamp_precision)
-        fields = [
+        fields: list[tuple[int, Value]] = [
             (35, SEQUENCE_RESET), (34, begin), (43, b"Y"), (49, self._sender), (52, sending_time), (56, self._target),
             (122, sending_time), (36, new_seq_no), (123, b"Y"),
         ]
@@ -479,31 +492,28 @@ class Session:
 
     # ------------------------------------------------------------------ outbound
     def _send_raw(
-        self, msg_type: bytes, body: list[tuple[int, Value]], now: float,
-        header: list[tuple[int, Value]] | None = None,
+        self, msg_type: bytes, body: Sequence[tuple[int, Value]], now: float,
+        header: Sequence[tuple[int, Value]] = (),
     ) -> None:
         admin = msg_type in ADMIN_TYPES
         if not admin and not self.logged_on and self._should_send_reset():
             return
-        if msg_type == LOGON and not self._received_reset and any(t == 141 and v in (b"Y", "Y", True) for t, v in body):
-            self.reset(now)
-            self._sent_reset = True
         seq = self.store.next_sender_seq_num()
         head: dict[int, Value] = dict(header) if header else {}
         head.update({34: b"%d" % seq, 49: self._sender, 52: format_timestamp(now, self.config.timestamp_precision),
                      56: self._target})
-        fields: list[tuple[int, Value]] = [(35, msg_type), *sorted(head.items()), *body]
+        fields: Sequence[tuple[int, Value]] = [(35, msg_type), *sorted(head.items()), *body]
         if admin and self._hooks_admin:
             message = Message([(tag, to_bytes(value)) for tag, value in fields])
             self.application.to_admin(message, self.session_id)
-            fields = message.fields  # type: ignore[assignment]
+            fields = message.fields
         elif not admin and self._hooks_app:
             message = Message([(tag, to_bytes(value)) for tag, value in fields])
             try:
                 self.application.to_app(message, self.session_id)
             except DoNotSend:
                 return
-            fields = message.fields  # type: ignore[assignment]
+            fields = message.fields
         data = encode(self._begin, fields)
         if self.config.persist_messages:
             self.store.save(seq, data)
@@ -527,8 +537,9 @@ class Session:
             self.store.refresh()
         if self.config.reset_on_logon:
             self.reset(now)
+        reset = self._should_send_reset()
         body: list[tuple[int, Value]] = [(98, b"0"), (108, self.heartbeat_interval)]
-        if self._should_send_reset():
+        if reset:
             body.append((141, b"Y"))
         if self.config.username:
             body.append((553, self.config.username))
@@ -536,14 +547,19 @@ class Session:
             body.append((554, self.config.password))
         self._last_received = now
         self._test_requests = 0
-        self._sent_logon = True
+        self._move(SessionEvent.SEND_LOGON)
+        if reset:
+            self._reset_for_our_logon(now)
         self._send_raw(LOGON, body, now)
-        self._log.info("fix.session.logon_sent")
+
+    def _reset_for_our_logon(self, now: float) -> None:
+        """Our Logon asks for ResetSeqNumFlag: both numbers back to 1 now, and their answer is no new reset."""
+        self.reset(now)
+        self._sent_reset = True
 
     def _generate_logout(self, now: float, text: str | None = None) -> None:
         self._send_raw(LOGOUT, [(58, text)] if text else [], now)
-        self._sent_logout = True
-        self._log.info("fix.session.logout_sent", text=text)
+        self._move(SessionEvent.SEND_LOGOUT, text=text)
 
     def _generate_reject(
         self, message: Message, reason: R, tag: int, now: float, consume: bool = True,
@@ -571,7 +587,7 @@ class Session:
             self.store.incr_next_target_seq_num()
         self._log.warning("fix.message.rejected", ref_seq_num=seq_raw, ref_msg_type=msg_type, reason=int(reason),
                           text=text, ref_tag=tag)
-        if not self._received_logon:
+        if not self.logged_on:
             self._disconnect(f"rejected before logon: {text}", now)
             return
         self._send_raw(REJECT, body, now, header=header)
@@ -596,7 +612,7 @@ class Session:
         if period is not None and period[0] <= created < period[1]:
             return True
         was_connected = self.connected
-        if self.logged_on and not self._sent_logout:
+        if self._state is SessionState.LOGGED_ON:
             self._generate_logout(now, "Session period ended")
         self._disconnect("outside the session's period" if period is None else "new session period", now)
         self.reset(now)
@@ -604,14 +620,14 @@ class Session:
         return period is not None and not was_connected
 
     def _timers(self, now: float) -> None:
-        if not self._received_logon:
-            if self.initiator and not self._sent_logon:
+        if not self.logged_on:
+            if self.initiator and not self._state.logon_sent:
                 self._generate_logon(now)
             elif now - self._connected_at >= self.config.logon_timeout:
                 self._disconnect("timed out waiting for logon", now)
             return
         interval = self.heartbeat_interval
-        if self._sent_logout and now - self._last_sent >= self.config.logout_timeout:
+        if self._state.logout_sent and now - self._last_sent >= self.config.logout_timeout:
             self._disconnect("timed out waiting for logout response", now)
             return
         if interval <= 0:
@@ -630,20 +646,23 @@ class Session:
         if not self.connected:
             return
         was_logged_on = self.logged_on
-        self.connected = False
+        self._move(SessionEvent.DISCONNECT, reason=reason, logged_on=was_logged_on)
         if emit:
             self._out.append(act.Disconnect(reason))
         if was_logged_on:
             self._out.append(act.LoggedOut(reason))
-        self._log.info("fix.session.disconnected", reason=reason, logged_on=was_logged_on)
-        self._received_logon = self._sent_logon = self._sent_logout = False
-        self._received_reset = self._sent_reset = False
+        self._sent_reset = False
         self._resend_range = None
         self._queue.clear()
         self._test_requests = 0
         self.heartbeat_interval = self.config.heartbeat_interval
         if self.config.reset_on_disconnect:
             self.reset(now)
+
+    def _move(self, event: SessionEvent, **context: object) -> None:
+        """Every state change: checked against ``states.TRANSITIONS``, logged as one event."""
+        previous, self._state = self._state, next_state(self._state, event)
+        self._log.info(f"fix.session.{event.value}", state=self._state.value, previous=previous.value, **context)
 
     @staticmethod
     def _utc(now: float) -> datetime:

@@ -2,12 +2,14 @@
 
 The session calls a store synchronously on every message, so ``save`` must be cheap. ``save`` keeps the message
 and advances the next sender number in one step, so after a crash either both happened or neither. A store may
-hold saved messages back until ``flush``, which the transport calls before every socket write: nothing reaches a
-counterparty that a restart would not find.
+hold changes back until ``commit``, which the transport calls, and waits on, before every socket write: nothing
+reaches a counterparty that a restart would not find. The memory and file stores commit in-line; the SQL store in
+a thread of its own, so the event loop does not wait on the database.
 """
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future
 from typing import Protocol
 
 from fix_sessions.session_id import SessionID
@@ -15,6 +17,10 @@ from fix_sessions.session_id import SessionID
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+class StoreError(Exception):
+    """A change could not be made durable: nothing that depends on it may reach the counterparty."""
 
 
 class MessageStore(Protocol):
@@ -26,8 +32,12 @@ class MessageStore(Protocol):
     def save(self, seq_num: int, raw: bytes) -> None:
         """Keep an outbound message for resend and make the next sender number seq_num + 1, as one step."""
 
+    def commit(self) -> Future[None] | None:
+        """Start making every change so far durable: None if that is already done, else a future done when it is
+        (or failed with StoreError). The transport awaits it before it writes what followed the changes."""
+
     def flush(self) -> None:
-        """Make every save so far durable (the transport calls it before each socket write)."""
+        """Make every change so far durable before returning."""
 
     def get(self, begin: int, end: int) -> list[tuple[int, bytes]]:
         """Saved messages with begin <= seq <= end, ascending; gaps are simply absent."""
@@ -78,6 +88,10 @@ class MemoryStore(SequenceNumbers):
         if self._persist:
             self._messages[seq_num] = raw
         self._sender = seq_num + 1
+
+    def commit(self) -> Future[None] | None:
+        """Nothing held back."""
+        return None
 
     def flush(self) -> None:
         """Nothing held back."""

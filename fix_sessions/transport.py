@@ -2,14 +2,17 @@
 
 Each connection has its own reader and timer tasks, so a slow or silent peer holds back nobody else. Writes never
 wait on a peer: a peer that stops reading until its unsent bytes pass ``max_pending_bytes`` is disconnected as
-a slow consumer (what it missed stays in the store for its ResendRequest), in the manner of Artio.
+a slow consumer (what it missed stays in the store for its ResendRequest), in the manner of Artio. Bytes wait only
+for the store: those whose changes a store commits off the loop (SQL) are held, in order, until it has.
 """
 from __future__ import annotations
 
 import asyncio
 import socket
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 
 import structlog
 
@@ -21,7 +24,7 @@ from fix_sessions.reject import BusinessReject, FieldReject
 from fix_sessions.session import Session
 from fix_sessions.session_id import SessionID
 from fix_sessions.settings import SessionConfig
-from fix_sessions.store import create_store
+from fix_sessions.store import StoreError, create_store
 
 log = structlog.get_logger("fix.transport")
 
@@ -48,6 +51,9 @@ class Connection:
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._in_batch = False
+        # Flushed bytes waiting for their store commit, oldest first, and the task that lets them out.
+        self._held: deque[tuple[Future[None] | None, bytes]] = deque()
+        self._releasing: asyncio.Task[None] | None = None
 
     async def run(self, first_frame: bytes | None = None) -> None:
         """Serve the connection; returns once it is closed."""
@@ -106,7 +112,8 @@ class Connection:
                 log.info("fix.transport.disconnect", session=str(session_id), reason=action.reason)
                 self._flush()
                 self.closed.set()
-                self.writer.close()
+                if self._releasing is None:  # else the socket closes once the held bytes are out
+                    self.writer.close()
 
     def _write(self, data: bytes) -> None:
         self._pending.append(data)
@@ -117,10 +124,37 @@ class Connection:
     def _flush(self) -> None:
         if not self._pending:
             return
-        self.session.store.flush()  # on disk before the counterparty can see it
+        committing = self.session.store.commit()  # durable before the counterparty can see it
         data = b"".join(self._pending)
         self._pending.clear()
         self._pending_bytes = 0
+        if committing is None and not self._held:
+            self._send_now(data)
+            return
+        self._held.append((committing, data))
+        if self._releasing is None:
+            self._releasing = asyncio.create_task(self._release())
+
+    async def _release(self) -> None:
+        """Let held bytes out in order, each once its commit is done; a failed commit ends the connection."""
+        try:
+            while self._held:
+                committing, data = self._held[0]
+                if committing is not None:
+                    await asyncio.wrap_future(committing)
+                self._held.popleft()
+                self._send_now(data)
+        except StoreError as error:
+            log.error("fix.transport.store_failed", session=str(self.session.session_id), reason=str(error))
+            self._held.clear()
+            self.closed.set()
+            self.writer.transport.abort()
+        finally:
+            self._releasing = None
+            if self.closed.is_set():
+                self.writer.close()
+
+    def _send_now(self, data: bytes) -> None:
         if self.writer.is_closing():
             return
         self.writer.write(data)
@@ -146,6 +180,8 @@ class Connection:
         if self._timer is not None:
             self._timer.cancel()
         await self.execute(self.session.on_disconnect(time.time()))
+        if self._releasing is not None:
+            await self._releasing
         self.writer.close()
         try:
             await self.writer.wait_closed()
@@ -194,7 +230,9 @@ class _Engine:
         else:
             session = self.sessions[session_id]
             session.send(msg_type, body, time.time(), header)
-            session.store.flush()
+            committing = session.store.commit()
+            if committing is not None:
+                await asyncio.wrap_future(committing)
 
     async def logout(self, session_id: SessionID, text: str | None = None) -> None:
         connection = self.connections.get(session_id)

@@ -41,7 +41,8 @@ def parse_timestamp(value: bytes) -> float:
         _parsed_prefix = prefix
     if len(value) > 18 and value[17:18] == b".":
         digits = value[18:]
-        return seconds + int(digits) / 10 ** len(digits)
+        scale: int = 10 ** len(digits)  # typeshed types int ** int as Any: a negative exponent would make a float
+        return seconds + int(digits) / scale
     return float(seconds)
 
 

@@ -17,12 +17,14 @@ Build it before the hub starts: fills booked while the OMS reconciles with its v
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 
 from engine.domain.order import Side
+from engine.services import Services
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
 from fix_sessions.reject import UnsupportedMessageType
@@ -30,10 +32,7 @@ from fix_sessions.session_id import SessionID
 from fix_sessions.settings import SessionConfig
 from gateway.config import Bindings, check_drop_copy_session
 from gateway.outbox import Outbox
-from gateway.reports import Fields, now_timestamp
-
-if TYPE_CHECKING:
-    from engine.hub import Hub
+from gateway.reports import Fields, transact_time
 
 log = structlog.get_logger("gateway.drop_copy")
 
@@ -41,8 +40,9 @@ ABSOLUTE = "3"   # CommType(13): the commission is an amount
 
 
 class DropCopy(Application):
-    def __init__(self, hub: Hub, bindings: Bindings, outbox: Outbox, configs: Iterable[SessionConfig]) -> None:
-        self.hub = hub
+    def __init__(self, services: Services, bindings: Bindings, outbox: Outbox, configs: Iterable[SessionConfig]) -> None:
+        self.services = services
+        self.clock = services.clock
         self.outbox = outbox
         self._by_tenant: dict[str, list[SessionID]] = {}
         for config in configs:
@@ -51,7 +51,7 @@ class DropCopy(Application):
             assert binding is not None, f"{config.session_id} has no drop-copy binding"
             self._by_tenant.setdefault(binding.tenant_id, []).append(config.session_id)
         self._unsubscribe = [
-            hub.bus.subscribe(f"executions.{tenant}", lambda _, event, t=tenant: self._on_execution(t, event),
+            services.bus.subscribe(f"executions.{tenant}", functools.partial(self._on_execution_topic, tenant),
                               group=f"gateway.drop_copy.{tenant}")
             for tenant in self._by_tenant]
 
@@ -68,6 +68,9 @@ class DropCopy(Application):
     async def from_app(self, message: Message, session_id: SessionID) -> None:
         raise UnsupportedMessageType()   # a drop copy only listens
 
+    def _on_execution_topic(self, tenant: str, topic: str, execution: dict[str, Any]) -> None:
+        self._on_execution(tenant, execution)
+
     def _on_execution(self, tenant: str, execution: dict[str, Any]) -> None:
         fields = self._report(execution)
         for session_id in self._by_tenant[tenant]:
@@ -78,7 +81,7 @@ class DropCopy(Application):
     def _report(self, execution: dict[str, Any]) -> Fields:
         # The order as this fill left it: the OMS publishes the execution right after booking it, so the order
         # read now is the order after this fill (and before any later one).
-        order = self.hub.oms.orders.get(execution["order_id"])
+        order = self.services.oms.orders.get(execution["order_id"])
         quantity = execution["quantity"]
         if order is not None:
             status, cum, leaves, average = (order.status.value, str(order.filled), str(order.leaves),
@@ -91,7 +94,7 @@ class DropCopy(Application):
             (37, execution["order_id"]), (11, execution["cl_ord_id"]), (17, execution["exec_id"]), (150, "F"),
             (39, status), (1, execution["account_id"]), (55, execution["symbol"]),
             (54, Side[execution["side"]].value), (38, order_quantity), (32, quantity), (31, execution["price"]),
-            (30, execution["venue"]), (151, leaves), (14, cum), (6, average), (60, now_timestamp()),
+            (30, execution["venue"]), (151, leaves), (14, cum), (6, average), (60, transact_time(self.clock())),
             (12, execution["commission"]), (13, ABSOLUTE),
             (58, f"venue price {execution['venue_price']}, markup revenue {execution['markup_revenue']}"),
             (797, "Y"),

@@ -7,6 +7,7 @@ MarketDataRequestReject (Y) with MDReqRejReason(281) and nothing else.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,7 +113,7 @@ class MarketData:
         self._subscriptions[key] = subscription
         for symbol, topic in topics.items():
             subscription.unsubscribe.append(self.bus.subscribe(
-                topic, lambda _, event, s=symbol: self._on_quote(session_id, subscription, s, event)))
+                topic, functools.partial(self._on_topic, session_id, subscription, symbol)))
 
     def _drop(self, key: tuple[SessionID, str]) -> None:
         subscription = self._subscriptions.pop(key)
@@ -131,6 +132,10 @@ class MarketData:
         subscription.live[symbol] = bool(sides)
         self.outbox.put(session_id, b"W", [(262, subscription.md_req_id), (55, symbol), (268, len(sides)),
                                             *entries])
+
+    def _on_topic(self, session_id: SessionID, subscription: _Subscription, symbol: str, topic: str,
+                  event: dict[str, Any]) -> None:
+        self._on_quote(session_id, subscription, symbol, event)
 
     def _on_quote(self, session_id: SessionID, subscription: _Subscription, symbol: str,
                   quote: dict[str, Any]) -> None:

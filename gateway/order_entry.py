@@ -19,16 +19,18 @@ Not offered over FIX: trailing stops (OrdType P needs PegPriceType(1094), which 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 
 from engine.domain.order import TERMINAL, Order, OrdStatus, OrdType, Side, TimeInForce
 from engine.oms import NewOrder
+from engine.services import Services
 from fix_sessions.application import Application, RejectLogon
 from fix_sessions.codec import Message
 from fix_sessions.reject import UnsupportedMessageType
@@ -44,14 +46,13 @@ from gateway.reports import (
     NO_ORDER_ID,
     ORD_REJ_REASON,
     REPLACE_REQUEST,
+    Fields,
+    event_text,
     execution_report,
-    now_timestamp,
     order_cancel_reject,
     rejected_new_order,
+    transact_time,
 )
-
-if TYPE_CHECKING:
-    from engine.hub import Hub
 
 log = structlog.get_logger("gateway.order_entry")
 
@@ -85,10 +86,11 @@ class _Chain:
 
 
 class OrderEntry(Application):
-    def __init__(self, hub: Hub, bindings: Bindings, outbox: Outbox, sessions: Iterable[SessionID],
+    def __init__(self, services: Services, bindings: Bindings, outbox: Outbox, sessions: Iterable[SessionID],
                  logged_on: Callable[[SessionID], bool]) -> None:
-        self.hub = hub
-        self.oms = hub.oms
+        self.services = services
+        self.clock = services.clock
+        self.oms = services.oms
         self.outbox = outbox
         self._bindings: dict[SessionID, ClientBinding] = {}
         self._by_account: dict[str, list[SessionID]] = {}
@@ -102,11 +104,11 @@ class OrderEntry(Application):
         self._by_client: dict[tuple[str, str], str] = {}      # (account, any ClOrdID of a chain) -> order id
         self._acknowledged: set[str] = set()                  # orders whose ExecType=0 went out
         self._exec_ids = itertools.count(1)
-        self._exec_prefix = f"{hub.settings.order_id_prefix}X"   # unique per start, as the OMS's order ids
-        self.market_data = MarketData(hub.bus, hub.oms.instruments, outbox, logged_on)
+        self._exec_prefix = f"{services.oms.order_id_prefix}X"   # unique per start, as the OMS's order ids
+        self.market_data = MarketData(services.bus, services.oms.instruments, outbox, logged_on)
         self._unsubscribe = [
-            hub.bus.subscribe(f"orders.{hub.directory.accounts[account].tenant_id}.{account}",
-                              lambda _, event, a=account: self._on_order_event(a, event),
+            services.bus.subscribe(f"orders.{services.directory.accounts[account].tenant_id}.{account}",
+                              functools.partial(self._on_order_topic, account),
                               group=f"gateway.order_entry.{account}")
             for account in self._by_account]
 
@@ -117,7 +119,7 @@ class OrderEntry(Application):
 
     # ---------------------------------------------------------------- session callbacks
     def accept_logon(self, message: Message, session_id: SessionID) -> None:
-        if not self.hub.ready.is_set():
+        if not self.services.ready.is_set():
             raise RejectLogon("the hub is not taking orders now")
 
     async def on_logon(self, session_id: SessionID) -> None:
@@ -141,7 +143,7 @@ class OrderEntry(Application):
         given = message.get_str(1)
         try:
             account = _account(given, binding)
-            if not self.hub.ready.is_set():
+            if not self.services.ready.is_set():
                 raise _Refused(99, "the hub is not taking orders now")
             if (account, cl_ord_id) in self._by_client:   # a ClOrdID of a cancel or replace: the OMS never saw it
                 raise _Refused(ORD_REJ_REASON["duplicate_cl_ord_id"], f"ClOrdID {cl_ord_id} was already used")
@@ -157,7 +159,7 @@ class OrderEntry(Application):
             log.warning("gateway.order_entry.order_refused", session=str(session_id), cl_ord_id=cl_ord_id,
                         account=given, reason=refusal.reason, text=refusal.text)
             self.outbox.put(session_id, b"8", rejected_new_order(
-                exec_id=self._exec_id(), cl_ord_id=cl_ord_id, account=given, symbol=message.get_str(55) or "",
+                now=self.clock(), exec_id=self._exec_id(), cl_ord_id=cl_ord_id, account=given, symbol=message.get_str(55) or "",
                 side=message.get(54) or b"", quantity=message.get_str(38) or "0", reason=refusal.reason,
                 text=refusal.text))
             return
@@ -209,22 +211,22 @@ class OrderEntry(Application):
                         orig_cl_ord_id=orig, reason=refusal.reason, text=refusal.text)
             order_id, status = (found[1].order_id, found[1].status.value) if found else (NO_ORDER_ID, "8")
             self.outbox.put(session_id, b"9", order_cancel_reject(
-                order_id=order_id, cl_ord_id=cl_ord_id, orig_cl_ord_id=orig, status=status, account=given,
+                now=self.clock(), order_id=order_id, cl_ord_id=cl_ord_id, orig_cl_ord_id=orig, status=status, account=given,
                 response_to=response_to, reason=refusal.reason, text=refusal.text))
 
     async def _status(self, message: Message, session_id: SessionID, binding: ClientBinding) -> None:
         cl_ord_id, request_id = message.get_str(11) or "", message.get_str(790)
-        extra = [(790, request_id)] if request_id else []
+        extra: Fields = [(790, request_id)] if request_id else []
         found = self._find(_accounts(message.get_str(1), binding), cl_ord_id, message.get_str(37))
         if found is None:
-            fields = [(37, NO_ORDER_ID), (11, cl_ord_id), (17, "0"), (150, "I"), (39, "8"), (103, 5),
+            fields: Fields = [(37, NO_ORDER_ID), (11, cl_ord_id), (17, "0"), (150, "I"), (39, "8"), (103, 5),
                       (55, message.get_str(55) or ""), (54, message.get(54) or b""), (151, "0"), (14, "0"),
-                      (6, "0"), (60, now_timestamp()), *extra, (58, f"unknown order {cl_ord_id}")]
+                      (6, "0"), (60, transact_time(self.clock())), *extra, (58, f"unknown order {cl_ord_id}")]
         else:
             account, order = found
             chain = self._chains.get(order.order_id)
             # ExecID is 0 on an order status report (FIX 4.4, ExecType=I)
-            fields = execution_report(_snapshot(order), account, exec_id="0", exec_type="I",
+            fields = execution_report(_snapshot(order), account, now=self.clock(), exec_id="0", exec_type="I",
                                       cl_ord_id=chain.current if chain else order.cl_ord_id,
                                       expire_time=_expire_time(order), extra=extra)
         log.info("gateway.order_entry.status_sent", session=str(session_id), cl_ord_id=cl_ord_id,
@@ -232,10 +234,13 @@ class OrderEntry(Application):
         self.outbox.put(session_id, b"8", fields)
 
     async def _market_data(self, message: Message, session_id: SessionID, binding: ClientBinding) -> None:
-        account = self.hub.directory.accounts[binding.default_account]
+        account = self.services.directory.accounts[binding.default_account]
         self.market_data.request(message, session_id, account.tenant_id, account.group_id)
 
     # ---------------------------------------------------------------- order events -> ExecutionReports
+    def _on_order_topic(self, account: str, topic: str, event: dict[str, Any]) -> None:
+        self._on_order_event(account, event)
+
     def _on_order_event(self, account: str, event: dict[str, Any]) -> None:
         sessions = self._by_account.get(account, [])
         what, order_id = event["event"], event["order_id"]
@@ -247,8 +252,8 @@ class OrderEntry(Application):
             chain.pending = None   # refused by the venue, or the order ended another way: too late
             reason = 99 if what == "cancel_replace_rejected" else _TOO_LATE
             fields = order_cancel_reject(
-                order_id=order_id, cl_ord_id=pending.cl_ord_id, orig_cl_ord_id=pending.orig_cl_ord_id,
-                status=status.value, account=account, reason=reason, text=event.get("detail") or what,
+                now=self.clock(), order_id=order_id, cl_ord_id=pending.cl_ord_id, orig_cl_ord_id=pending.orig_cl_ord_id,
+                status=status.value, account=account, reason=reason, text=event_text(event) or what,
                 response_to=CANCEL_REQUEST if pending.kind == "cancel" else REPLACE_REQUEST)
             self._send(sessions, b"9", fields, event, what)
             pending = None
@@ -266,7 +271,7 @@ class OrderEntry(Application):
             if what in ("canceled", "replaced"):
                 chain.current, chain.pending = pending.cl_ord_id, None
         exec_id = event["exec_id"] if what == "fill" else self._exec_id()
-        fields = execution_report(event, account, exec_id=exec_id, exec_type=exec_type, cl_ord_id=cl_ord_id,
+        fields = execution_report(event, account, now=self.clock(), exec_id=exec_id, exec_type=exec_type, cl_ord_id=cl_ord_id,
                                   orig_cl_ord_id=orig, expire_time=self._expire_time(order_id, event))
         self._send(sessions, b"8", fields, event, what)
 
@@ -373,7 +378,8 @@ def _expire_time(order: Order) -> bytes | None:
 def _snapshot(order: Order) -> dict[str, Any]:
     """The order as an order event shows it, for an OrderStatusRequest."""
     return {"order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "status": order.status.name,
-            "event": "status", "detail": order.reject_reason, "filled": str(order.filled),
+            "event": "status", "detail": order.rejection.reason if order.rejection else None,
+            "code": order.rejection.code if order.rejection else None, "filled": str(order.filled),
             "average_price": str(order.average_price), "symbol": order.symbol, "side": order.side.name,
             "ord_type": order.ord_type.name, "time_in_force": order.time_in_force.name,
             "quantity": str(order.quantity), "leaves": str(order.leaves),

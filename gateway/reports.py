@@ -3,8 +3,8 @@ ExecutionReport (8) and an OrderCancelReject (9). Pure functions: the engine's n
 """
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
@@ -24,12 +24,13 @@ RESTATEMENT_REASON: dict[str, int] = {"trailed": 3}
 # broker's business.
 TEXT_EVENTS = frozenset({"rejected", "canceled", "expired", "triggered", "trailed"})
 
-# The OMS's rejection codes -> OrdRejReason(103); anything else is 99 (Other), with the OMS's sentence in Text.
+# Rejection codes (engine.domain.rejects: the hub's and the venues' catalogue) -> OrdRejReason(103); anything else
+# is 99 (Other). Text(58) always carries the code and the sentence.
 ORD_REJ_REASON: dict[str, int] = {
-    "insufficient_margin": 0, "unknown_symbol": 1, "market_closed": 2, "halted": 2, "order_too_large": 3,
-    "position_too_large": 3, "symbol_exposure": 3, "tenant_exposure": 3, "duplicate_cl_ord_id": 6,
-    "unsupported": 11, "bad_quantity": 13, "quantity_off_step": 13, "quantity_out_of_range": 13,
-    "unknown_account": 15,
+    "insufficient_margin": 0, "insufficient_funds": 0, "unknown_symbol": 1, "market_closed": 2, "halted": 2,
+    "order_too_large": 3, "position_too_large": 3, "symbol_exposure": 3, "tenant_exposure": 3, "over_limit": 3,
+    "duplicate_cl_ord_id": 6, "duplicate_order": 6, "unsupported": 11, "bad_quantity": 13, "quantity_off_step": 13,
+    "quantity_out_of_range": 13, "invalid_quantity": 13, "unknown_account": 15,
 }
 # -> CxlRejReason(102).
 CXL_REJ_REASON: dict[str, int] = {
@@ -40,19 +41,20 @@ CANCEL_REQUEST, REPLACE_REQUEST = "1", "2"   # CxlRejResponseTo(434)
 NO_ORDER_ID = "NONE"                        # OrderID(37) of a report about an order the hub never created
 
 
-def now_timestamp() -> bytes:
-    return format_timestamp(time.time(), 3)
+def transact_time(at: dt.datetime) -> bytes:
+    """TransactTime(60) in UTC to the millisecond, from the hub's clock."""
+    return format_timestamp(at.timestamp(), 3)
 
 
-def rejection_code(detail: str) -> str:
-    """The code of an OMS rejection sentence, "unknown_symbol: no instrument XYZ" -> "unknown_symbol"."""
-    code, colon, _ = detail.partition(":")
-    return code if colon and code.isidentifier() else ""
+def event_text(event: Mapping[str, Any]) -> str | None:
+    """Text(58) of an order event: the rejection's code, then its sentence, so a FIX client sees both."""
+    detail, code = event.get("detail"), event.get("code")
+    return f"{code}: {detail}" if code and detail else detail or code
 
 
-def execution_report(event: Mapping[str, Any], account: str, *, exec_id: str, exec_type: str, cl_ord_id: str,
+def execution_report(event: Mapping[str, Any], account: str, *, now: dt.datetime, exec_id: str, exec_type: str, cl_ord_id: str,
                      orig_cl_ord_id: str | None = None, expire_time: bytes | None = None,
-                     extra: Fields = ()) -> Fields:
+                     extra: Sequence[tuple[int, Value]] = ()) -> Fields:
     """An ExecutionReport from an ``orders.<tenant>.<account>`` event (its fields as the OMS names them)."""
     fields: Fields = [(37, event["order_id"]), (11, cl_ord_id)]
     if orig_cl_ord_id is not None:
@@ -60,7 +62,7 @@ def execution_report(event: Mapping[str, Any], account: str, *, exec_id: str, ex
     fields += [(17, exec_id), (150, exec_type), (39, OrdStatus[event["status"]].value)]
     what = event["event"]
     if exec_type == "8":
-        fields.append((103, ORD_REJ_REASON.get(rejection_code(event.get("detail") or ""), 99)))
+        fields.append((103, ORD_REJ_REASON.get(event.get("code") or "", 99)))
     elif exec_type == "D":
         fields.append((378, RESTATEMENT_REASON.get(what, 99)))
     fields += [(1, account), (55, event["symbol"]), (54, Side[event["side"]].value), (38, event["quantity"]),
@@ -74,28 +76,29 @@ def execution_report(event: Mapping[str, Any], account: str, *, exec_id: str, ex
         fields.append((126, expire_time))
     if what == "fill":
         fields += [(32, event["last_quantity"]), (31, event["last_price"])]
-    fields += [(151, event["leaves"]), (14, event["filled"]), (6, event["average_price"]), (60, now_timestamp())]
+    fields += [(151, event["leaves"]), (14, event["filled"]), (6, event["average_price"]), (60, transact_time(now))]
     fields += list(extra)
-    if what in TEXT_EVENTS and event.get("detail"):
-        fields.append((58, event["detail"]))
+    text = event_text(event) if what in TEXT_EVENTS else None
+    if text:
+        fields.append((58, text))
     return fields
 
 
-def rejected_new_order(*, exec_id: str, cl_ord_id: str, account: str | None, symbol: str, side: bytes,
+def rejected_new_order(*, now: dt.datetime, exec_id: str, cl_ord_id: str, account: str | None, symbol: str, side: bytes,
                        quantity: str, reason: int, text: str) -> Fields:
     """A NewOrderSingle the gateway refused before the OMS saw it: nothing was created, nothing is left."""
     fields: Fields = [(37, NO_ORDER_ID), (11, cl_ord_id), (17, exec_id), (150, "8"), (39, "8"), (103, reason)]
     if account:
         fields.append((1, account))
-    fields += [(55, symbol), (54, side), (38, quantity), (151, "0"), (14, "0"), (6, "0"), (60, now_timestamp()),
+    fields += [(55, symbol), (54, side), (38, quantity), (151, "0"), (14, "0"), (6, "0"), (60, transact_time(now)),
                (58, text)]
     return fields
 
 
-def order_cancel_reject(*, order_id: str, cl_ord_id: str, orig_cl_ord_id: str, status: str, account: str | None,
+def order_cancel_reject(*, now: dt.datetime, order_id: str, cl_ord_id: str, orig_cl_ord_id: str, status: str, account: str | None,
                         response_to: str, reason: int, text: str) -> Fields:
     fields: Fields = [(37, order_id), (11, cl_ord_id), (41, orig_cl_ord_id), (39, status)]
     if account:
         fields.append((1, account))
-    fields += [(60, now_timestamp()), (434, response_to), (102, reason), (58, text)]
+    fields += [(60, transact_time(now)), (434, response_to), (102, reason), (58, text)]
     return fields

@@ -2,7 +2,7 @@
 their bindings (``gateway.config``).
 
     settings = load_settings("etc/gateway.cfg")          # the sessions, QuickFIX-style
-    gateway = Gateway(hub, settings, load_bindings("etc/hub.toml"))
+    gateway = Gateway(hub.services, settings, load_bindings("etc/hub.toml"))
     await hub.start()                                      # after: the drop copy hears the restart's fills too
     await gateway.start()                                  # listens once the hub is ready
     ...
@@ -10,10 +10,9 @@ their bindings (``gateway.config``).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import structlog
 
+from engine.services import Services
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
 from fix_sessions.session_id import SessionID
@@ -24,25 +23,24 @@ from gateway.drop_copy import DropCopy
 from gateway.order_entry import OrderEntry
 from gateway.outbox import Outbox
 
-if TYPE_CHECKING:
-    from engine.hub import Hub
-
 log = structlog.get_logger("gateway")
 
 
 class Gateway:
-    def __init__(self, hub: Hub, settings: Settings | list[SessionConfig], bindings: Bindings) -> None:
+    def __init__(self, services: Services, settings: Settings | list[SessionConfig], bindings: Bindings) -> None:
         configs = list(settings.acceptors() if isinstance(settings, Settings) else settings)
-        bindings.check(hub.directory)
+        bindings.check(services.directory)
         entry, copies = bindings.split(configs)
-        self.hub = hub
+        self.services = services
         self.outbox = Outbox()
-        self._logged_on = lambda session_id: self.acceptor.sessions[session_id].logged_on
-        self.order_entry = OrderEntry(hub, bindings, self.outbox, [c.session_id for c in entry], self._logged_on)
-        self.drop_copy = DropCopy(hub, bindings, self.outbox, copies)
+        self.order_entry = OrderEntry(services, bindings, self.outbox, [c.session_id for c in entry], self._logged_on)
+        self.drop_copy = DropCopy(services, bindings, self.outbox, copies)
         applications: dict[SessionID, Application] = {c.session_id: self.order_entry for c in entry}
         applications.update({c.session_id: self.drop_copy for c in copies})
         self.acceptor = SocketAcceptor(configs, _BySession(applications))
+
+    def _logged_on(self, session_id: SessionID) -> bool:
+        return self.acceptor.sessions[session_id].logged_on
 
     @property
     def ports(self) -> list[int]:
@@ -50,7 +48,7 @@ class Gateway:
 
     async def start(self) -> None:
         self.outbox.start(self.acceptor)
-        await self.hub.ready.wait()
+        await self.services.ready.wait()
         await self.acceptor.start()
         log.info("gateway.started", ports=self.ports, sessions=[str(s) for s in self.acceptor.sessions])
 

@@ -6,73 +6,11 @@ client sees). The order of interceptors is configuration, per tenant.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from engine.domain.instrument import Instrument
-from engine.domain.order import Order
-from engine.domain.tenancy import Account
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    code: str
-    reason: str
-
-
-@dataclass(slots=True)
-class OrderContext:
-    """An order on its way to a venue; interceptors fill in the venue-side prices."""
-
-    order: Order
-    instrument: Instrument | None
-    account: Account
-    now: dt.datetime
-    venue_price: Decimal | None = None
-    venue_stop_price: Decimal | None = None
-
-
-@dataclass(slots=True)
-class FillContext:
-    """A fill on its way back to the client: venue terms in, client terms and the broker's revenue out."""
-
-    order: Order
-    instrument: Instrument
-    account: Account
-    exec_id: str
-    quantity: Decimal
-    venue_price: Decimal
-    client_price: Decimal
-    markup_revenue: Decimal = Decimal(0)
-    commission: Decimal = Decimal(0)
-    rebates: list[tuple[str, Decimal]] = field(default_factory=list)   # (IB user, amount in account currency)
-
-
-@dataclass(frozen=True, slots=True)
-class ClientQuote:
-    """A price on its way to one tenant group's traders; a missing side stays missing."""
-
-    tenant_id: str
-    group_id: str
-    symbol: str
-    bid: Decimal | None
-    ask: Decimal | None
-    tick_size: Decimal | None = None   # prices going out are rounded on it, in the broker's favour
-
-
-class Interceptor:
-    name = "interceptor"
-
-    def before_route(self, context: OrderContext) -> Rejection | None:
-        return None
-
-    def after_fill(self, fill: FillContext) -> None:
-        return None
-
-    def on_quote(self, quote: ClientQuote) -> ClientQuote:
-        return quote
+from engine.domain.rejects import Rejection
+from engine.ports import ClientQuote, FillContext, Interceptor, OrderContext
 
 
 @dataclass

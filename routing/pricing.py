@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,8 +26,8 @@ import structlog
 
 from engine.bus import Bus
 from engine.domain.instrument import AssetClass, Instrument
-from routing.pipeline import ClientQuote, Pipelines
-from routing.venue import Quote
+from engine.ports import ClientQuote, Clock, Quote
+from routing.pipeline import Pipelines
 
 log = structlog.get_logger("routing.pricing")
 
@@ -75,9 +75,8 @@ class _Instrument:
 
 class PriceFeed:
     def __init__(self, instruments: Mapping[str, Instrument], pipelines: Pipelines,
-                 audiences: Iterable[tuple[str, str]], bus: Bus, limits: FeedLimits = FeedLimits(),
-                 monotonic: Callable[[], float] = time.monotonic,
-                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
+                 audiences: Iterable[tuple[str, str]], bus: Bus, now: Clock, limits: FeedLimits = FeedLimits(),
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.pipelines = pipelines
         self.audiences = list(audiences)   # (tenant, group) pairs that receive prices
         self.bus = bus
@@ -163,8 +162,8 @@ class PriceFeed:
         state = self._state.get(symbol)
         if state is None:
             return [], []
-        bids: Counter[Decimal] = Counter()
-        asks: Counter[Decimal] = Counter()
+        bids: defaultdict[Decimal, Decimal] = defaultdict(Decimal)
+        asks: defaultdict[Decimal, Decimal] = defaultdict(Decimal)
         for venue, quote in state.quotes.items():
             if self._venue_stale(state, venue):
                 continue

@@ -4,42 +4,16 @@ across its venues instead of their order. Rules can be swapped while the hub run
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
-from fnmatch import fnmatchcase
 
 import structlog
 
-from engine.domain.instrument import AssetClass, Instrument
+from engine.domain.instrument import Instrument
 from engine.domain.order import Order, Side
-from routing.venue import Quote, Venue
+from engine.domain.terms import RouteRule
+from engine.ports import NoRoute, Quote, Venue
 
 log = structlog.get_logger("routing.router")
-
-
-@dataclass(frozen=True, slots=True)
-class RouteRule:
-    venues: tuple[str, ...]
-    tenant_id: str | None = None
-    group_id: str | None = None
-    asset_class: AssetClass | None = None
-    symbol_pattern: str = "*"
-    min_quantity: Decimal | None = None
-    max_quantity: Decimal | None = None
-    best_price: bool = False
-    reroute_on_reject: bool = True
-
-    def matches(self, order: Order, group_id: str, instrument: Instrument) -> bool:
-        return ((self.tenant_id is None or self.tenant_id == order.tenant_id)
-                and (self.group_id is None or self.group_id == group_id)
-                and (self.asset_class is None or self.asset_class is instrument.asset_class)
-                and fnmatchcase(order.symbol, self.symbol_pattern)
-                and (self.min_quantity is None or order.quantity >= self.min_quantity)
-                and (self.max_quantity is None or order.quantity <= self.max_quantity))
-
-
-class NoRoute(Exception):
-    """No rule matches, or every venue of the matching rule is down."""
 
 
 class Router:

@@ -9,18 +9,20 @@ from adapters.memory import MemoryVenue
 from engine.bus import InProcessBus
 from engine.domain.instrument import AssetClass, Instrument, Market, TradingSession
 from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
+from engine.domain.terms import CommissionPlan, Markup, RebatePlan, RouteRule
 from engine.journal import OrderJournal, Transactions
 from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
 from engine.oms import OMS
-from routing.interceptors.commission import Commission, CommissionPlan
-from routing.interceptors.ib_rebate import IbRebate, RebatePlan
+from engine.ports import utc_now
+from routing.interceptors.commission import Commission
+from routing.interceptors.ib_rebate import IbRebate
 from routing.interceptors.kill_switch import KillSwitch
 from routing.interceptors.risk_gate import RiskGate, RiskLimits, RiskView
-from routing.interceptors.spread_markup import Markup, SpreadMarkup
+from routing.interceptors.spread_markup import SpreadMarkup
 from routing.interceptors.throttle import Throttle
 from routing.interceptors.validation import Validation
 from routing.pipeline import Pipelines
-from routing.router import Router, RouteRule
+from routing.router import Router
 
 D = Decimal
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)  # a Wednesday
@@ -77,21 +79,21 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
     directory.add_account(Account("ACC-1", "broker-a", "trader-1", "standard"))
     instruments = {i.symbol: i for i in (eurusd(), btcusdt(), hsbc_hk())}
     venues = venues or {
-        "lp-1": MemoryVenue("lp-1", {"EUR/USD": (D("1.08340"), D("1.08350")), "BTC/USDT": (D("60000"), D("60010"))}),
-        "lp-2": MemoryVenue("lp-2", {"EUR/USD": (D("1.08338"), D("1.08348")), "BTC/USDT": (D("59990"), D("60020"))}),
+        "lp-1": MemoryVenue("lp-1", {"EUR/USD": (D("1.08340"), D("1.08350")), "BTC/USDT": (D("60000"), D("60010"))}, clock=utc_now),
+        "lp-2": MemoryVenue("lp-2", {"EUR/USD": (D("1.08338"), D("1.08348")), "BTC/USDT": (D("59990"), D("60020"))}, clock=utc_now),
     }
     router = Router(rules or [RouteRule(("lp-1", "lp-2"))], venues)
-    ledger = ledger or Ledger()
+    ledger = ledger or Ledger(utc_now)
     bus = InProcessBus()
     kill_switch = KillSwitch()
     markup = SpreadMarkup({("broker-a", "*", "*"): Markup(points=D(markup_points))})
     commission = Commission({"standard": CommissionPlan(per_lot=D(commission_per_lot))})
     oms_holder: list[OMS] = []
     view = RiskView(margin=lambda account: oms_holder[0].margin(account.account_id),
-                    net_position=lambda account, symbol: oms_holder[0].book.net(account, symbol),
-                    mark=lambda symbol: oms_holder[0].book.marks.get(symbol),
-                    tenant_exposure=lambda tenant, symbol: oms_holder[0].book.tenant_exposure(tenant, symbol),
-                    rate=lambda source, target: oms_holder[0].book.rate(source, target))
+                    net_position=lambda account, symbol: oms_holder[0].accounting.net(account, symbol),
+                    mark=lambda symbol: oms_holder[0].accounting.marks.get(symbol),
+                    tenant_exposure=lambda tenant, symbol: oms_holder[0].accounting.tenant_exposure(tenant, symbol),
+                    rate=lambda source, target: oms_holder[0].accounting.rate(source, target))
     interceptors = [Validation(), Throttle(throttle), kill_switch, RiskGate({"broker-a": limits or RiskLimits()}, view),
                     markup, commission, IbRebate(directory, {"broker-a": rebates} if rebates else {})]
     order = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission", "ib_rebate"]
@@ -100,7 +102,7 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
               router=router, journal=journal, transactions=transactions, order_id_prefix=order_id_prefix,
               clock=lambda: NOW)
     oms_holder.append(oms)
-    oms.book.marks.update({"EUR/USD": D("1.08345"), "BTC/USDT": D("60005"), "USDT/USD": D(1), "USD/HKD": D("7.8")})
+    oms.accounting.marks.update({"EUR/USD": D("1.08345"), "BTC/USDT": D("60005"), "USDT/USD": D(1), "USD/HKD": D("7.8")})
     ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD", D(deposit))
     result = Hub(oms, ledger, bus, venues, kill_switch, router)
     bus.subscribe("#", lambda topic, event: result.events.append((topic, event)))

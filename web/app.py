@@ -6,8 +6,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from engine.hub import Hub
+from engine.bars import BarBuilder
+from engine.services import Services
 from engine.storage.access import SqlAccess
+from routing.interceptors.spread_markup import SpreadMarkup
+from routing.pricing import PriceFeed
 from web.api.account_stream import AccountStream
 from web.api.auth import Auth
 from web.api.errors import ApiError, Handler, json_errors, json_response
@@ -34,12 +37,13 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
-def create_app(hub: Hub, access: SqlAccess) -> web.Application:
-    auth = Auth(access, hub.directory)
+def create_app(services: Services, feed: PriceFeed, markup: SpreadMarkup, bars: BarBuilder,
+               access: SqlAccess) -> web.Application:
+    auth = Auth(access, services.directory, services.clock)
     app = web.Application(middlewares=[security_headers, json_errors, auth.middleware],
                           client_max_size=256 * 1024)
     auth.routes(app)
-    Rest(hub, auth, access).routes(app)
+    Rest(services, feed, markup, bars, auth, access).routes(app)
 
     async def audience(request: web.Request) -> tuple[str, str]:
         caller = auth.caller(request)
@@ -49,8 +53,8 @@ def create_app(hub: Hub, access: SqlAccess) -> web.Application:
             raise ApiError(403, "forbidden", "this user has no trading account")
         return account.tenant_id, account.group_id
 
-    PriceStream(hub.bus, set(hub.oms.instruments), audience).routes(app)
-    AccountStream(hub.bus, auth, lambda order_id: order_json(hub.oms.orders[order_id])).routes(app)
+    PriceStream(services.bus, set(services.oms.instruments), audience).routes(app)
+    AccountStream(services.bus, auth, lambda order_id: order_json(services.oms.orders[order_id])).routes(app)
     openapi = document()
 
     async def openapi_json(request: web.Request) -> web.Response:

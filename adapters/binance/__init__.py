@@ -1,4 +1,4 @@
-"""Binance spot, through the venue contract (routing/venue.py).
+"""Binance spot, through the venue contract (engine/ports.py).
 
 Follows Binance's public spot API documentation, github.com/binance/binance-spot-api-docs at commit a5e0bc3
 (CHANGELOG "Last Updated: 2026-07-17"): rest-api.md (HMAC-SHA256 SIGNED requests, timestamp/recvWindow,
@@ -41,6 +41,6 @@ PERCENT_PRICE filters, RSA and Ed25519 keys on REST, FIX market data and drop co
 trade stream.
 """
 from adapters.binance.config import BinanceConfig
-from adapters.binance.execution import BinanceVenue
+from adapters.binance.venue import BinanceVenue
 
 __all__ = ["BinanceConfig", "BinanceVenue"]

@@ -99,7 +99,7 @@ def cancel_replace_fields(orig_cl_ord_id: str, cancel_cl_ord_id: str, params: Pa
 
 
 @dataclass(frozen=True, slots=True)
-class Execution:
+class ExecutionReport:
     """An ExecutionReport <8>, in the words the REST user data stream uses (executionReport "x", "X", ...)."""
 
     exec_type: str
@@ -121,17 +121,18 @@ class Execution:
         return self.orig_cl_ord_id if self.exec_type == "CANCELED" and self.orig_cl_ord_id else self.cl_ord_id
 
 
-def read_execution(message: Message) -> Execution:
+def read_execution_report(message: Message) -> ExecutionReport:
     def number(tag: int) -> Decimal:
         raw = message.get_str(tag)
         return Decimal(raw) if raw else Decimal(0)
 
     code = message.get_str(ERROR_CODE)
     reason = message.get_str(25056)
-    return Execution(
-        exec_type=EXEC_TYPE.get(message.get_str(150, ""), message.get_str(150, "")),
-        status=ORD_STATUS.get(message.get_str(39, ""), "NEW"),
-        cl_ord_id=message.get_str(11, ""), orig_cl_ord_id=message.get_str(41), order_id=message.get_str(37),
+    exec_type = message.get_str(150) or ""
+    return ExecutionReport(
+        exec_type=EXEC_TYPE.get(exec_type, exec_type),
+        status=ORD_STATUS.get(message.get_str(39) or "", "NEW"),
+        cl_ord_id=message.get_str(11) or "", orig_cl_ord_id=message.get_str(41), order_id=message.get_str(37),
         trade_id=message.get_int(1003), last_qty=number(32), last_px=number(31), cum_qty=number(14),
         error_code=int(code) if code else None, text=message.get_str(58),
         expiry_reason=EXPIRY_REASON.get(reason, reason) if reason else None)

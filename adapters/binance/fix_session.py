@@ -15,19 +15,19 @@ from adapters.binance.config import BinanceConfig
 from adapters.binance.fix_api import (
     ERROR_CODE,
     TARGET_COMP_ID,
-    Execution,
+    ExecutionReport,
     Fields,
     load_private_key,
-    read_execution,
+    read_execution_report,
     sign_logon,
 )
+from engine.ports import VenueDown
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
 from fix_sessions.session_id import SessionID
 from fix_sessions.settings import SessionConfig, TlsSettings
 from fix_sessions.transport import SocketInitiator
 from fix_specs import path as spec_path
-from routing.venue import VenueDown
 
 log = structlog.get_logger("adapters.binance")
 DICTIONARY = str(spec_path("BINANCE-FIX44-OE.xml"))
@@ -35,7 +35,7 @@ SENT_REMEMBERED = 20000      # outgoing messages a Reject's RefSeqNum can still 
 
 
 class FixHandler(Protocol):
-    def fix_execution(self, execution: Execution) -> None: ...
+    def fix_execution(self, report: ExecutionReport) -> None: ...
     def fix_cancel_reject(self, cl_ord_id: str, orig_cl_ord_id: str | None, code: int | None, text: str) -> None: ...
     def fix_refused(self, msg_type: str, cl_ord_id: str | None, code: int | None, text: str) -> None: ...
     def fix_logged_on(self, reconnected: bool) -> None: ...
@@ -192,7 +192,7 @@ class FixOrderEntry(Application):
     async def from_app(self, message: Message, session_id: SessionID) -> None:
         msg_type = message.msg_type
         if msg_type == b"8":
-            self.handler.fix_execution(read_execution(message))
+            self.handler.fix_execution(read_execution_report(message))
         elif msg_type == b"9":
             self.handler.fix_cancel_reject(message.get_str(11, "") or "", message.get_str(41),
                                            message.get_int(ERROR_CODE), message.get_str(58, "") or "")

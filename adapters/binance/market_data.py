@@ -20,7 +20,7 @@ from adapters.binance.config import BinanceConfig
 from adapters.binance.errors import brief
 from adapters.binance.instruments import Instruments
 from adapters.binance.rest import RestClient
-from routing.venue import Quote, VenueDown
+from engine.ports import Clock, Quote, VenueDown
 
 log = structlog.get_logger("adapters.binance")
 
@@ -99,8 +99,9 @@ class MarketData:
     """One combined-stream connection for all subscribed symbols; reconnects, resubscribes and resyncs by itself."""
 
     def __init__(self, config: BinanceConfig, rest: RestClient, instruments: Callable[[], Instruments],
-                 publish: Callable[[Quote], None]) -> None:
+                 publish: Callable[[Quote], None], clock: Clock) -> None:
         self.config = config
+        self.clock = clock
         self.rest = rest
         self.instruments = instruments
         self.publish = publish
@@ -144,8 +145,7 @@ class MarketData:
 
     def quote(self, symbol: str) -> Quote | None:
         quote = self.quotes.get(symbol)
-        if quote is None or (dt.datetime.now(dt.UTC) - quote.received_at).total_seconds() > \
-                self.config.quote_stale_after:
+        if quote is None or (self.clock() - quote.received_at).total_seconds() > self.config.quote_stale_after:
             return None
         return quote
 
@@ -171,7 +171,7 @@ class MarketData:
             delay = min(delay * 2, self.config.max_reconnect_delay)
 
     def _on_message(self, message: dict[str, Any]) -> None:
-        self.last_message_at = dt.datetime.now(dt.UTC)
+        self.last_message_at = self.clock()
         data = message.get("data")
         if not isinstance(data, dict):
             return          # answers to SUBSCRIBE carry "result" and "id", nothing to do
@@ -189,7 +189,7 @@ class MarketData:
         if rules is None:
             return
         quote = Quote(self.config.name, rules.symbol, bid=Decimal(data["b"]) or None, ask=Decimal(data["a"]) or None,
-                      bid_size=Decimal(data["B"]), ask_size=Decimal(data["A"]))
+                      bid_size=Decimal(data["B"]), ask_size=Decimal(data["A"]), received_at=self.clock())
         self.quotes[rules.symbol] = quote
         self.publish(quote)
 

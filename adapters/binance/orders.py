@@ -1,17 +1,15 @@
-"""What the adapter knows of each order it placed, and the one place reports are made from it, so that the REST
-answers, the user data stream and reconciliation can all say the same thing without saying it twice."""
+"""What the Binance adapter keeps of each order beyond the shared record (``adapters.tracked``), Binance's words for
+ours, and the reports both order transports (REST and FIX) make the same way: a trade reported once by its trade
+ID, a replace once by its generation."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import structlog
-
+from adapters.tracked import Reporter, TrackedOrder
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
-from routing.venue import ReportKind, VenueOrder, VenueReport
 
-log = structlog.get_logger("adapters.binance")
 ZERO = Decimal(0)
 
 ORDER_STATUS = {
@@ -49,92 +47,46 @@ def client_id(order_id: str, generation: int) -> str:
     return order_id if generation == 0 else f"{order_id}-r{generation}"
 
 
-@dataclass(eq=False)
-class TrackedOrder:
-    order: VenueOrder
+@dataclass(slots=True)
+class AtBinance:
+    """How Binance knows an order: its symbol and order type there, the generation it is in (each cancelReplace
+    makes a new Binance order), the trades and replaces already reported, and a replace in flight (its
+    generation, total quantity and price)."""
+
     venue_symbol: str
     venue_type: str
-    quantity: Decimal                      # total, across replaces, as our contract counts it
-    price: Decimal | None
     generation: int = 0
-    venue_order_id: str | None = None
-    filled: Decimal = ZERO
     trade_ids: set[int] = field(default_factory=set)
-    accepted: bool = False
     replaced: set[int] = field(default_factory=set)
-    done: bool = False
-    status: OrdStatus = OrdStatus.PENDING_NEW
-    pending: tuple[int, Decimal, Decimal | None] | None = None   # replace in flight: generation, quantity, price
-
-    @property
-    def client_id(self) -> str:
-        return client_id(self.order.order_id, self.generation)
+    pending: tuple[int, Decimal, Decimal | None] | None = None
 
 
-class Reporter:
-    """Turns state changes of a TrackedOrder into VenueReports, each at most once."""
+Tracked = TrackedOrder[AtBinance]
 
-    def __init__(self, venue: str, publish: Callable[[VenueReport], None]) -> None:
-        self.venue = venue
-        self.publish = publish
 
-    def emit(self, kind: ReportKind, order_id: str, *, venue_order_id: str | None = None, exec_id: str | None = None,
-             last_quantity: Decimal = ZERO, last_price: Decimal = ZERO, status: OrdStatus | None = None,
-             reason: str | None = None, retryable: bool = False) -> None:
-        report = VenueReport(self.venue, kind, order_id, venue_order_id=venue_order_id, exec_id=exec_id,
-                             last_quantity=last_quantity, last_price=last_price, status=status, reason=reason,
-                             retryable=retryable)
-        log.info("binance_report", venue=self.venue, kind=kind.value, order_id=order_id,
-                 status=status.name if status else None, exec_id=exec_id, quantity=str(last_quantity),
-                 price=str(last_price), reason=reason)
-        self.publish(report)
+def current_id(t: Tracked) -> str:
+    """The client order ID the order goes by at Binance now."""
+    return client_id(t.order.order_id, t.at_venue.generation)
 
-    def accepted(self, t: TrackedOrder) -> None:
-        if t.accepted:
-            return
-        t.accepted = True
-        if t.status is OrdStatus.PENDING_NEW:
-            t.status = OrdStatus.NEW
-        self.emit(ReportKind.ACCEPTED, t.order.order_id, venue_order_id=t.venue_order_id, status=OrdStatus.NEW)
 
-    def replaced(self, t: TrackedOrder, generation: int, quantity: Decimal | None = None,
-                 price: Decimal | None = None) -> None:
-        if generation in t.replaced:
-            return
-        t.replaced.add(generation)
-        if t.pending is not None and t.pending[0] == generation:
-            _, quantity, price = t.pending
-            t.pending = None
-        if quantity is not None:
-            t.quantity, t.price = quantity, price
-        t.generation = max(t.generation, generation)
-        self.emit(ReportKind.REPLACED, t.order.order_id, venue_order_id=t.venue_order_id,
-                  status=OrdStatus.PARTIALLY_FILLED if t.filled else OrdStatus.NEW)
+def report_trade(reports: Reporter, t: Tracked, trade_id: int, quantity: Decimal, price: Decimal) -> None:
+    """A trade of the order, from any source (the REST answer, the stream, a query), reported once."""
+    if trade_id in t.at_venue.trade_ids or quantity <= 0:
+        return
+    reports.accepted(t)
+    t.at_venue.trade_ids.add(trade_id)
+    reports.filled(t, f"{t.at_venue.venue_symbol}-{trade_id}", quantity, price)
 
-    def fill(self, t: TrackedOrder, trade_id: int, quantity: Decimal, price: Decimal) -> None:
-        if trade_id in t.trade_ids or quantity <= 0:
-            return
-        self.accepted(t)
-        t.trade_ids.add(trade_id)
-        t.filled += quantity
-        t.status = OrdStatus.FILLED if t.filled >= t.quantity else OrdStatus.PARTIALLY_FILLED
-        t.done = t.status is OrdStatus.FILLED
-        self.emit(ReportKind.FILL, t.order.order_id, venue_order_id=t.venue_order_id,
-                  exec_id=f"{t.venue_symbol}-{trade_id}", last_quantity=quantity, last_price=price, status=t.status)
 
-    def finished(self, t: TrackedOrder, kind: ReportKind, status: OrdStatus, reason: str | None = None,
-                 retryable: bool = False) -> None:
-        """The order ended without (more) fills: canceled, expired or rejected."""
-        if t.done:
-            return
-        if kind is not ReportKind.REJECTED:
-            self.accepted(t)
-        t.done, t.status = True, status
-        self.emit(kind, t.order.order_id, venue_order_id=t.venue_order_id, status=status, reason=reason,
-                  retryable=retryable)
-
-    def refused(self, t: TrackedOrder, reason: str) -> None:
-        """A cancel or replace was refused (CANCEL_REJECTED); the order itself stays as it was (its status says
-        so)."""
-        self.emit(ReportKind.CANCEL_REJECTED, t.order.order_id, venue_order_id=t.venue_order_id, status=t.status,
-                  reason=reason)
+def report_replaced(reports: Reporter, t: Tracked, generation: int, quantity: Decimal | None = None,
+                    price: Decimal | None = None) -> None:
+    """Generation ``generation`` took over, with the replace's terms (or those given, from Binance's record)."""
+    venue = t.at_venue
+    if generation in venue.replaced:
+        return
+    venue.replaced.add(generation)
+    if venue.pending is not None and venue.pending[0] == generation:
+        _, quantity, price = venue.pending
+        venue.pending = None
+    venue.generation = max(venue.generation, generation)
+    reports.replaced(t, t.order if quantity is None else dataclasses.replace(t.order, quantity=quantity, price=price))

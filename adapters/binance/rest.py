@@ -22,7 +22,7 @@ from adapters.binance.errors import (
     brief,
     describe,
 )
-from routing.venue import VenueDown
+from engine.ports import Clock, VenueDown
 
 log = structlog.get_logger("adapters.binance")
 
@@ -42,10 +42,12 @@ class _ClockSkew(Exception):
 
 
 class RestClient:
-    """One aiohttp session (its pool reconnects by itself); every call passes the ban and back-off gate first."""
+    """One aiohttp session (its pool reconnects by itself); every call passes the ban and back-off gate first.
+    Request timestamps and the request-weight minute come from ``clock``; waits are timed on the monotonic clock."""
 
-    def __init__(self, config: BinanceConfig) -> None:
+    def __init__(self, config: BinanceConfig, clock: Clock) -> None:
         self.config = config
+        self.clock = clock
         self.latency_ms: float | None = None
         self.weight_limit: int | None = None
         self.used_weight = 0
@@ -72,12 +74,15 @@ class RestClient:
 
     def timestamp(self) -> int:
         """Milliseconds on Binance's clock, as far as the last time sync tells."""
-        return int(time.time() * 1000) + self._offset_ms
+        return int(self._now() * 1000) + self._offset_ms
 
     async def sync_time(self) -> None:
-        before = time.time() * 1000
+        before = self._now() * 1000
         answer = await self.public("GET", "/api/v3/time")
-        self._offset_ms = int(answer["serverTime"] - (before + time.time() * 1000) / 2)
+        self._offset_ms = int(answer["serverTime"] - (before + self._now() * 1000) / 2)
+
+    def _now(self) -> float:
+        return self.clock().timestamp()
 
     async def public(self, method: str, path: str, params: Params | None = None, weight: int = 1) -> Any:
         return await self._call(method, path, params or [], weight, signed=False)
@@ -109,11 +114,11 @@ class RestClient:
         if self.banned_until > now:
             raise VenueDown(f"{self.config.name}: IP banned by Binance for another {self.banned_until - now:.0f} s")
         wait = self._backoff_until - now
-        minute = int(time.time() // 60)
-        if minute != self._weight_minute:
-            self._weight_minute, self.used_weight = minute, 0
+        moment = self._now()
+        if int(moment // 60) != self._weight_minute:
+            self._weight_minute, self.used_weight = int(moment // 60), 0
         if self.weight_limit and self.used_weight + weight > self.weight_limit * self.config.weight_headroom:
-            wait = max(wait, 60 - time.time() % 60)
+            wait = max(wait, 60 - moment % 60)
         if wait > self.config.max_backoff_wait:
             raise VenueDown(f"{self.config.name}: rate limited by Binance for another {wait:.1f} s")
         if wait > 0:
@@ -136,7 +141,7 @@ class RestClient:
         self.latency_ms = elapsed if self.latency_ms is None else 0.8 * self.latency_ms + 0.2 * elapsed
         if "X-MBX-USED-WEIGHT-1M" in answer_headers:
             self.used_weight = int(answer_headers["X-MBX-USED-WEIGHT-1M"])
-            self._weight_minute = int(time.time() // 60)
+            self._weight_minute = int(self._now() // 60)
         if status in (418, 429):
             retry_after = float(answer_headers.get("Retry-After", "1"))
             if status == 418:

@@ -20,7 +20,7 @@ import structlog
 from adapters.binance.config import BinanceConfig
 from adapters.binance.errors import BinanceError, StatusUnknown, brief, describe
 from adapters.binance.rest import RestClient, sign
-from routing.venue import VenueDown
+from engine.ports import Clock, VenueDown
 
 log = structlog.get_logger("adapters.binance")
 
@@ -31,8 +31,9 @@ class _Refused(Exception):
 
 class UserStream:
     def __init__(self, config: BinanceConfig, rest: RestClient, on_event: Callable[[dict[str, Any]], None],
-                 on_subscribed: Callable[[bool], Awaitable[None]]) -> None:
+                 on_subscribed: Callable[[bool], Awaitable[None]], clock: Clock) -> None:
         self.config = config
+        self.clock = clock
         self.rest = rest
         self.on_event = on_event
         self.on_subscribed = on_subscribed           # called with True after a reconnect, False the first time
@@ -127,7 +128,7 @@ class UserStream:
 
     def _on_message(self, message: dict[str, Any]) -> bool:
         """Hands executionReports on; False when the stream has ended and the connection should be renewed."""
-        self.last_message_at = dt.datetime.now(dt.UTC)
+        self.last_message_at = self.clock()
         event = message.get("event")
         if not isinstance(event, dict):
             return True

@@ -1,5 +1,6 @@
 """The FIX 4.2 wire form of the adapter's messages: D, F, G, H and V out; ExecutionReport (8), OrderCancelReject (9)
-and BusinessMessageReject (j) in. Venue codes become our report kinds and reject reasons through the tables here."""
+and BusinessMessageReject (j) in. ExecType becomes our report kind here; reject reasons become our codes in
+errors.py."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,8 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from adapters.equity_fix.instruments import Stock
+from engine.ports import ReportKind, VenueOrder
 from fix_sessions.codec import Message, Value
-from routing.venue import ReportKind, VenueOrder
 
 Body = list[tuple[int, Value]]
 
@@ -17,16 +18,6 @@ EXEC_KINDS: dict[str, ReportKind] = {
     "0": ReportKind.ACCEPTED, "1": ReportKind.FILL, "2": ReportKind.FILL, "3": ReportKind.EXPIRED,
     "4": ReportKind.CANCELED, "5": ReportKind.REPLACED, "8": ReportKind.REJECTED, "C": ReportKind.EXPIRED,
     "D": ReportKind.STATUS,
-}
-# OrdRejReason(103) -> (our code, whether another venue may take the order).
-ORDER_REJECT_REASONS: dict[str, tuple[str, bool]] = {
-    "0": ("broker_option", False), "1": ("unknown_symbol", True), "2": ("exchange_closed", False),
-    "3": ("exceeds_limit", False), "4": ("too_late", False), "5": ("unknown_order", True),
-    "6": ("duplicate_order", False), "7": ("duplicate_order", False), "8": ("stale_order", True),
-}
-# CxlRejReason(102) -> our code.
-CANCEL_REJECT_REASONS: dict[str, str] = {
-    "0": "too_late_to_cancel", "1": "unknown_order", "2": "broker_option", "3": "already_pending",
 }
 STATUS_TRANS_TYPE = "3"  # ExecTransType(20)=Status: the answer to an OrderStatusRequest
 
@@ -121,9 +112,10 @@ class ExecutionReport:
     @classmethod
     def parse(cls, message: Message) -> ExecutionReport:
         return cls(
-            cl_ord_id=message.get_str(11, ""), orig_cl_ord_id=message.get_str(41), order_id=message.get_str(37, ""),
-            exec_id=message.get_str(17, ""), exec_trans_type=message.get_str(20, "0"),
-            exec_type=message.get_str(150, ""), ord_status=message.get_str(39, ""),
+            cl_ord_id=message.get_str(11) or "", orig_cl_ord_id=message.get_str(41),
+            order_id=message.get_str(37) or "", exec_id=message.get_str(17) or "",
+            exec_trans_type=message.get_str(20) or "0", exec_type=message.get_str(150) or "",
+            ord_status=message.get_str(39) or "",
             last_shares=_decimal(message, 32), last_px=_decimal(message, 31), cum_qty=_decimal(message, 14),
             avg_px=_decimal(message, 6), ord_rej_reason=message.get_str(103), text=message.get_str(58),
             side=message.get_str(54), order_qty=_decimal(message, 38) if message.get(38) else None,
@@ -134,10 +126,10 @@ class ExecutionReport:
     def is_status(self) -> bool:
         return self.exec_trans_type == STATUS_TRANS_TYPE
 
-    def reject_reason(self) -> tuple[str, bool]:
-        """'code: sentence' and whether another venue may take the order."""
-        code, retryable = ORDER_REJECT_REASONS.get(self.ord_rej_reason or "0", ("broker_option", False))
-        return f"{code}: {self.text or 'rejected by the broker'}", retryable
+    @property
+    def reject_key(self) -> str:
+        """The reject's reason as errors.CODES names it (a reject without one is the broker's option)."""
+        return f"103={self.ord_rej_reason or '0'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,11 +146,15 @@ class CancelReject:
 
     @classmethod
     def parse(cls, message: Message) -> CancelReject:
-        return cls(cl_ord_id=message.get_str(11, ""), orig_cl_ord_id=message.get_str(41, ""),
-                   order_id=message.get_str(37, ""), ord_status=message.get_str(39, ""),
-                   response_to=message.get_str(434, "1"), reason=message.get_str(102), text=message.get_str(58))
+        return cls(cl_ord_id=message.get_str(11) or "", orig_cl_ord_id=message.get_str(41) or "",
+                   order_id=message.get_str(37) or "", ord_status=message.get_str(39) or "",
+                   response_to=message.get_str(434) or "1", reason=message.get_str(102), text=message.get_str(58))
+
+    @property
+    def reject_key(self) -> str:
+        """The refusal's reason as errors.CODES names it (one without a reason is the broker's option)."""
+        return f"102={self.reason or '2'}"
 
     def describe(self) -> str:
-        code = CANCEL_REJECT_REASONS.get(self.reason or "2", "broker_option")
         what = "cancel" if self.response_to == "1" else "replace"
-        return f"{code}: {what} refused: {self.text or 'by the broker'}"
+        return f"{what} refused: {self.text or 'by the broker'}"

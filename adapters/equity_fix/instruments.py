@@ -50,7 +50,7 @@ def _in(ticker: str, band_percent: int) -> Stock:
 STOCKS: tuple[Stock, ...] = (
     _us("AAPL", "XNAS"), _us("MSFT", "XNAS"), _us("NVDA", "XNAS"), _us("IBM", "XNYS"), _us("JPM", "XNYS"),
     _hk("0005", 400), _hk("0700", 100), _hk("9988", 100), _hk("0941", 500), _hk("1299", 200), _hk("0388", 100),
-    _in("RELIANCE", 10), _in("TCS", 10), _in("INFY", 10), _in("SUZLON", 5), _in("IRFC", 20),
+    _in("RELIANCE", 10), _in("TCS", 10), _in("INFY", 10), _in("SUZLON", 5), _in("IRFC", 10),
 )
 
 

@@ -1,4 +1,4 @@
-"""Top of book from the broker's FIX 4.2 market data (V out; W, X and Y in), normalised to routing.venue.Quote.
+"""Top of book from the broker's FIX 4.2 market data (V out; W, X and Y in), normalised to engine.ports.Quote.
 
 The subscription asks depth 1 for bid (269=0), offer (1) and closing price (5); the closing price is the previous
 close that NSE's price bands and tick sizes are computed from.
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,9 +14,9 @@ import structlog
 
 from adapters.equity_fix.fix42 import Body, market_data_request
 from adapters.equity_fix.instruments import Instruments, Stock
+from engine.ports import Clock, Quote
 from fix_sessions.codec import Message
 from fix_sessions.utctime import parse_timestamp
-from routing.venue import Quote
 
 BID, OFFER, CLOSE = "0", "1", "5"
 _DELETE = "2"
@@ -41,15 +40,16 @@ class _Top:
 
 class MarketData:
     """Keeps the last top of book per engine symbol and the previous closes; a quote older than ``stale_after``
-    seconds, or from before a disconnect, is not served."""
+    seconds by the adapter's clock, or from before a disconnect, is not served."""
 
-    def __init__(self, venue: str, instruments: Instruments, stale_after: float) -> None:
+    def __init__(self, venue: str, instruments: Instruments, clock: Clock, stale_after: float) -> None:
         self.venue = venue
         self.instruments = instruments
-        self.stale_after = stale_after
+        self.clock = clock
+        self.stale_after = dt.timedelta(seconds=stale_after)
         self.subscribed: set[str] = set()
         self.previous_close: dict[str, Decimal] = {}
-        self._quotes: dict[str, tuple[Quote, float]] = {}
+        self._quotes: dict[str, Quote] = {}
         self._tops: dict[str, _Top] = {}
         self._ids = itertools.count(1)
         self._log = structlog.get_logger("adapters.equity_fix").bind(venue=venue)
@@ -64,10 +64,10 @@ class MarketData:
         return self.request(stocks) if stocks else None
 
     def quote(self, symbol: str) -> Quote | None:
-        held = self._quotes.get(symbol)
-        if held is None or time.monotonic() - held[1] > self.stale_after:
+        quote = self._quotes.get(symbol)
+        if quote is None or self.clock() - quote.received_at > self.stale_after:
             return None
-        return held[0]
+        return quote
 
     def disconnected(self) -> None:
         """Quotes from before a disconnect are stale; previous closes stay true for the day."""
@@ -76,7 +76,7 @@ class MarketData:
 
     def on_snapshot(self, message: Message) -> Quote | None:
         """A MarketDataSnapshotFullRefresh (W): the whole top of book for one stock."""
-        stock = self.instruments.from_venue(message.get_str(55, ""), message.get_str(207))
+        stock = self.instruments.from_venue(message.get_str(55) or "", message.get_str(207))
         if stock is None:
             self._log.warning("equity_fix.md.unknown_symbol", symbol=message.get_str(55))
             return None
@@ -120,8 +120,8 @@ class MarketData:
         quote = Quote(self.venue, stock.symbol,
                       bid=top.bid[0] if top.bid else None, ask=top.ask[0] if top.ask else None,
                       bid_size=top.bid[1] if top.bid else None, ask_size=top.ask[1] if top.ask else None,
-                      venue_time=venue_time)
-        self._quotes[stock.symbol] = (quote, time.monotonic())
+                      venue_time=venue_time, received_at=self.clock())
+        self._quotes[stock.symbol] = quote
         return quote
 
 

@@ -1,10 +1,11 @@
-"""EquityFixVenue: the venue contract over a FIX 4.2 initiator session to an equity broker.
+"""EquityFixVenue: the venue contract (engine/ports.py) over a FIX 4.2 initiator session to an equity broker.
 
 Orders are checked against their market's rules (hours, lot, tick, band) before anything is sent; a refused
 order gets a REJECTED report with the reason and never leaves the hub (a refused cancel or replace gets a
 CANCEL_REJECTED one). After every logon the adapter resubscribes market data and sends an OrderStatusRequest for
 each open order (execution.py settles the answers). order_status of an order sent before a restart asks the
-broker with the order's Symbol and Side and adopts the order if the broker has it.
+broker with the order's Symbol and Side and adopts the order if the broker has it. The hub's clock stamps reports
+and quotes and gives the market time the session-hours check reads.
 """
 from __future__ import annotations
 
@@ -19,50 +20,46 @@ import structlog
 
 from adapters.equity_fix import fix42
 from adapters.equity_fix.config import EquityFixConfig
-from adapters.equity_fix.execution import Executions, TrackedOrder
+from adapters.equity_fix.errors import reject_code
+from adapters.equity_fix.execution import OrderFlow, Tracked
 from adapters.equity_fix.fix42 import Body, CancelReject, ExecutionReport
 from adapters.equity_fix.instruments import Instruments, Stock
 from adapters.equity_fix.market_data import MarketData
 from adapters.equity_fix.profiles import Refusal
+from adapters.tracked import Reporter
 from engine.domain.instrument import Market
-from engine.domain.order import TERMINAL, OrdStatus, Side, TimeInForce
+from engine.domain.order import Side, TimeInForce
+from engine.ports import Clock, Health, Quote, VenueDown, VenueOrder, VenueReport
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
 from fix_sessions.session_id import SessionID
 from fix_sessions.transport import SocketInitiator
-from routing.venue import Health, Quote, ReportKind, VenueDown, VenueOrder, VenueReport
 
 log = structlog.get_logger("adapters.equity_fix")
 
-Clock = Callable[[], dt.datetime]
 # The account's long position in an engine symbol at this broker; None when the caller does not know it.
 LongPosition = Callable[[str], Decimal | None]
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class EquityFixVenue(Application):
-    """The broker connection. ``clock`` gives market time for the session-hours check (tests set it);
-    ``long_position`` tells a long sale from a short one (see ``MarketProfile.wire_side_for_sale``)."""
+    """The broker connection. ``long_position`` tells a long sale from a short one (see
+    ``MarketProfile.wire_side_for_sale``)."""
 
-    def __init__(self, config: EquityFixConfig, *, clock: Clock | None = None,
-                 long_position: LongPosition | None = None) -> None:
+    def __init__(self, config: EquityFixConfig, *, clock: Clock, long_position: LongPosition | None = None) -> None:
         self.name = config.name
         self.config = config
-        self._clock = clock or _utc_now
+        self._clock = clock
         self._long_position = long_position
         self._instruments = Instruments(Market(code) for code in config.markets)
-        self._market_data = MarketData(config.name, self._instruments, config.quote_stale_after)
+        self._market_data = MarketData(config.name, self._instruments, clock, config.quote_stale_after)
         self._session_config = config.session_config()
         self._session_id: SessionID = self._session_config.session_id
         self._initiator: SocketInitiator | None = None
         self._logged_on = asyncio.Event()
-        self._executions = Executions(config.name, self._emit, self._answer_status)
+        self._reports = Reporter(config.name, clock)
+        self._orders = OrderFlow(self._reports, self._answer_status)
         self._status_waiters: dict[str, list[asyncio.Future[VenueReport | None]]] = {}
         self._sent_at: dict[str, float] = {}
-        self._report_callbacks: list[Callable[[VenueReport], None]] = []
         self._quote_callbacks: list[Callable[[Quote], None]] = []
         self._latency_ms: float | None = None
         self._last_message_at: dt.datetime | None = None
@@ -70,7 +67,7 @@ class EquityFixVenue(Application):
 
     # ------------------------------------------------------------------ the venue contract
     def on_report(self, callback: Callable[[VenueReport], None]) -> None:
-        self._report_callbacks.append(callback)
+        self._reports.subscribe(callback)
 
     def on_quote(self, callback: Callable[[Quote], None]) -> None:
         self._quote_callbacks.append(callback)
@@ -111,66 +108,67 @@ class EquityFixVenue(Application):
 
     async def place(self, order: VenueOrder) -> None:
         stock = self._instruments.get(order.symbol)
-        existing = self._executions.get(order.order_id)
+        existing = self._orders.get(order.order_id)
         if existing is not None:  # refused without touching the order already live under this id
-            self._refuse(order.order_id, Refusal("duplicate_order", f"order {order.order_id} was already sent"),
-                         existing.status)
+            self._refuse_new(order.order_id, Refusal("duplicate_order", f"order {order.order_id} was already sent"),
+                             existing)
             return
         refusal = self._check_new(order, stock)
         if refusal is not None:
-            self._refuse(order.order_id, refusal, OrdStatus.REJECTED)
+            self._refuse_new(order.order_id, refusal)
             return
         assert stock is not None
         self._require_session()
         side = self._wire_side(order, stock)
-        self._executions.track(order, stock, side)
+        self._orders.track(order, stock, side)
         self._log.info("equity_fix.order.sent", order_id=order.order_id, symbol=order.symbol, side=side,
                        quantity=str(order.quantity), price=str(order.price), ord_type=order.ord_type.name)
         await self._send(b"D", fix42.new_order_single(order.order_id, order, stock, side, self.config.account,
-                                                      _utc_now()), order.order_id)
+                                                      self._clock()), order.order_id)
 
     async def cancel(self, order_id: str) -> None:
         tracked = self._open_order(order_id)
         if tracked is None:
             return
         self._require_session()
-        cl_ord_id = self._executions.next_cl_ord_id(tracked, "C")
+        cl_ord_id = self._orders.next_cl_ord_id(tracked, "C")
+        venue = tracked.at_venue
         self._log.info("equity_fix.cancel.sent", order_id=order_id, cl_ord_id=cl_ord_id)
-        await self._send(b"F", fix42.cancel_request(cl_ord_id, tracked.cl_ord_id, tracked.venue_order_id,
-                                                    tracked.stock, tracked.side, tracked.order.quantity,
-                                                    _utc_now()), cl_ord_id)
+        await self._send(b"F", fix42.cancel_request(cl_ord_id, venue.cl_ord_id, tracked.venue_order_id, venue.stock,
+                                                    venue.side, tracked.order.quantity, self._clock()), cl_ord_id)
 
     async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None:
         tracked = self._open_order(order_id)
         if tracked is None:
             return
+        venue = tracked.at_venue
         wanted = dataclasses.replace(tracked.order, quantity=quantity, price=price)
-        refusal = (Refusal("below_filled", f"quantity {quantity} is not above the {tracked.cum_qty} already filled")
-                   if quantity <= tracked.cum_qty else self._check_terms(wanted, tracked.stock))
+        refusal = (Refusal("below_filled", f"quantity {quantity} is not above the {tracked.filled} already filled")
+                   if quantity <= tracked.filled else self._check_terms(wanted, venue.stock))
         if refusal is not None:
-            self._refuse(order_id, refusal, tracked.status, ReportKind.CANCEL_REJECTED)
+            self._reports.refused(tracked, str(refusal), reject_code(refusal.code))
             return
         self._require_session()
-        cl_ord_id = self._executions.next_cl_ord_id(tracked, "R")
-        tracked.replacing[cl_ord_id] = wanted
+        cl_ord_id = self._orders.next_cl_ord_id(tracked, "R")
+        venue.replacing[cl_ord_id] = wanted
         self._log.info("equity_fix.replace.sent", order_id=order_id, cl_ord_id=cl_ord_id, quantity=str(quantity),
                        price=str(price))
-        await self._send(b"G", fix42.replace_request(cl_ord_id, tracked.cl_ord_id, tracked.venue_order_id, wanted,
-                                                     tracked.stock, tracked.side, self.config.account,
-                                                     _utc_now()), cl_ord_id)
+        await self._send(b"G", fix42.replace_request(cl_ord_id, venue.cl_ord_id, tracked.venue_order_id, wanted,
+                                                     venue.stock, venue.side, self.config.account, self._clock()),
+                         cl_ord_id)
 
     async def order_status(self, order: VenueOrder) -> VenueReport | None:
         """The broker's answer to an OrderStatusRequest (ClOrdID, Symbol, Side); None when it has no such order.
         An order this adapter did not send (before a restart) is asked for by its first ClOrdID, the order id,
         and adopted if the broker has it: cancel, replace and its reports work from then on."""
         order_id = order.order_id
-        tracked = self._executions.get(order_id)
+        tracked = self._orders.get(order_id)
         if tracked is None:
             stock = self._instruments.get(order.symbol)
             if stock is None:
                 return None
             self._require_session()
-            tracked = self._executions.adopt(order, stock, self._wire_side(order, stock))
+            tracked = self._orders.adopt(order, stock, self._wire_side(order, stock))
         self._require_session()
         waiter: asyncio.Future[VenueReport | None] = asyncio.get_running_loop().create_future()
         self._status_waiters.setdefault(order_id, []).append(waiter)
@@ -183,7 +181,7 @@ class EquityFixVenue(Application):
             waiters = self._status_waiters.get(order_id, [])
             if waiter in waiters:
                 waiters.remove(waiter)
-            self._executions.forget_unadopted(order_id)
+            self._orders.forget_unadopted(order_id)
 
     def health(self) -> Health:
         return Health(connected=self._logged_on.is_set(), latency_ms=self._latency_ms,
@@ -207,21 +205,22 @@ class EquityFixVenue(Application):
     def _wire_side(self, order: VenueOrder, stock: Stock) -> str:
         """Side(54): a sale goes as a short sale (5) where the profile says so, unless the account holds enough."""
         if order.side is not Side.SELL:
-            return order.side.value
+            return str(order.side.value)
         held = self._long_position(order.symbol) if self._long_position is not None else None
         return stock.profile.wire_side_for_sale(order.quantity, held)
 
-    def _open_order(self, order_id: str) -> TrackedOrder | None:
+    def _open_order(self, order_id: str) -> Tracked | None:
         """The order to cancel or replace; None, with a CANCEL_REJECTED report, if it is unknown (neither sent nor
         adopted here) or already closed."""
-        tracked = self._executions.get(order_id)
-        if tracked is None or tracked.adopting:
-            self._refuse(order_id, Refusal("unknown_order", f"{self.name} has no order {order_id}"), None,
-                         ReportKind.CANCEL_REJECTED)
-        elif tracked.status in TERMINAL:
-            self._refuse(order_id, Refusal("order_closed", f"order {order_id} is already "
-                                                           f"{tracked.status.name.lower()}"), tracked.status,
-                         ReportKind.CANCEL_REJECTED)
+        tracked = self._orders.get(order_id)
+        if tracked is None or tracked.at_venue.adopting:
+            refusal = Refusal("unknown_order", f"{self.name} has no order {order_id}")
+            self._log.info("equity_fix.refused", order_id=order_id, code=refusal.code, reason=refusal.text)
+            self._reports.refused_unknown(order_id, str(refusal), reject_code(refusal.code))
+        elif not tracked.is_open:
+            refusal = Refusal("order_closed", f"order {order_id} is already {tracked.status.name.lower()}")
+            self._log.info("equity_fix.refused", order_id=order_id, code=refusal.code, reason=refusal.text)
+            self._reports.refused(tracked, str(refusal), reject_code(refusal.code))
         else:
             return tracked
         return None
@@ -230,17 +229,18 @@ class EquityFixVenue(Application):
         if not self._logged_on.is_set():
             raise VenueDown(f"{self.name} is not logged on to {self.config.target_comp_id}")
 
-    def _refuse(self, order_id: str, refusal: Refusal, status: OrdStatus | None,
-                kind: ReportKind = ReportKind.REJECTED) -> None:
-        """A request refused before it was sent: a new order (REJECTED) or a cancel or replace (CANCEL_REJECTED)."""
+    def _refuse_new(self, order_id: str, refusal: Refusal, live: Tracked | None = None) -> None:
+        """A new order refused before it was sent (REJECTED), in the market rule's words; one whose id is taken
+        leaves the order ``live`` under that id as it is (its status says so)."""
         self._log.info("equity_fix.refused", order_id=order_id, code=refusal.code, reason=refusal.text)
-        self._emit(VenueReport(self.name, kind, order_id, status=status, reason=str(refusal)))
+        self._reports.rejected(order_id, str(refusal), reject_code(refusal.code),
+                               status=live.status if live is not None else None)
 
     # ------------------------------------------------------------------ FIX callbacks
     async def on_logon(self, session_id: SessionID) -> None:
         self._logged_on.set()
-        self._last_message_at = _utc_now()
-        open_orders = self._executions.open_orders()
+        self._last_message_at = self._clock()
+        open_orders = self._orders.open_orders()
         self._log.info("equity_fix.logged_on", reconciling=len(open_orders),
                        subscriptions=len(self._market_data.subscribed))
         resubscription = self._market_data.resubscription()
@@ -259,19 +259,19 @@ class EquityFixVenue(Application):
         self._log.warning("equity_fix.logged_out")
 
     async def from_admin(self, message: Message, session_id: SessionID) -> None:
-        self._last_message_at = _utc_now()
+        self._last_message_at = self._clock()
 
     async def from_app(self, message: Message, session_id: SessionID) -> None:
-        self._last_message_at = _utc_now()
+        self._last_message_at = self._clock()
         msg_type = message.msg_type
         if msg_type in (b"8", b"9"):
-            self._measure(message.get_str(11, ""))
+            self._measure(message.get_str(11) or "")
         if msg_type == b"8":
-            self._executions.on_execution_report(ExecutionReport.parse(message))
+            self._orders.on_execution_report(ExecutionReport.parse(message))
         elif msg_type == b"9":
-            self._executions.on_cancel_reject(CancelReject.parse(message))
+            self._orders.on_cancel_reject(CancelReject.parse(message))
         elif msg_type == b"j":
-            self._executions.on_business_reject(message.get_str(372), message.get_str(379),
+            self._orders.on_business_reject(message.get_str(372), message.get_str(379), message.get_int(380),
                                                 message.get_str(58) or "refused by the broker")
         elif msg_type == b"W":
             self._publish([q] if (q := self._market_data.on_snapshot(message)) else [])
@@ -288,22 +288,16 @@ class EquityFixVenue(Application):
             if not waiter.done():
                 waiter.set_result(answer)
 
-    def _emit(self, report: VenueReport) -> None:
-        self._log.info("equity_fix.report", order_id=report.order_id, kind=report.kind.value,
-                       status=report.status.name if report.status else None, exec_id=report.exec_id,
-                       quantity=str(report.last_quantity), price=str(report.last_price), reason=report.reason)
-        for callback in self._report_callbacks:
-            callback(report)
-
     def _publish(self, quotes: list[Quote]) -> None:
         for quote in quotes:
             for callback in self._quote_callbacks:
                 callback(quote)
 
     # ------------------------------------------------------------------ sending
-    async def _request_status(self, tracked: TrackedOrder) -> None:
-        await self._send(b"H", fix42.status_request(tracked.cl_ord_id, tracked.venue_order_id, tracked.stock,
-                                                    tracked.side), tracked.cl_ord_id)
+    async def _request_status(self, tracked: Tracked) -> None:
+        venue = tracked.at_venue
+        await self._send(b"H", fix42.status_request(venue.cl_ord_id, tracked.venue_order_id, venue.stock, venue.side),
+                         venue.cl_ord_id)
 
     async def _send(self, msg_type: bytes, body: Body, cl_ord_id: str | None = None) -> None:
         if self._initiator is None:

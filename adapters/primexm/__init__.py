@@ -1,6 +1,6 @@
 """PrimeXM XCore over FIX 4.4: quotes and orders for FX, metals and index CFDs (the A-Book's FX liquidity).
 
-Follows /work/shared/venues/primexm-fix44.md, the public evidence of PrimeXM's dialect (github.com/mkst/pricefeed,
+Follows docs/venues/primexm-fix44.md, the public evidence of PrimeXM's dialect (github.com/mkst/pricefeed,
 2021: its spec/pxm44.xml and test traffic); the dialect's dictionary is fix_specs/PRIMEXM44.xml. PrimeXM's own
 specification is under NDA, so anything this adapter does not expect is logged, not guessed at.
 

@@ -1,61 +1,32 @@
-"""Orders in PrimeXM's FIX 4.4, sans-IO: VenueOrders in, message bodies out; ExecutionReports, OrderCancelRejects
-and refusals in, VenueReports out.
+"""Orders in PrimeXM's FIX 4.4, sans-IO: VenueOrders in, message bodies out (fix44.py); ExecutionReports,
+OrderCancelRejects and refusals in, VenueReports out.
 
-NewOrderSingle carries Currency(15) and OrderQty in base units (instruments.py), Deviation(10001) on market and
-stop orders when configured, and (PrimeXM has no StopPx) a stop's trigger in Price(44). Cancel and replace go
-the standard FIX 4.4 way, each under a ClOrdID of its own chained from the order's; a refused one is reported as
-CANCEL_REJECTED. An order placed before a restart is adopted from the LP's answer to a status request for it.
-Fills are counted by CumQty, so a fill seen twice (a resend, or a status answer after a reconnect) is reported
-once, and one missed while the session was down is reported when the status answer shows it.
+Cancel and replace go the standard FIX 4.4 way, each under a ClOrdID of its own chained from the order's; a
+refused one is reported as CANCEL_REJECTED. An order placed before a restart is adopted from the LP's answer to a
+status request for it. Fills are counted by CumQty, so a fill seen twice (a resend, or a status answer after a
+reconnect) is reported once, and one missed while the session was down is reported when the status answer shows it.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import secrets
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import structlog
 
+from adapters.primexm import fix44
+from adapters.primexm.errors import reject_code
+from adapters.primexm.fix44 import Outbound, ord_status, unknown_order
 from adapters.primexm.instruments import InstrumentMap, VenueInstrument, read_decimal
-from engine.domain.order import TERMINAL, OrdStatus, OrdType, Side, TimeInForce
-from fix_sessions.codec import Message, Value
-from fix_sessions.utctime import format_timestamp
-from routing.venue import ReportKind, VenueOrder, VenueReport
+from adapters.tracked import Reporter, TrackedOrder
+from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
+from engine.ports import Clock, ReportKind, VenueOrder, VenueReport
+from fix_sessions.codec import Message
 
 log = structlog.get_logger("adapters.primexm")
-
-Body = list[tuple[int, Value]]
-Outbound = tuple[bytes, Body]
-
-# The LP's reasons, as one table (ccxt's exact/broad split): OrdRejReason(103) codes first, then the text.
-# The flag says whether another LP may take the order (the router re-routes only those).
-ORD_REJ_REASONS: dict[str, tuple[str, bool]] = {
-    "0": ("broker option", False), "1": ("unknown symbol", False), "2": ("market closed", True),
-    "3": ("order exceeds limit", False), "4": ("too late to enter", True), "5": ("unknown order", False),
-    "6": ("duplicate order", False), "11": ("unsupported order characteristic", True),
-    "13": ("incorrect quantity", False), "99": ("other", False),
-}
-REJECT_TEXT_EXACT: dict[str, bool] = {"off quotes": True, "no liquidity": True, "price changed": True,
-                                      "requote": True, "trading disabled": True}
-REJECT_TEXT_BROAD: tuple[tuple[str, bool], ...] = (
-    ("insufficient", False), ("credit", False), ("margin", False), ("unknown symbol", False),
-    ("currency", False), ("quantity", False), ("duplicate", False),
-    ("last look", True), ("deviation", True), ("slippage", True), ("stale", True), ("price", True),
-    ("liquidity", True), ("timeout", True), ("closed", True),
-)
-
-
-def retryable(code: str | None, text: str) -> bool:
-    """Whether an order the LP refused with OrdRejReason ``code`` and ``text`` may go to another LP."""
-    if code in ORD_REJ_REASONS:
-        return ORD_REJ_REASONS[code][1]
-    lowered = text.strip().lower()
-    if lowered in REJECT_TEXT_EXACT:
-        return REJECT_TEXT_EXACT[lowered]
-    return next((flag for pattern, flag in REJECT_TEXT_BROAD if pattern in lowered), False)
-
 
 _SUPPORTED_TYPES = {"primexm": frozenset({OrdType.MARKET, OrdType.LIMIT, OrdType.STOP}),
                     "fix44": frozenset({OrdType.MARKET, OrdType.LIMIT, OrdType.STOP, OrdType.STOP_LIMIT})}
@@ -65,70 +36,59 @@ _PENDING_TYPES = frozenset({b"6", b"A", b"E"})
 
 
 @dataclass(slots=True)
-class TrackedOrder:
-    order: VenueOrder
+class AtLP:
+    """How the LP knows an order: the instrument in its terms, the ClOrdID the order goes by now (each replace
+    gives it a new one), the replaces asked for by their ClOrdIDs, and when it was sent (until the first answer)."""
+
     instrument: VenueInstrument
-    cl_ord_id: str                     # what the LP knows the order by now (changes with each replace)
-    venue_order_id: str | None = None
-    filled: Decimal = Decimal(0)       # lots
-    average_price: Decimal = Decimal(0)
-    status: OrdStatus = OrdStatus.PENDING_NEW
-    acked: bool = False
-    sent_at: float | None = None       # monotonic, until the LP's first answer
-    replacing: dict[str, tuple[Decimal, Decimal | None]] = field(default_factory=dict)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status not in TERMINAL
+    cl_ord_id: str
+    replacing: dict[str, VenueOrder] = field(default_factory=dict)
+    sent_at: float | None = None
 
 
-class Execution:
-    """The trade session's order book-keeping. ``emit`` receives every report for the OMS."""
+Tracked = TrackedOrder[AtLP]
+# An answer to an OrderStatusRequest: the order asked about and what to tell the asker (None: no such order).
+StatusAnswer = tuple[str, VenueReport | None]
 
-    def __init__(self, venue: str, instruments: InstrumentMap, *, dialect: str, deviation: Decimal | None,
-                 emit: Callable[[VenueReport], None]) -> None:
-        self.venue = venue
+
+class OrderFlow:
+    """The trade session's order book-keeping; every report goes out through ``reports``."""
+
+    def __init__(self, instruments: InstrumentMap, reports: Reporter, clock: Clock, *, dialect: str,
+                 deviation: Decimal | None) -> None:
+        self.venue = reports.venue
         self.instruments = instruments
+        self.reports = reports
+        self.clock = clock
         self.dialect = dialect
         self.deviation = deviation
-        self.emit_report = emit
         self.ack_latency_ms: float | None = None
-        self.orders: dict[str, TrackedOrder] = {}
-        self._by_cl_ord_id: dict[str, str] = {}   # every ClOrdID sent -> the engine's order id
-        self._asked: dict[str, VenueOrder] = {}    # status asked for orders this adapter did not place
-        self._asked_by_request: dict[str, str] = {}  # their OrdStatusReqIDs -> order id
-        self._reconciling: set[str] = set()        # status asked after a reconnect
+        self.orders: dict[str, Tracked] = {}
+        self._by_cl_ord_id: dict[str, str] = {}      # every ClOrdID sent -> the engine's order id
+        self._asked: dict[str, VenueOrder] = {}       # status asked for orders this adapter did not place
+        self._asked_by_request: dict[str, str] = {}   # their OrdStatusReqIDs -> order id
+        self._reconciling: set[str] = set()           # status asked after a reconnect
         self._ids = itertools.count(1)
-        self._token = _base36(int(time.time()))    # keeps ClOrdIDs unique across restarts
+        self._token = secrets.token_hex(3)            # keeps chained ClOrdIDs unique across restarts
 
     # ------------------------------------------------------------------ outbound
     def new_order(self, order: VenueOrder) -> Outbound | None:
         """The NewOrderSingle, or None when refused here (a REJECTED report says why)."""
         instrument = self.instruments.get(order.symbol)
-        problem = self._unsupported(order, instrument)
-        if problem is not None:
-            self._emit(ReportKind.REJECTED, order.order_id, reason=problem, retryable=True,
-                       status=OrdStatus.REJECTED)
+        refusal = self._unsupported(order, instrument)
+        if refusal is not None:
+            self.reports.rejected(order.order_id, *refusal)
             return None
         assert instrument is not None
         if order.order_id in self.orders:
-            self._emit(ReportKind.REJECTED, order.order_id, reason="order id already sent to this venue",
-                       status=OrdStatus.REJECTED)
+            self.reports.rejected(order.order_id, "order id already sent to this venue", "duplicate_order")
             return None
-        self.orders[order.order_id] = TrackedOrder(order, instrument, order.order_id,
-                                                   sent_at=time.monotonic())
+        self.orders[order.order_id] = TrackedOrder(order, AtLP(instrument, order.order_id, sent_at=time.monotonic()))
         self._by_cl_ord_id[order.order_id] = order.order_id
-        body: Body = [(11, order.order_id), (55, instrument.venue_symbol), (15, instrument.currency),
-                      (54, order.side.value), (38, _wire(instrument.to_venue_quantity(order.quantity))),
-                      (40, order.ord_type.value)]
-        body += self._prices(order)
-        body += [(59, order.time_in_force.value), (60, _now())]
-        if self.dialect == "primexm" and self.deviation is not None and order.ord_type in (OrdType.MARKET,
-                                                                                           OrdType.STOP):
-            body.append((10001, _wire(self.deviation)))
         log.info("adapters.primexm.order_sent", venue=self.venue, order_id=order.order_id, symbol=order.symbol,
                  side=order.side.name, quantity=str(order.quantity), ord_type=order.ord_type.name)
-        return b"D", body
+        return fix44.new_order_single(order, instrument, dialect=self.dialect, deviation=self.deviation,
+                                      now=self.clock())
 
     def forget(self, order_id: str) -> None:
         """A NewOrderSingle that could not be sent: the order was never at the LP."""
@@ -140,30 +100,23 @@ class Execution:
         if tracked is None:
             return None
         cl_ord_id = self._chain(order_id, "C")
-        body: Body = [(41, tracked.cl_ord_id), (11, cl_ord_id), *self._identity(tracked), (60, _now()),
-                      (38, _wire(tracked.instrument.to_venue_quantity(tracked.order.quantity)))]
         log.info("adapters.primexm.cancel_sent", venue=self.venue, order_id=order_id, cl_ord_id=cl_ord_id)
-        return b"F", body
+        return fix44.cancel_request(cl_ord_id, tracked.at_venue.cl_ord_id, tracked.venue_order_id, tracked.order,
+                                    tracked.at_venue.instrument, self.clock())
 
     def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> Outbound | None:
         tracked = self._live(order_id, "replace")
         if tracked is None:
             return None
         if tracked.order.ord_type is OrdType.MARKET:
-            self._emit(ReportKind.CANCEL_REJECTED, order_id, reason="a market order cannot be replaced",
-                       status=tracked.status)
+            self.reports.refused(tracked, "a market order cannot be replaced", "unsupported")
             return None
         cl_ord_id = self._chain(order_id, "R")
-        tracked.replacing[cl_ord_id] = (quantity, price)
-        changed = replace(tracked.order, quantity=quantity,
-                          price=price if tracked.order.ord_type is not OrdType.STOP else tracked.order.price,
-                          stop_price=price if tracked.order.ord_type is OrdType.STOP else tracked.order.stop_price)
-        body: Body = [(41, tracked.cl_ord_id), (11, cl_ord_id), *self._identity(tracked), (60, _now()),
-                      (38, _wire(tracked.instrument.to_venue_quantity(quantity))), (40, changed.ord_type.value),
-                      *self._prices(changed), (59, changed.time_in_force.value), (15, tracked.instrument.currency)]
+        changed = tracked.at_venue.replacing[cl_ord_id] = fix44.with_terms(tracked.order, quantity, price)
         log.info("adapters.primexm.replace_sent", venue=self.venue, order_id=order_id, cl_ord_id=cl_ord_id,
                  quantity=str(quantity), price=str(price))
-        return b"G", body
+        return fix44.replace_request(cl_ord_id, tracked.at_venue.cl_ord_id, tracked.venue_order_id, changed,
+                                     tracked.at_venue.instrument, dialect=self.dialect, now=self.clock())
 
     def status_request(self, order: VenueOrder, request_id: str, reconcile: bool = False) -> Outbound:
         """OrderStatusRequest by ClOrdID, with Symbol and Side. An order this adapter did not place (before a
@@ -177,11 +130,9 @@ class Execution:
         if tracked is None:
             self._asked[order_id] = order
             self._asked_by_request[request_id] = order_id
-            instrument = self.instruments.get(order.symbol)
-            symbol: Body = [(55, instrument.venue_symbol)] if instrument is not None else []
-            return b"H", [(11, order_id), (790, request_id), *symbol, (54, order.side.value)]
-        body: Body = [(11, tracked.cl_ord_id), (790, request_id), *self._identity(tracked)]
-        return b"H", body
+            return fix44.status_request(order_id, request_id, None, order, self.instruments.get(order.symbol))
+        return fix44.status_request(tracked.at_venue.cl_ord_id, request_id, tracked.venue_order_id, tracked.order,
+                                    tracked.at_venue.instrument)
 
     def forget_asked(self, order_id: str) -> None:
         """A status request for an order this adapter did not place is answered or given up."""
@@ -195,14 +146,11 @@ class Execution:
     def local_status(self, order_id: str) -> VenueReport | None:
         """What this adapter knows from the reports it received (when the LP will not say)."""
         tracked = self.orders.get(order_id)
-        if tracked is None:
-            return None
-        return VenueReport(self.venue, ReportKind.STATUS, order_id, venue_order_id=tracked.venue_order_id,
-                           last_quantity=tracked.filled, last_price=tracked.average_price, status=tracked.status)
+        return self.reports.status_of(tracked) if tracked is not None else None
 
     # ------------------------------------------------------------------ inbound
-    def on_execution_report(self, message: Message) -> tuple[str, VenueReport | None] | None:
-        """Apply an ExecutionReport; an answer to an OrderStatusRequest is returned as (order id, status)."""
+    def on_execution_report(self, message: Message) -> StatusAnswer | None:
+        """Apply an ExecutionReport; an answer to an OrderStatusRequest is returned for its asker."""
         exec_type = message.get(150) or b""
         cl_ord_id = message.get_str(11) or ""
         order_id = self._order_id(cl_ord_id, message.get_str(41))
@@ -217,9 +165,9 @@ class Execution:
             log.warning("adapters.primexm.report_for_unknown_order", venue=self.venue, cl_ord_id=cl_ord_id,
                         exec_type=exec_type.decode("latin-1"), exec_id=message.get_str(17))
             return None
-        if tracked.sent_at is not None:
-            self.ack_latency_ms = (time.monotonic() - tracked.sent_at) * 1000
-            tracked.sent_at = None
+        if tracked.at_venue.sent_at is not None:
+            self.ack_latency_ms = (time.monotonic() - tracked.at_venue.sent_at) * 1000
+            tracked.at_venue.sent_at = None
         venue_order_id = message.get_str(37)
         if venue_order_id and venue_order_id != "NONE":
             tracked.venue_order_id = venue_order_id
@@ -227,21 +175,22 @@ class Execution:
         if exec_type == b"I":
             return tracked.order.order_id, self._status(tracked, message)
         if exec_type == b"0":
-            self._accepted(tracked)
+            self.reports.accepted(tracked)
         elif exec_type in _FILL_TYPES:
-            self._catch_up(tracked, message, message.get_str(17))
+            self._catch_up(tracked, message)
         elif exec_type == b"4":
-            self._ended(tracked, ReportKind.CANCELED, OrdStatus.CANCELED, text or "canceled")
+            self.reports.ended(tracked, ReportKind.CANCELED, text or "canceled")
         elif exec_type == b"C":
-            self._ended(tracked, ReportKind.EXPIRED, OrdStatus.EXPIRED, text or "expired")
+            self.reports.ended(tracked, ReportKind.EXPIRED, text or "expired")
         elif exec_type == b"5":
             self._replaced(tracked, cl_ord_id, message)
         elif exec_type == b"8":
-            if cl_ord_id != tracked.order.order_id and tracked.acked:  # a cancel or replace refused as an 8
-                self._refused_change(tracked, cl_ord_id, text or "refused")
+            code = message.get_str(103)
+            if cl_ord_id != tracked.order.order_id and tracked.acknowledged:  # a cancel or replace refused as an 8
+                self._refused_change(tracked, cl_ord_id, text or "refused", reject_code(103, code, text))
             else:
-                code = message.get_str(103)
-                self._rejected(tracked, code, text or ORD_REJ_REASONS.get(code or "", ("rejected by the LP",))[0])
+                self.reports.ended(tracked, ReportKind.REJECTED, text or _rejected_by_lp(code),
+                                   reject_code(103, code, text))
         elif exec_type not in _PENDING_TYPES:
             log.warning("adapters.primexm.unexpected_exec_type", venue=self.venue, order_id=tracked.order.order_id,
                         exec_type=exec_type.decode("latin-1"))
@@ -251,116 +200,95 @@ class Execution:
         cl_ord_id = message.get_str(11) or ""
         order_id = self._order_id(cl_ord_id, message.get_str(41))
         tracked = self.orders.get(order_id or "")
-        reason = message.get_str(58) or {"0": "too late to cancel", "1": "unknown order",
-                                         "3": "already pending cancel or replace"}.get(message.get_str(102) or "",
-                                                                                     "refused")
+        reason_code, text = message.get_str(102), message.get_str(58)
+        reason = text or {"0": "too late to cancel", "1": "unknown order",
+                          "3": "already pending cancel or replace"}.get(reason_code or "", "refused")
         if tracked is None:
             log.warning("adapters.primexm.cancel_reject_for_unknown_order", venue=self.venue, cl_ord_id=cl_ord_id)
             return
-        self._refused_change(tracked, cl_ord_id, reason)
+        self._refused_change(tracked, cl_ord_id, reason, reject_code(102, reason_code, text))
 
-    def refused(self, msg_type: bytes, order_id: str | None, text: str, unknown_order: bool = False
-                ) -> tuple[str, VenueReport | None] | None:
-        """The LP refused one of our messages (BusinessMessageReject or session Reject); ``unknown_order`` when it
-        said it has no such order."""
+    def refused(self, msg_type: bytes, order_id: str | None, text: str, code: str) -> StatusAnswer | None:
+        """The LP refused one of our messages (BusinessMessageReject or session Reject) for a reason ``code`` from
+        errors.CODES."""
         tracked = self.orders.get(order_id or "")
         log.warning("adapters.primexm.message_refused", venue=self.venue, msg_type=msg_type.decode("latin-1"),
-                    order_id=order_id, text=text)
+                    order_id=order_id, text=text, code=code)
         if order_id is None:
             return None
         if msg_type == b"H":
             self.forget_asked(order_id)
             reconciling = order_id in self._reconciling
             self._reconciling.discard(order_id)
-            if unknown_order:
+            if code == "unknown_order":
                 if tracked is not None and reconciling:
                     self._lost(tracked)
                 return order_id, None
             return order_id, self.local_status(order_id)  # an LP without status requests: what we know
         if tracked is None:
             return None
-        if msg_type == b"D" and not tracked.acked:
-            self._rejected(tracked, None, text)
+        if msg_type == b"D" and not tracked.acknowledged:
+            self.reports.ended(tracked, ReportKind.REJECTED, text, code)
         elif msg_type in (b"F", b"G"):
-            self._refused_change(tracked, None, text)
+            self._refused_change(tracked, None, text, code)
         return None
 
     # ------------------------------------------------------------------ applying reports
-    def _accepted(self, tracked: TrackedOrder) -> None:
-        if tracked.acked:
-            return
-        tracked.acked = True
-        if tracked.status is OrdStatus.PENDING_NEW:
-            tracked.status = OrdStatus.NEW
-        self._emit(ReportKind.ACCEPTED, tracked.order.order_id, venue_order_id=tracked.venue_order_id,
-                   status=OrdStatus.NEW)
-
-    def _catch_up(self, tracked: TrackedOrder, message: Message, exec_id: str | None) -> None:
+    def _catch_up(self, tracked: Tracked, message: Message) -> None:
         """Report what the LP has filled beyond what was reported already, at the price it implies."""
-        instrument = tracked.instrument
+        instrument, exec_id = tracked.at_venue.instrument, message.get_str(17)
         cum_units, last_units = read_decimal(message.get(14)), read_decimal(message.get(32))
         if cum_units is None and last_units is None:
             return
+        last = instrument.from_venue_quantity(last_units) if last_units is not None else None
         cumulative = (instrument.from_venue_quantity(cum_units) if cum_units is not None
-                      else tracked.filled + instrument.from_venue_quantity(last_units or Decimal(0)))
-        missing = cumulative - tracked.filled
-        if missing <= 0:
-            if message.get(150) in _FILL_TYPES:  # a status answer that shows nothing new is not news
-                log.info("adapters.primexm.fill_already_reported", venue=self.venue, order_id=tracked.order.order_id,
-                         exec_id=exec_id, cumulative=str(cumulative))
+                      else tracked.filled + (last or Decimal(0)))
+        average = read_decimal(message.get(6))
+        missing = tracked.missing_fill(cumulative, average, last, read_decimal(message.get(31)))
+        if missing is None:
+            if cumulative <= tracked.filled and message.get(150) in _FILL_TYPES:  # a status showing nothing new
+                log.info("adapters.primexm.fill_already_reported", venue=self.venue,
+                         order_id=tracked.order.order_id, exec_id=exec_id, cumulative=str(cumulative))
+            elif cumulative > tracked.filled:
+                log.warning("adapters.primexm.fill_without_price", venue=self.venue, order_id=tracked.order.order_id)
             return
-        last_price, average = read_decimal(message.get(31)), read_decimal(message.get(6))
-        if last_units is not None and instrument.from_venue_quantity(last_units) == missing and last_price:
-            price = last_price
-        elif average:
-            price = ((average * cumulative - tracked.average_price * tracked.filled) / missing).quantize(average)
-        else:
-            log.warning("adapters.primexm.fill_without_price", venue=self.venue, order_id=tracked.order.order_id)
-            return
-        tracked.average_price = average or (
-            (tracked.average_price * tracked.filled + price * missing) / cumulative)
-        tracked.filled = cumulative
-        tracked.acked = True
-        status = _ord_status(message.get(39)) or (
-            OrdStatus.FILLED if cumulative >= tracked.order.quantity else OrdStatus.PARTIALLY_FILLED)
-        if status not in (OrdStatus.FILLED, OrdStatus.PARTIALLY_FILLED):  # a status answer for a later state
-            status = OrdStatus.FILLED if cumulative >= tracked.order.quantity else OrdStatus.PARTIALLY_FILLED
-        tracked.status = status
-        self._emit(ReportKind.FILL, tracked.order.order_id, venue_order_id=tracked.venue_order_id, exec_id=exec_id,
-                   last_quantity=missing, last_price=price, status=status)
+        quantity, price = missing
+        self.reports.filled(tracked, exec_id or f"{tracked.order.order_id}:cum:{cumulative}", quantity, price,
+                            average=average, status=ord_status(message))
 
-    def _status(self, tracked: TrackedOrder, message: Message) -> VenueReport | None:
+    def _status(self, tracked: Tracked, message: Message) -> VenueReport | None:
         """An OrderStatusRequest's answer: book what it shows that was missed, then report where the order is."""
-        status = _ord_status(message.get(39))
+        status = ord_status(message)
         text = message.get_str(58) or ""
         reconciling = tracked.order.order_id in self._reconciling
         self._reconciling.discard(tracked.order.order_id)
-        if status is OrdStatus.REJECTED and _unknown_order(message):
+        if status is OrdStatus.REJECTED and unknown_order(message):
             if reconciling:
                 self._lost(tracked)
             return None
-        self._catch_up(tracked, message, message.get_str(17))
+        self._catch_up(tracked, message)
         if status in (OrdStatus.NEW, OrdStatus.PARTIALLY_FILLED):
-            self._accepted(tracked)
+            self.reports.accepted(tracked)
         elif status is OrdStatus.CANCELED:
-            self._ended(tracked, ReportKind.CANCELED, OrdStatus.CANCELED, text or "canceled")
+            self.reports.ended(tracked, ReportKind.CANCELED, text or "canceled")
         elif status is OrdStatus.EXPIRED:
-            self._ended(tracked, ReportKind.EXPIRED, OrdStatus.EXPIRED, text or "expired")
-        elif status is OrdStatus.REJECTED and tracked.is_open:
-            self._rejected(tracked, message.get_str(103), text or "rejected by the LP")
-        return VenueReport(self.venue, ReportKind.STATUS, tracked.order.order_id,
-                           venue_order_id=tracked.venue_order_id, last_quantity=tracked.filled,
-                           last_price=tracked.average_price, status=status or tracked.status, reason=text or None)
+            self.reports.ended(tracked, ReportKind.EXPIRED, text or "expired")
+        elif status is OrdStatus.REJECTED:
+            code = message.get_str(103)
+            self.reports.ended(tracked, ReportKind.REJECTED, text or _rejected_by_lp(code),
+                               reject_code(103, code, text))
+        report = self.reports.status_of(tracked, text or None)
+        return report if status is None else dataclasses.replace(report, status=status)  # the LP's word
 
     def _learn(self, asked: VenueOrder, message: Message) -> VenueReport | None:
         """A status answer about an order placed before this adapter started (``asked`` is the order as the hub
         knows it): adopt it, with the terms the LP says it has now; the fills it shows count as reported (the
         STATUS answer carries them to the hub)."""
         order_id = asked.order_id
-        status = _ord_status(message.get(39))
+        status = ord_status(message)
         instrument = self.instruments.by_venue_symbol(message.get_str(55) or "") or self.instruments.get(asked.symbol)
         side, quantity = message.get_str(54) or asked.side.value, read_decimal(message.get(38))
-        if status is None or (status is OrdStatus.REJECTED and _unknown_order(message)):
+        if status is None or (status is OrdStatus.REJECTED and unknown_order(message)):
             return None
         if instrument is None or side not in ("1", "2"):
             log.warning("adapters.primexm.status_unreadable", venue=self.venue, order_id=order_id)
@@ -378,104 +306,63 @@ class Execution:
                            instrument.from_venue_quantity(quantity) if quantity is not None else asked.quantity,
                            time_in_force, price=asked.price if price is None and stop_price is None else price,
                            stop_price=stop_price)
-        tracked = self.orders[order_id] = TrackedOrder(order, instrument, message.get_str(11) or order_id,
-                                                       venue_order_id=message.get_str(37), status=status, acked=True,
-                                                       filled=instrument.from_venue_quantity(
-                                                           read_decimal(message.get(14)) or Decimal(0)),
-                                                       average_price=read_decimal(message.get(6)) or Decimal(0))
-        self._by_cl_ord_id[order_id] = self._by_cl_ord_id[tracked.cl_ord_id] = order_id
+        tracked = TrackedOrder(order, AtLP(instrument, message.get_str(11) or order_id))
+        tracked.adopt(status, instrument.from_venue_quantity(read_decimal(message.get(14)) or Decimal(0)),
+                      read_decimal(message.get(6)) or Decimal(0), message.get_str(37))
+        self.orders[order_id] = tracked
+        self._by_cl_ord_id[order_id] = self._by_cl_ord_id[tracked.at_venue.cl_ord_id] = order_id
         log.info("adapters.primexm.order_learned", venue=self.venue, order_id=order_id, status=status.name)
-        return self.local_status(tracked.order.order_id)
+        return self.reports.status_of(tracked)
 
-    def _lost(self, tracked: TrackedOrder) -> None:
+    def _lost(self, tracked: Tracked) -> None:
         """The LP has no record of an order after a reconnect: it never arrived, or the LP dropped it."""
-        if not tracked.is_open:
-            return
-        if tracked.acked:
-            self._ended(tracked, ReportKind.CANCELED, OrdStatus.CANCELED, "the LP has no record of the order")
-        else:
-            self._rejected(tracked, None, "the order never reached the LP", retry=True)
+        self.reports.lost(tracked, never_arrived="the order never reached the LP",
+                          dropped="the LP has no record of the order")
 
-    def _replaced(self, tracked: TrackedOrder, cl_ord_id: str, message: Message) -> None:
-        quantity, price = tracked.replacing.pop(cl_ord_id, (None, None))
-        if quantity is None:
+    def _replaced(self, tracked: Tracked, cl_ord_id: str, message: Message) -> None:
+        changed = tracked.at_venue.replacing.pop(cl_ord_id, None)
+        if changed is None:  # a replace this adapter did not ask for: the terms are the LP's
             units = read_decimal(message.get(38))
-            quantity = tracked.instrument.from_venue_quantity(units) if units is not None else tracked.order.quantity
-            price = read_decimal(message.get(44))
-        is_stop = tracked.order.ord_type is OrdType.STOP
-        tracked.order = replace(tracked.order, quantity=quantity, price=tracked.order.price if is_stop else price,
-                                stop_price=price if is_stop else tracked.order.stop_price)
-        tracked.cl_ord_id = cl_ord_id
-        tracked.status = _ord_status(message.get(39)) or tracked.status
-        self._emit(ReportKind.REPLACED, tracked.order.order_id, venue_order_id=tracked.venue_order_id,
-                   status=tracked.status)
+            quantity = tracked.at_venue.instrument.from_venue_quantity(units) if units is not None \
+                else tracked.order.quantity
+            changed = fix44.with_terms(tracked.order, quantity, read_decimal(message.get(44)))
+        tracked.at_venue.cl_ord_id = cl_ord_id
+        self.reports.replaced(tracked, changed, ord_status(message))
 
-    def _ended(self, tracked: TrackedOrder, kind: ReportKind, status: OrdStatus, reason: str) -> None:
-        if not tracked.is_open:
-            return
-        tracked.status = status
-        self._emit(kind, tracked.order.order_id, venue_order_id=tracked.venue_order_id, status=status, reason=reason)
-
-    def _rejected(self, tracked: TrackedOrder, code: str | None, text: str, retry: bool | None = None) -> None:
-        if not tracked.is_open:
-            return
-        tracked.status = OrdStatus.REJECTED
-        self._emit(ReportKind.REJECTED, tracked.order.order_id, venue_order_id=tracked.venue_order_id,
-                   status=OrdStatus.REJECTED, reason=text, retryable=retryable(code, text) if retry is None else retry)
-
-    def _refused_change(self, tracked: TrackedOrder, cl_ord_id: str | None, reason: str) -> None:
+    def _refused_change(self, tracked: Tracked, cl_ord_id: str | None, reason: str, code: str) -> None:
         """A cancel or replace the LP would not do (CANCEL_REJECTED): the order stays as it was."""
         if cl_ord_id is not None:
-            tracked.replacing.pop(cl_ord_id, None)
+            tracked.at_venue.replacing.pop(cl_ord_id, None)
         else:
-            tracked.replacing.clear()
-        self._emit(ReportKind.CANCEL_REJECTED, tracked.order.order_id, venue_order_id=tracked.venue_order_id,
-                   status=tracked.status, reason=reason)
+            tracked.at_venue.replacing.clear()
+        self.reports.refused(tracked, reason, code)
 
     # ------------------------------------------------------------------ helpers
-    def _unsupported(self, order: VenueOrder, instrument: VenueInstrument | None) -> str | None:
+    def _unsupported(self, order: VenueOrder, instrument: VenueInstrument | None) -> tuple[str, str] | None:
+        """Why this LP cannot take the order, and the code; None when it can."""
         if instrument is None:
-            return f"{order.symbol} is not traded at {self.venue}"
+            return f"{order.symbol} is not traded at {self.venue}", "unknown_symbol"
         if order.quantity <= 0:
-            return "quantity must be positive"
+            return "quantity must be positive", "invalid_quantity"
         if order.ord_type not in _SUPPORTED_TYPES[self.dialect]:
             return f"{order.ord_type.name} orders are not taken here (market, limit or stop" + (
-                ")" if self.dialect == "primexm" else " or stop-limit)")
+                ")" if self.dialect == "primexm" else " or stop-limit)"), "unsupported"
         if order.time_in_force not in _SUPPORTED_TIF:
-            return f"time in force {order.time_in_force.name} is not offered (GTC, IOC or FOK)"
+            return f"time in force {order.time_in_force.name} is not offered (GTC, IOC or FOK)", "unsupported"
         if order.ord_type in (OrdType.LIMIT, OrdType.STOP_LIMIT) and order.price is None:
-            return "a limit order needs a price"
+            return "a limit order needs a price", "invalid_price"
         if order.ord_type in (OrdType.STOP, OrdType.STOP_LIMIT) and order.stop_price is None:
-            return "a stop order needs a stop price"
+            return "a stop order needs a stop price", "invalid_price"
         return None
 
-    def _prices(self, order: VenueOrder) -> Body:
-        """Price(44) and StopPx(99); PrimeXM has no StopPx, so a stop's trigger goes in Price(44) there."""
-        if order.ord_type is OrdType.STOP:
-            assert order.stop_price is not None
-            return [(44 if self.dialect == "primexm" else 99, _wire(order.stop_price))]
-        body: Body = []
-        if order.price is not None and order.ord_type is not OrdType.MARKET:
-            body.append((44, _wire(order.price)))
-        if order.ord_type is OrdType.STOP_LIMIT and order.stop_price is not None:
-            body.append((99, _wire(order.stop_price)))
-        return body
-
-    def _identity(self, tracked: TrackedOrder) -> Body:
-        body: Body = [(55, tracked.instrument.venue_symbol), (54, tracked.order.side.value)]
-        if tracked.venue_order_id:
-            body.insert(0, (37, tracked.venue_order_id))
-        return body
-
-    def _live(self, order_id: str, what: str) -> TrackedOrder | None:
+    def _live(self, order_id: str, what: str) -> Tracked | None:
         """The order, if a cancel or replace can be asked for it; else a CANCEL_REJECTED report says why not."""
         tracked = self.orders.get(order_id)
         if tracked is None:
-            self._emit(ReportKind.CANCEL_REJECTED, order_id, reason=f"cannot {what}: unknown order", status=None)
+            self.reports.refused_unknown(order_id, f"cannot {what}: unknown order")
             return None
         if not tracked.is_open:
-            self._emit(ReportKind.CANCEL_REJECTED, order_id,
-                       reason=f"cannot {what}: the order is {tracked.status.name}", status=tracked.status)
+            self.reports.refused(tracked, f"cannot {what}: the order is {tracked.status.name}", "too_late")
             return None
         return tracked
 
@@ -487,38 +374,7 @@ class Execution:
     def _order_id(self, cl_ord_id: str, orig_cl_ord_id: str | None) -> str | None:
         return self._by_cl_ord_id.get(cl_ord_id) or self._by_cl_ord_id.get(orig_cl_ord_id or "")
 
-    def _emit(self, kind: ReportKind, order_id: str, **fields: object) -> None:
-        report = VenueReport(self.venue, kind, order_id, **fields)  # type: ignore[arg-type]
-        log.info("adapters.primexm.report", venue=self.venue, kind=kind.value, order_id=order_id,
-                 exec_id=report.exec_id, quantity=str(report.last_quantity), price=str(report.last_price),
-                 status=report.status.name if report.status else None, reason=report.reason)
-        self.emit_report(report)
 
+def _rejected_by_lp(code: str | None) -> str:
+    return f"rejected by the LP (OrdRejReason {code})" if code else "rejected by the LP"
 
-def _unknown_order(message: Message) -> bool:
-    return message.get(103) == b"5" or "unknown" in (message.get_str(58) or "").lower()
-
-
-def _ord_status(raw: bytes | None) -> OrdStatus | None:
-    try:
-        return OrdStatus(raw.decode("latin-1")) if raw else None
-    except ValueError:
-        return None
-
-
-def _wire(value: Decimal) -> str:
-    """A FIX decimal: plain digits, no exponent, no trailing zeros."""
-    return format(value.normalize(), "f")
-
-
-def _now() -> bytes:
-    return format_timestamp(time.time())
-
-
-def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while number:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-    return out or "0"

@@ -1,5 +1,5 @@
 """The quote session's side, sans-IO: MarketDataRequests out; snapshots, MassQuotes or incremental refreshes in;
-top of book out as routing.venue.Quote.
+top of book out as engine.ports.Quote, stamped by the adapter's clock.
 
 PrimeXM sends a MarketDataSnapshotFullRefresh (W) per subscription (MDEntryType/Px/Size per level, the level in
 QuoteEntryID, the LP number in Issuer), then MassQuotes (i) whose quote sets are named by the request's MDReqID
@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import structlog
 
 from adapters.primexm.instruments import InstrumentMap, VenueInstrument, read_decimal
+from engine.ports import Clock, Quote
 from fix_sessions.codec import Message, Value
 from fix_sessions.utctime import parse_timestamp
-from routing.venue import Quote
 
 log = structlog.get_logger("adapters.primexm")
 
@@ -74,18 +74,19 @@ class Book:
         live = [level for level in self.side(entry_type).values() if level.live]
         if not live:
             return None, None
-        best = (max if entry_type == BID else min)(level.price for level in live)  # type: ignore[type-var]
+        best = (max if entry_type == BID else min)(level.price for level in live if level.price is not None)
         sizes = [level.size for level in live if level.price == best]
-        return best, None if None in sizes else sum(sizes, Decimal(0))  # type: ignore[arg-type]
+        if any(size is None for size in sizes):
+            return best, None
+        return best, sum((size for size in sizes if size is not None), Decimal(0))
 
 
 class MarketData:
     """Subscriptions and books of one quote session; ``on_message`` returns the quotes that changed and the
     messages to send back (MassQuoteAcknowledgement)."""
 
-    def __init__(self, venue: str, instruments: InstrumentMap, *, depth: int, dialect: str,
-                 stream_name: str | None = None, stale_after: float = 30.0,
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
+    def __init__(self, venue: str, instruments: InstrumentMap, clock: Clock, *, depth: int, dialect: str,
+                 stream_name: str | None = None, stale_after: float = 30.0) -> None:
         self.venue = venue
         self.instruments = instruments
         self.depth = depth

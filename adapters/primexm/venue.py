@@ -1,5 +1,5 @@
-"""PrimeXMVenue: the Venue contract (routing/venue.py) over two FIX 4.4 initiator sessions run by fix_sessions,
-one for quotes (market_data.py) and one for orders (execution.py).
+"""PrimeXMVenue: the venue contract (engine/ports.py) over two FIX 4.4 initiator sessions run by fix_sessions,
+one for quotes (market_data.py) and one for orders (execution.py); reports and quotes carry the hub's clock.
 
 The initiator reconnects by itself; after each logon the quote session asks for its subscriptions again and the
 trade session reconciles every open order with an OrderStatusRequest. Health: connected while the trade session
@@ -19,15 +19,18 @@ from decimal import Decimal
 import structlog
 
 from adapters.primexm.config import PrimeXMConfig
-from adapters.primexm.execution import Body, Execution
+from adapters.primexm.errors import reject_code
+from adapters.primexm.execution import OrderFlow, StatusAnswer
+from adapters.primexm.fix44 import Body
 from adapters.primexm.instruments import InstrumentMap
 from adapters.primexm.market_data import MarketData
+from adapters.tracked import Reporter
+from engine.ports import Clock, Health, Quote, VenueDown, VenueOrder, VenueReport
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
 from fix_sessions.reject import BusinessRejectReason
 from fix_sessions.session_id import SessionID
 from fix_sessions.transport import SocketInitiator
-from routing.venue import Health, Quote, VenueDown, VenueOrder, VenueReport
 
 log = structlog.get_logger("adapters.primexm")
 
@@ -35,15 +38,17 @@ MAX_TRACKED_SENDS = 10_000
 
 
 class PrimeXMVenue:
-    def __init__(self, config: PrimeXMConfig, instruments: InstrumentMap | None = None) -> None:
+    def __init__(self, config: PrimeXMConfig, instruments: InstrumentMap | None = None, *, clock: Clock) -> None:
         self.name = config.name
         self.config = config
+        self._clock = clock
         self._instruments = instruments or InstrumentMap.default(config.venue_symbols)
-        self._market = MarketData(config.name, self._instruments, depth=config.market_depth, dialect=config.dialect,
-                                  stream_name=config.stream_name, stale_after=config.quote_stale_after)
-        self._execution = Execution(config.name, self._instruments, dialect=config.dialect,
-                                    deviation=config.deviation, emit=self._report)
-        self._report_callbacks: list[Callable[[VenueReport], None]] = []
+        self._market = MarketData(config.name, self._instruments, clock, depth=config.market_depth,
+                                  dialect=config.dialect, stream_name=config.stream_name,
+                                  stale_after=config.quote_stale_after)
+        self._reports = Reporter(config.name, clock)
+        self._orders = OrderFlow(self._instruments, self._reports, clock, dialect=config.dialect,
+                                    deviation=config.deviation)
         self._quote_callbacks: list[Callable[[Quote], None]] = []
         self._quote_id, self._trade_id = config.quote_session_id, config.trade_session_id
         self._initiator: SocketInitiator | None = None
@@ -60,7 +65,7 @@ class PrimeXMVenue:
 
     # ------------------------------------------------------------------ the contract
     def on_report(self, callback: Callable[[VenueReport], None]) -> None:
-        self._report_callbacks.append(callback)
+        self._reports.subscribe(callback)
 
     def on_quote(self, callback: Callable[[Quote], None]) -> None:
         self._quote_callbacks.append(callback)
@@ -117,26 +122,26 @@ class PrimeXMVenue:
 
     async def place(self, order: VenueOrder) -> None:
         self._require_trade()
-        outbound = self._execution.new_order(order)
+        outbound = self._orders.new_order(order)
         if outbound is None:
             return
         try:
             await self._send_trade(*outbound, order.order_id)
         except VenueDown:
-            self._execution.forget(order.order_id)
+            self._orders.forget(order.order_id)
             raise
 
     async def cancel(self, order_id: str) -> None:
-        if order_id in self._execution.orders:
+        if order_id in self._orders.orders:
             self._require_trade()
-        outbound = self._execution.cancel(order_id)
+        outbound = self._orders.cancel(order_id)
         if outbound is not None:
             await self._send_trade(*outbound, order_id)
 
     async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None:
-        if order_id in self._execution.orders:
+        if order_id in self._orders.orders:
             self._require_trade()
-        outbound = self._execution.replace(order_id, quantity, price)
+        outbound = self._orders.replace(order_id, quantity, price)
         if outbound is not None:
             await self._send_trade(*outbound, order_id)
 
@@ -145,16 +150,16 @@ class PrimeXMVenue:
         order this adapter did not place (before a restart) is adopted when the LP knows it. VenueDown when the
         trade session is down or the LP does not answer within request_timeout."""
         order_id = order.order_id
-        if order_id not in self._execution.orders and self._instruments.get(order.symbol) is None:
+        if order_id not in self._orders.orders and self._instruments.get(order.symbol) is None:
             return None  # not a symbol this LP trades: it cannot have the order
         self._require_trade()
         waiter: asyncio.Future[VenueReport | None] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(order_id, []).append(waiter)
         try:
-            await self._send_trade(*self._execution.status_request(order, f"S{next(self._ids)}"), order_id)
+            await self._send_trade(*self._orders.status_request(order, f"S{next(self._ids)}"), order_id)
             return await asyncio.wait_for(waiter, self.config.request_timeout)
         except TimeoutError:
-            self._execution.forget_asked(order_id)
+            self._orders.forget_asked(order_id)
             raise VenueDown(f"{self.name}: no answer to the status request for {order_id}") from None
         finally:
             waiters = self._waiters.get(order_id, [])
@@ -164,7 +169,7 @@ class PrimeXMVenue:
                 self._waiters.pop(order_id, None)
 
     def health(self) -> Health:
-        latency = self._probe_latency_ms if self._probe_latency_ms is not None else self._execution.ack_latency_ms
+        latency = self._probe_latency_ms if self._probe_latency_ms is not None else self._orders.ack_latency_ms
         return Health(connected=self._trade_id in self._logged_on, latency_ms=latency,
                       last_message_at=self._last_message_at)
 
@@ -183,11 +188,11 @@ class PrimeXMVenue:
                 await self._send(session_id, b"V", self._market.request(symbol))
         elif session_id == self._trade_id:
             self._sent.clear()  # ResetSeqNumFlag: numbers start again at 1
-            open_orders = self._execution.open_orders()
+            open_orders = self._orders.open_orders()
             if open_orders:
                 log.info("adapters.primexm.reconcile", venue=self.name, orders=[o.order_id for o in open_orders])
             for order in open_orders:
-                await self._send_trade(*self._execution.status_request(order, f"S{next(self._ids)}", reconcile=True),
+                await self._send_trade(*self._orders.status_request(order, f"S{next(self._ids)}", reconcile=True),
                                        order.order_id)
         self._notify()
 
@@ -203,7 +208,7 @@ class PrimeXMVenue:
         self._notify()
 
     async def _admin(self, message: Message, session_id: SessionID) -> None:
-        self._last_message_at = dt.datetime.now(dt.UTC)
+        self._last_message_at = self._clock()
         msg_type = message.msg_type
         if msg_type == b"0" and self._probe is not None and message.get_str(112) == self._probe[0]:
             self._probe_latency_ms = (time.monotonic() - self._probe[1]) * 1000
@@ -219,10 +224,11 @@ class PrimeXMVenue:
         elif msg_type == b"3" and session_id == self._trade_id:
             tag = message.get_str(371)
             reason = message.get_str(58) or "session-level reject"
-            self._refusal(message.get_int(45), message.get(372), None, f"{reason} (tag {tag})" if tag else reason)
+            self._refusal(message.get_int(45), message.get(372), None, f"{reason} (tag {tag})" if tag else reason,
+                          "venue_rejected")  # our message broke the session's rules
 
     async def _app(self, message: Message, session_id: SessionID) -> None:
-        self._last_message_at = dt.datetime.now(dt.UTC)
+        self._last_message_at = self._clock()
         msg_type = message.msg_type
         if session_id == self._quote_id:
             if msg_type == b"j":
@@ -237,27 +243,26 @@ class PrimeXMVenue:
                 await self._send(session_id, reply_type, body)
             return
         if msg_type == b"8":
-            self._answer(self._execution.on_execution_report(message))
+            self._answer(self._orders.on_execution_report(message))
         elif msg_type == b"9":
-            self._execution.on_cancel_reject(message)
+            self._orders.on_cancel_reject(message)
         elif msg_type == b"j":
-            reason = message.get_int(380)
+            reason, text = message.get_int(380), message.get_str(58)
             self._refusal(message.get_int(45), message.get(372), message.get_str(379),
-                          message.get_str(58) or _business_reason(reason),
-                          unknown_order=reason == BusinessRejectReason.UNKNOWN_ID)
+                          text or _business_reason(reason), reject_code(380, str(reason), text))
         else:
             log.warning("adapters.primexm.unexpected_trade_message", venue=self.name,
                         msg_type=msg_type.decode("latin-1"))
 
     # ------------------------------------------------------------------ helpers
     def _refusal(self, ref_seq_num: int | None, ref_msg_type: bytes | None, ref_id: str | None, text: str,
-                 unknown_order: bool = False) -> None:
+                 code: str) -> None:
         """A BusinessMessageReject or Reject of one of our trade messages, matched by MsgSeqNum (or the id)."""
         sent = self._sent.pop(ref_seq_num, None) if ref_seq_num is not None else None
         msg_type, order_id = sent if sent is not None else (ref_msg_type or b"", ref_id)
-        self._answer(self._execution.refused(msg_type, order_id, text, unknown_order))
+        self._answer(self._orders.refused(msg_type, order_id, text, code))
 
-    def _answer(self, answer: tuple[str, VenueReport | None] | None) -> None:
+    def _answer(self, answer: StatusAnswer | None) -> None:
         if answer is None:
             return
         order_id, report = answer
@@ -298,10 +303,6 @@ class PrimeXMVenue:
                 await self._initiator.send_to_target(self._trade_id, b"1", [(112, probe_id)])
             await asyncio.sleep(self.config.latency_probe_interval)
 
-    def _report(self, report: VenueReport) -> None:
-        for callback in self._report_callbacks:
-            callback(report)
-
     def _notify(self) -> None:
         if self._changed is not None:
             self._changed.set()
@@ -309,7 +310,7 @@ class PrimeXMVenue:
 
 def _business_reason(code: int | None) -> str:
     try:
-        return BusinessRejectReason(code).text
+        return BusinessRejectReason(code).text if code is not None else "refused"
     except ValueError:
         return "refused"
 

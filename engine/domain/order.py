@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 
+from engine.domain.rejects import Rejection
+
 
 class Side(str, Enum):
     BUY = "1"
@@ -108,8 +110,8 @@ class Order:
     average_price: Decimal = Decimal(0)
     venue: str | None = None
     venue_order_id: str | None = None
-    reject_reason: str | None = None
-    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    rejection: Rejection | None = None
+    created_at: dt.datetime = field(kw_only=True)   # the OMS's clock
 
     @property
     def leaves(self) -> Decimal:

@@ -7,7 +7,6 @@ the database with owner-only permissions, which suits the embedded demo and noth
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import os
@@ -17,6 +16,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 from sqlmodel import Session, select
 
+from engine.ports import Clock
 from engine.storage.tables import ApiKeyRecord, CredentialRecord, LayoutRecord
 from engine.storage.unit_of_work import UnitOfWork
 
@@ -48,9 +48,10 @@ def check_password(password: str, stored: str) -> bool:
 
 
 class SqlAccess:
-    def __init__(self, unit: UnitOfWork, fernet: Fernet) -> None:
+    def __init__(self, unit: UnitOfWork, fernet: Fernet, clock: Clock) -> None:
         self.unit = unit
         self.fernet = fernet
+        self.clock = clock
 
     def set_password(self, user_id: str, login: str, password: str) -> None:
         with self.unit.session() as session:
@@ -76,7 +77,7 @@ class SqlAccess:
         with self.unit.session() as session:
             session.add(ApiKeyRecord(key_id=key_id, user_id=user_id,
                                      secret_encrypted=self.fernet.encrypt(secret.encode()).decode(),
-                                     created_at=dt.datetime.now(dt.timezone.utc)))
+                                     created_at=self.clock()))
         return key_id, secret
 
     def api_key(self, key_id: str) -> tuple[str, bytes] | None:
@@ -92,7 +93,7 @@ class SqlAccess:
 
     def save_layout(self, user_id: str, layout: str) -> None:
         with self.unit.session() as session:
-            session.merge(LayoutRecord(user_id=user_id, layout=layout, updated_at=dt.datetime.now(dt.timezone.utc)))
+            session.merge(LayoutRecord(user_id=user_id, layout=layout, updated_at=self.clock()))
 
     def layout(self, user_id: str) -> str | None:
         with Session(self.unit.engine) as session:

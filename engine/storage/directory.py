@@ -10,6 +10,7 @@ from sqlmodel import Session, delete, select
 
 from engine.domain.instrument import AssetClass
 from engine.domain.tenancy import Account, Directory, Group, PositionMode, Role, Tenant, User
+from engine.domain.terms import CommissionPlan, Markup, RouteRule
 from engine.storage.tables import (
     AccountRecord,
     CommissionPlanRecord,
@@ -20,9 +21,6 @@ from engine.storage.tables import (
     UserRecord,
 )
 from engine.storage.unit_of_work import UnitOfWork
-from routing.interceptors.commission import CommissionPlan
-from routing.interceptors.spread_markup import Markup
-from routing.router import RouteRule
 
 
 @dataclass
@@ -57,7 +55,7 @@ class SqlDirectory:
     def save_route_rules(self, rules: list[RouteRule]) -> None:
         """Replace the route table (the running hub swaps its rules the same way: all at once)."""
         with self.unit.session() as session:
-            session.exec(delete(RouteRuleRecord))  # type: ignore[call-overload]
+            session.exec(delete(RouteRuleRecord))
             for rank, rule in enumerate(rules):
                 session.add(RouteRuleRecord(
                     rank=rank, venues=",".join(rule.venues), tenant_id=rule.tenant_id, group_id=rule.group_id,
@@ -114,7 +112,7 @@ def _referrers_first(users: Mapping[str, UserRecord]) -> list[str]:
         if user_id in placed or user_id in path:
             return
         referrer = users[user_id].referrer_id
-        if referrer in users:
+        if referrer is not None and referrer in users:
             place(referrer, path | {user_id})
         placed.add(user_id)
         ordered.append(user_id)

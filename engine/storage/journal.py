@@ -2,33 +2,37 @@
 it, each fill (keyed by ExecID) and the positions it changed, in the fill's transaction."""
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
 from sqlmodel import Session, select
 
 from engine.domain.order import TERMINAL, Execution, Order, OrdStatus, OrdType, Side, TimeInForce
 from engine.domain.position import Position
+from engine.domain.rejects import Rejection
+from engine.ports import Clock
 from engine.storage.tables import ExecutionRecord, OrderRecord, PositionRecord
 from engine.storage.types import as_utc
 from engine.storage.unit_of_work import UnitOfWork
 
 
 class SqlOrderJournal:
-    def __init__(self, unit: UnitOfWork) -> None:
+    def __init__(self, unit: UnitOfWork, clock: Clock) -> None:
         self.unit = unit
+        self.clock = clock
 
     def record(self, order: Order) -> None:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = self.clock()
         with self.unit.session() as session:
             row = session.get(OrderRecord, order.order_id)
-            values = dict(
+            values: dict[str, Any] = dict(
                 order_id=order.order_id, cl_ord_id=order.cl_ord_id, tenant_id=order.tenant_id,
                 account_id=order.account_id, symbol=order.symbol, side=order.side.value,
                 ord_type=order.ord_type.value, time_in_force=order.time_in_force.value, quantity=order.quantity,
                 price=order.price, stop_price=order.stop_price, venue_price=order.venue_price,
                 venue_stop_price=order.venue_stop_price, status=order.status.value, filled=order.filled,
                 average_price=order.average_price, venue=order.venue, venue_order_id=order.venue_order_id,
-                reject_reason=order.reject_reason, expire_at=order.expire_at, trail=order.trail,
+                reject_code=order.rejection.code if order.rejection else None,
+                reject_reason=order.rejection.reason if order.rejection else None, expire_at=order.expire_at, trail=order.trail,
                 take_profit=order.take_profit, stop_loss=order.stop_loss, parent_id=order.parent_id,
                 oco_id=order.oco_id, position_id=order.position_id, updated_at=now,
             )
@@ -49,7 +53,7 @@ class SqlOrderJournal:
     def record_position(self, position: Position) -> None:
         with self.unit.session() as session:
             row = session.get(PositionRecord, position.position_id)
-            now = dt.datetime.now(dt.timezone.utc)
+            now = self.clock()
             if row is None:
                 session.add(PositionRecord(position_id=position.position_id, account_id=position.account_id,
                                            symbol=position.symbol, quantity=position.quantity,
@@ -94,6 +98,8 @@ def _order(row: OrderRecord) -> Order:
                  time_in_force=TimeInForce(row.time_in_force), price=row.price, stop_price=row.stop_price,
                  venue_price=row.venue_price, venue_stop_price=row.venue_stop_price, status=OrdStatus(row.status),
                  filled=row.filled, average_price=row.average_price, venue=row.venue,
-                 venue_order_id=row.venue_order_id, reject_reason=row.reject_reason, expire_at=as_utc(row.expire_at) if row.expire_at else None,
+                 venue_order_id=row.venue_order_id,
+                 rejection=Rejection(row.reject_code or "venue_rejected", row.reject_reason) if row.reject_reason else None,
+                 expire_at=as_utc(row.expire_at) if row.expire_at else None,
                  trail=row.trail, take_profit=row.take_profit, stop_loss=row.stop_loss, parent_id=row.parent_id,
                  oco_id=row.oco_id, position_id=row.position_id, created_at=as_utc(row.created_at))

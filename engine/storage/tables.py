@@ -30,6 +30,7 @@ class OrderRecord(SQLModel, table=True):
     average_price: Decimal = Field(sa_column=Column(Amount(), nullable=False))
     venue: str | None = None
     venue_order_id: str | None = None
+    reject_code: str | None = None
     reject_reason: str | None = None
     expire_at: dt.datetime | None = None
     trail: Decimal | None = Field(default=None, sa_column=Column(Amount()))
@@ -43,7 +44,8 @@ class OrderRecord(SQLModel, table=True):
 
 
 class ExecutionRecord(SQLModel, table=True):
-    """Every fill as the client was told of it; its key is the venue's ExecID, so a replay cannot book it twice."""
+    """Every fill as the client was told of it; its key is the venue, the order and the venue's ExecID
+    (engine.oms.fill_key), so a replay cannot book it twice and a venue's new session cannot collide with it."""
 
     __tablename__ = "executions"
 

@@ -2,20 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 
-from routing.pipeline import FillContext, Interceptor
-
-
-@dataclass(frozen=True, slots=True)
-class CommissionPlan:
-    per_lot: Decimal = Decimal(0)
-    per_notional: Decimal = Decimal(0)   # a fraction: 0.0001 is one basis point
-    per_trade: Decimal = Decimal(0)
-
-    def charge(self, quantity: Decimal, notional: Decimal) -> Decimal:
-        return self.per_lot * quantity + self.per_notional * notional + self.per_trade
+from engine.domain.terms import CommissionPlan
+from engine.ports import FillContext, Interceptor
 
 
 class Commission(Interceptor):

@@ -3,20 +3,13 @@ the referral tree (master IB, IB, sub-IB), paid out of the broker's commission r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from engine.domain.tenancy import Directory, Role
-from routing.pipeline import FillContext, Interceptor
+from engine.domain.terms import RebatePlan
+from engine.ports import FillContext, Interceptor
 
 IB_ROLES = frozenset({Role.MASTER_IB, Role.IB, Role.SUB_IB})
-
-
-@dataclass(frozen=True, slots=True)
-class RebatePlan:
-    """Per lot traded, in the trader's account currency, by the IB's role."""
-
-    per_lot: Mapping[Role, Decimal] = field(default_factory=dict)
 
 
 class IbRebate(Interceptor):

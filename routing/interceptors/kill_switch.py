@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import structlog
 
-from routing.pipeline import Interceptor, OrderContext, Rejection
+from engine.domain.rejects import Rejection
+from engine.ports import Interceptor, OrderContext
 
 log = structlog.get_logger("routing.kill_switch")
 
@@ -24,7 +25,7 @@ class KillSwitch(Interceptor):
 
     def resume(self, *, tenant: str | None = None, account: str | None = None, symbol: str | None = None) -> None:
         for target, value in ((self.tenants, tenant), (self.accounts, account), (self.symbols, symbol)):
-            target.discard(value)  # type: ignore[arg-type]
+            target.discard(value)
         log.info("route.resumed", tenant=tenant, account=account, symbol=symbol)
 
     def before_route(self, context: OrderContext) -> Rejection | None:

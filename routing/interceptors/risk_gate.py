@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from engine.domain.instrument import Instrument
 from engine.domain.order import OrdType
+from engine.domain.rejects import Rejection
 from engine.domain.tenancy import Account, PositionMode
 from engine.margin import MarginSnapshot, margin_rate
-from routing.pipeline import Interceptor, OrderContext, Rejection
+from engine.ports import Interceptor, OrderContext
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,21 +3,10 @@ the venue, so a trader's quote and fill agree to the point and the broker's reve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from routing.pipeline import ClientQuote, FillContext, Interceptor, OrderContext
-
-
-@dataclass(frozen=True, slots=True)
-class Markup:
-    """Per side: fixed price points, or a percentage of the price."""
-
-    points: Decimal = Decimal(0)
-    percent: Decimal = Decimal(0)
-
-    def amount(self, price: Decimal) -> Decimal:
-        return self.points + price * self.percent / 100
+from engine.domain.terms import Markup
+from engine.ports import ClientQuote, FillContext, Interceptor, OrderContext
 
 
 class SpreadMarkup(Interceptor):

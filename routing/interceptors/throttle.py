@@ -1,9 +1,10 @@
-"""At most N orders per second per account: a runaway algorithm stops here, not at the venue."""
+"""At most N orders per second per account: a runaway algorithm stops here, not at the venue. 0 is no throttle."""
 from __future__ import annotations
 
 from collections import defaultdict, deque
 
-from routing.pipeline import Interceptor, OrderContext, Rejection
+from engine.domain.rejects import Rejection
+from engine.ports import Interceptor, OrderContext
 
 
 class Throttle(Interceptor):
@@ -14,6 +15,8 @@ class Throttle(Interceptor):
         self._recent: dict[str, deque[float]] = defaultdict(deque)
 
     def before_route(self, context: OrderContext) -> Rejection | None:
+        if self.per_second <= 0:
+            return None
         now = context.now.timestamp()
         recent = self._recent[context.account.account_id]
         while recent and now - recent[0] >= 1.0:

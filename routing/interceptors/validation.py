@@ -3,7 +3,8 @@ tick, orders outside the instrument's trading hours."""
 from __future__ import annotations
 
 from engine.domain.order import OrdType, TimeInForce
-from routing.pipeline import Interceptor, OrderContext, Rejection
+from engine.domain.rejects import Rejection
+from engine.ports import Interceptor, OrderContext
 
 
 class Validation(Interceptor):

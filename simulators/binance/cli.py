@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 import os
 
-from dynamictech.runtime import stop_signal
 from simulators.binance.server import TEST_API_KEY, TEST_API_SECRET, BinanceSimulator
+from simulators.runtime import run as run_main
+from simulators.runtime import stop_signal
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,9 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dynamictech.runtime import run as run_main
-
-    run_main(_serve(args))   # JSON logs on stderr, like every dynamictech command; stdout carries the banner
+    run_main(_serve(args))   # JSON logs on stderr; stdout carries the banner
     return 0
 
 

@@ -11,9 +11,8 @@ import itertools
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from adapters.equity_fix.instruments import Stock
-from adapters.equity_fix.profiles import tick_for
-from engine.domain.order import TERMINAL, OrdStatus, OrdType, TimeInForce
+from simulators.equity.fields import TERMINAL, OrdStatus, OrdType, TimeInForce
+from simulators.equity.stocks import Stock
 
 _order_ids = itertools.count(1)
 
@@ -29,8 +28,8 @@ class SimOrder:
     """A client order as the exchange holds it; ``side`` is the FIX value (1 buy, 2 sell, 5 sell short)."""
 
     cl_ord_id: str
-    venue_symbol: str
-    exchange: str
+    ticker: str
+    mic: str
     side: str
     ord_type: OrdType
     time_in_force: TimeInForce
@@ -84,9 +83,9 @@ class StockBook:
         self.rebuild()
 
     def tick(self, price: Decimal) -> Decimal:
-        profile = self.stock.profile
-        tick = tick_for(profile.ticks, self.previous_close if profile.tick_by_reference else price)
-        return tick or Decimal("0.01")
+        """The exchange's increment at ``price``; outside its table, where no price is valid, a cent keeps the book
+        stepping."""
+        return self.stock.market.tick(price, self.previous_close) or Decimal("0.01")
 
     def step(self, price: Decimal, up: bool) -> Decimal:
         """The next valid price above (or below) ``price``, landing on the tick of the band it lands in."""

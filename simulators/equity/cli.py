@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from dynamictech.runtime import stop_signal
 from simulators.equity.clock import MarketClock
 from simulators.equity.simulator import EquitySimulator
+from simulators.runtime import run as run_main
+from simulators.runtime import stop_signal
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,8 +23,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dynamictech.runtime import run as run_main
-
     if args.clock is not None and args.clock.tzinfo is None:
         raise SystemExit("--clock needs a UTC offset, e.g. 2026-11-24T10:00:00-05:00")
     run_main(_serve(args))
@@ -34,8 +33,8 @@ async def _serve(args: argparse.Namespace) -> None:
     simulator = EquitySimulator(
         args.host, args.port, sender_comp_id=args.sender_comp_id, target_comp_id=args.target_comp_id,
         clock=MarketClock(args.clock), walk_interval=args.walk_interval or None, seed=args.seed)
-    await simulator.start()
     stop = stop_signal()
+    await simulator.start()
     print(f"equity simulator: FIX 4.2 {args.sender_comp_id}->{args.target_comp_id} listening on "
           f"{args.host}:{simulator.port}", flush=True)
     await stop.wait()

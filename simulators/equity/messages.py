@@ -1,21 +1,29 @@
 """The simulated broker's FIX 4.2 messages: ExecutionReport, OrderCancelReject and market data out, and the
-order terms read from NewOrderSingle and OrderCancelReplaceRequest."""
+order terms read from NewOrderSingle and OrderCancelReplaceRequest. Field by field from the FIX 4.2 specification
+(fix_specs/FIX42.xml), on fix_sessions' codec."""
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import time
 from decimal import Decimal
 
-from adapters.equity_fix.fix42 import Body, decimal_text, timestamp
-from engine.domain.order import OrdStatus, OrdType, TimeInForce
-from fix_sessions.codec import Message
+from fix_sessions.codec import Message, Value
+from fix_sessions.utctime import format_timestamp
 from simulators.equity.book import Level, SimOrder, StockBook
+from simulators.equity.fields import OrdStatus, OrdType, TimeInForce
+
+Body = list[tuple[int, Value]]
 
 _AVG_PX = Decimal("0.000001")
 # ExecType(150) answering a status request: the order's state, in ExecType's own values.
 _STATUS_EXEC_TYPES = {OrdStatus.NEW: "0", OrdStatus.PARTIALLY_FILLED: "1", OrdStatus.FILLED: "2",
                       OrdStatus.CANCELED: "4", OrdStatus.REJECTED: "8", OrdStatus.EXPIRED: "C"}
+
+
+def wire_decimal(value: Decimal) -> str:
+    """Plain notation (never 1E+2), trailing zeros of the fraction dropped: FIX's float, as brokers write it."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class UnsupportedTerms(ValueError):
@@ -36,8 +44,8 @@ def read_order(message: Message) -> SimOrder:
     except ValueError as error:
         raise UnsupportedTerms(str(error)) from None
     return SimOrder(
-        cl_ord_id=message.get_str(11, ""), venue_symbol=message.get_str(55, ""),
-        exchange=message.get_str(207) or message.get_str(100, ""), side=message.get_str(54, ""),
+        cl_ord_id=message.get_str(11, ""), ticker=message.get_str(55, ""),
+        mic=message.get_str(207) or message.get_str(100, ""), side=message.get_str(54, ""),
         ord_type=ord_type, time_in_force=time_in_force, quantity=decimal_field(message, 38) or Decimal(0),
         price=decimal_field(message, 44), stop_price=decimal_field(message, 99),
         triggered=ord_type not in (OrdType.STOP, OrdType.STOP_LIMIT))
@@ -60,16 +68,16 @@ class Reports:
                  (39, order.status.value)]
         if reject_reason is not None:
             body.append((103, reject_reason))
-        body += [(55, order.venue_symbol), (207, order.exchange), (54, order.side),
-                 (38, decimal_text(order.quantity)), (40, order.ord_type.value)]
+        body += [(55, order.ticker), (207, order.mic), (54, order.side),
+                 (38, wire_decimal(order.quantity)), (40, order.ord_type.value)]
         if order.price is not None:
-            body.append((44, decimal_text(order.price)))
+            body.append((44, wire_decimal(order.price)))
         if order.stop_price is not None:
-            body.append((99, decimal_text(order.stop_price)))
+            body.append((99, wire_decimal(order.stop_price)))
         last_shares, last_px = last or (Decimal(0), Decimal(0))
-        body += [(59, order.time_in_force.value), (32, decimal_text(last_shares)), (31, decimal_text(last_px)),
-                 (151, decimal_text(order.leaves)), (14, decimal_text(order.cum_qty)),
-                 (6, decimal_text(order.avg_px.quantize(_AVG_PX))), (60, timestamp(dt.datetime.now(dt.UTC)))]
+        body += [(59, order.time_in_force.value), (32, wire_decimal(last_shares)), (31, wire_decimal(last_px)),
+                 (151, wire_decimal(order.leaves)), (14, wire_decimal(order.cum_qty)),
+                 (6, wire_decimal(order.avg_px.quantize(_AVG_PX))), (60, format_timestamp(time.time()))]
         if text:
             body.append((58, text))
         return body
@@ -93,25 +101,25 @@ def cancel_reject(message: Message, order: SimOrder | None, response_to: str, re
 
 
 def _level(kind: str, level: Level | None) -> Body:
-    return [] if level is None else [(269, kind), (270, decimal_text(level.price)), (271, decimal_text(level.size))]
+    return [] if level is None else [(269, kind), (270, wire_decimal(level.price)), (271, wire_decimal(level.size))]
 
 
 def snapshot(md_req_id: str, book: StockBook) -> Body:
     """MarketDataSnapshotFullRefresh (W): top of book and the previous close (MDEntryType 5)."""
     bid, ask = book.top()
-    entries = _level("0", bid) + _level("1", ask) + [(269, "5"), (270, decimal_text(book.previous_close))]
+    entries = _level("0", bid) + _level("1", ask) + [(269, "5"), (270, wire_decimal(book.previous_close))]
     count = sum(1 for tag, _ in entries if tag == 269)
-    return [(262, md_req_id), (55, book.stock.venue_symbol), (207, book.stock.exchange), (268, count), *entries]
+    return [(262, md_req_id), (55, book.stock.ticker), (207, book.stock.mic), (268, count), *entries]
 
 
 def incremental(book: StockBook) -> Body:
     """MarketDataIncrementalRefresh (X): the new bid and offer, or their deletion when a side is empty."""
     entries: Body = []
     for kind, level in zip(("0", "1"), book.top()):
-        entries += [(279, "1" if level else "2"), (269, kind), (55, book.stock.venue_symbol),
-                    (207, book.stock.exchange)]
+        entries += [(279, "1" if level else "2"), (269, kind), (55, book.stock.ticker),
+                    (207, book.stock.mic)]
         if level is not None:
-            entries += [(270, decimal_text(level.price)), (271, decimal_text(level.size))]
+            entries += [(270, wire_decimal(level.price)), (271, wire_decimal(level.size))]
     return [(268, 2), *entries]
 
 

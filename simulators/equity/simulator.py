@@ -16,11 +16,6 @@ from decimal import Decimal
 
 import structlog
 
-from adapters.equity_fix.fix42 import Body
-from adapters.equity_fix.instruments import STOCKS, Instruments
-from adapters.equity_fix.profiles import Refusal
-from engine.domain.instrument import Market
-from engine.domain.order import TERMINAL, OrdStatus, OrdType, TimeInForce
 from fix_sessions.application import Application, RejectLogon
 from fix_sessions.codec import Message
 from fix_sessions.session_id import SessionID
@@ -30,18 +25,14 @@ from fix_specs import path as spec_path
 from simulators.equity import messages
 from simulators.equity.book import Execution, SimOrder, StockBook
 from simulators.equity.clock import MarketClock
-from simulators.equity.messages import Reports, UnsupportedTerms
+from simulators.equity.fields import TERMINAL, OrdStatus, OrdType, TimeInForce
+from simulators.equity.market_rules import Refusal
+from simulators.equity.messages import Body, Reports, UnsupportedTerms
+from simulators.equity.stocks import STOCKS, Listings
 
 log = structlog.get_logger("simulators.equity")
 
 D = Decimal
-# Opening reference prices (and previous closes), in the listing currency.
-OPENING_PRICES: dict[str, Decimal] = {
-    "AAPL.US": D("190.00"), "MSFT.US": D("420.00"), "NVDA.US": D("140.00"), "IBM.US": D("230.00"),
-    "JPM.US": D("240.00"), "0005.HK": D("98.50"), "0700.HK": D("600.0"), "9988.HK": D("150.0"),
-    "0941.HK": D("80.00"), "1299.HK": D("70.00"), "0388.HK": D("400.0"), "RELIANCE.NS": D("1500.00"),
-    "TCS.NS": D("3500.00"), "INFY.NS": D("1600.00"), "SUZLON.NS": D("60.00"), "IRFC.NS": D("130.00"),
-}
 
 
 def _rejection_code(refusal: Refusal) -> str:
@@ -57,9 +48,8 @@ class EquitySimulator(Application):
                  target_comp_id: str = "DYNAMICTECH", clock: MarketClock | None = None,
                  walk_interval: float | None = None, seed: int | None = None) -> None:
         self.clock = clock or MarketClock()
-        self.instruments = Instruments(Market)
-        self.books = {s.symbol: StockBook(s, OPENING_PRICES[s.symbol], s.lot * 10 if s.lot > 1 else D(1000))
-                      for s in STOCKS}
+        self.listings = Listings()
+        self.books = {s.symbol: StockBook(s, s.opening_price, s.lot * 10 if s.lot > 1 else D(1000)) for s in STOCKS}
         self.session_id = SessionID("FIX.4.2", sender_comp_id, target_comp_id)
         self.acceptor = SocketAcceptor([SessionConfig(
             session_id=self.session_id, connection_type="acceptor", socket_accept_host=host,
@@ -69,7 +59,7 @@ class EquitySimulator(Application):
         self.orders: dict[str, SimOrder] = {}  # by OrderID
         self._aliases: dict[str, str] = {}  # every ClOrdID an order went by -> OrderID
         self._reports = Reports()
-        self._subscriptions: dict[str, str] = {}  # engine symbol -> MDReqID
+        self._subscriptions: dict[str, str] = {}  # stock symbol -> MDReqID
         self._published: dict[str, tuple[object, ...]] = {}
         self._reject_next: list[str] = []
         self._latency = 0.0
@@ -193,7 +183,7 @@ class EquitySimulator(Application):
             await self._send(b"8", self._reports.execution(order, "8", text=f"unsupported: {error}",
                                                            reject_reason="0"))
             return
-        order.stock = self.instruments.from_venue(order.venue_symbol, order.exchange or None)
+        order.stock = self.listings.find(order.ticker, order.mic or None)
         refusal = self._refusal(order, duplicate=cl_ord_id in self._aliases)
         self.orders[order.order_id] = order
         self._aliases.setdefault(cl_ord_id, order.order_id)
@@ -217,12 +207,12 @@ class EquitySimulator(Application):
             return self._reject_next.pop(0), "0"
         stock = order.stock
         if stock is None:
-            return f"unknown_symbol: {order.venue_symbol} on {order.exchange or '?'} is not listed here", "1"
+            return f"unknown_symbol: {order.ticker} on {order.mic or '?'} is not listed here", "1"
         if order.side not in ("1", "2", "5"):
             return f"unsupported: side {order.side}", "0"
         if order.time_in_force is TimeInForce.GTD:
             return "unsupported: GTD orders are not taken", "0"
-        refusal = stock.profile.check_order(
+        refusal = stock.market.check_order(
             ord_type=order.ord_type, quantity=order.quantity, price=order.price, stop_price=order.stop_price,
             lot=stock.lot, band_percent=stock.band_percent, previous_close=self.books[stock.symbol].previous_close,
             moment=self.clock.now())
@@ -275,7 +265,7 @@ class EquitySimulator(Application):
         stock, book = order.stock, self.books[order.stock.symbol]
         quantity = messages.decimal_field(message, 38) or order.quantity
         price, stop_price = messages.decimal_field(message, 44), messages.decimal_field(message, 99)
-        refusal = stock.profile.check_order(
+        refusal = stock.market.check_order(
             ord_type=order.ord_type, quantity=quantity, price=price, stop_price=stop_price, lot=stock.lot,
             band_percent=stock.band_percent, previous_close=book.previous_close, moment=self.clock.now())
         if refusal is None and quantity <= order.cum_qty:
@@ -314,10 +304,10 @@ class EquitySimulator(Application):
     async def _market_data(self, message: Message) -> None:
         md_req_id = message.get_str(262, "")
         subscription = message.get_str(263, "0")
-        for venue_symbol, exchange in messages.instruments_requested(message):
-            stock = self.instruments.from_venue(venue_symbol, exchange)
+        for ticker, mic in messages.instruments_requested(message):
+            stock = self.listings.find(ticker, mic)
             if stock is None:
-                await self._send(b"Y", [(262, md_req_id), (281, "0"), (58, f"unknown symbol {venue_symbol}")])
+                await self._send(b"Y", [(262, md_req_id), (281, "0"), (58, f"unknown symbol {ticker}")])
                 continue
             if subscription == "2":
                 self._subscriptions.pop(stock.symbol, None)
@@ -349,13 +339,13 @@ class EquitySimulator(Application):
             now = self.clock.now()
             for book in self.books.values():
                 stock = book.stock
-                if stock.profile.check_session(now) is not None:
+                if not stock.market.is_open(now):
                     continue
                 direction = self._random.choice((-1, 0, 1))
                 if direction == 0:
                     continue
                 price = book.step(book.reference, up=direction > 0)
-                if price <= 0 or stock.profile.check_band(price, book.previous_close, stock.band_percent):
+                if price <= 0 or stock.market.check_band(price, book.previous_close, stock.band_percent):
                     continue
                 await self._executed(book.move(price))
                 await self._publish(book)

@@ -9,6 +9,7 @@ import os
 
 from simulators.fx_lp.lp import FxLPConfig, serve
 from simulators.fx_lp.pricing import SPECS
+from simulators.runtime import run as run_main
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,8 +29,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dynamictech.runtime import run as run_main
-
     symbols = tuple(s.strip() for s in args.symbols.split(",") if s.strip())
     unknown = [s for s in symbols if s not in SPECS]
     if unknown:

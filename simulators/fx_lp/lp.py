@@ -19,7 +19,6 @@ from typing import Any
 
 import structlog
 
-from dynamictech.runtime import stop_signal
 from fix_sessions.application import Application, RejectLogon
 from fix_sessions.codec import Message
 from fix_sessions.reject import UnsupportedMessageType
@@ -29,6 +28,7 @@ from fix_sessions.transport import SocketAcceptor
 from fix_specs import path as spec_path
 from simulators.fx_lp.orders import Body, Matcher, Outbound
 from simulators.fx_lp.pricing import SPECS, Level, PriceBook
+from simulators.runtime import stop_signal
 
 log = structlog.get_logger("simulators.fx_lp")
 

@@ -1,5 +1,5 @@
-"""The venue contract as behaviour: every adapter's tests run ``check_contract`` against it (pointed at its
-simulator), so the router and the OMS can treat every venue alike.
+"""The venue contract as behaviour: test_contract.py runs ``check_contract`` against every registered venue type
+(pointed at its simulator), so the router and the OMS can treat every venue alike.
 
 The caller hands over a connected venue, a symbol the venue quotes, a quantity it accepts, a limit price far
 enough from the market to rest (a buy well below the bid), and ``fresh``: a factory for a new, connected instance
@@ -13,10 +13,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
-from routing.venue import Quote, ReportKind, Venue, VenueOrder, VenueReport
+from engine.ports import Quote, ReportKind, Venue, VenueOrder, VenueReport
 
 
 @dataclass
@@ -116,19 +115,3 @@ async def check_contract(venue: Venue, *, symbol: str, quantity: Decimal, restin
     await recorder.until(lambda: bool(recorder.of(never, ReportKind.CANCEL_REJECTED)))
     assert not recorder.of(never, ReportKind.REJECTED)
 
-
-async def check_contract_of(make: Callable[[], Venue], **arguments: Any) -> None:
-    """``check_contract`` on a venue from ``make``, with a second instance from ``make`` as the restarted hub's (for
-    venues that take two connections of one account at once)."""
-    venue = make()
-
-    async def fresh() -> Venue:
-        other = make()
-        await other.connect()
-        return other
-
-    try:
-        await venue.connect()
-        await check_contract(venue, fresh=fresh, **arguments)
-    finally:
-        await venue.close()

@@ -1,6 +1,6 @@
-"""The Binance adapter against the Binance simulator over loopback sockets: the venue contract, filters refused
-before sending, -1007 settled by reconciliation, the depth book resynced after a gap, and a reconnect after the
-WebSockets drop with every fill reported exactly once."""
+"""The Binance adapter against the Binance simulator over loopback sockets: filters refused before sending, -1007
+settled by reconciliation, the depth book resynced after a gap, and a reconnect after the WebSockets drop with every
+fill reported exactly once (the venue contract is test_contract.py's)."""
 from __future__ import annotations
 
 import asyncio
@@ -11,9 +11,10 @@ import pytest
 
 from adapters.binance import BinanceConfig, BinanceVenue
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
-from routing.venue import ReportKind, VenueDown, VenueOrder
+from engine.domain.rejects import retryable
+from engine.ports import ReportKind, VenueDown, VenueOrder, utc_now
 from simulators.binance import TEST_API_KEY, TEST_API_SECRET, BinanceSimulator
-from tests.adapters.contract import Recorder, check_contract_of
+from tests.adapters.contract import Recorder
 
 
 def config_for(sim: BinanceSimulator, secret: str = TEST_API_SECRET) -> BinanceConfig:
@@ -32,7 +33,7 @@ async def sim() -> AsyncIterator[BinanceSimulator]:
 
 @pytest.fixture
 async def venue(sim: BinanceSimulator) -> AsyncIterator[tuple[BinanceVenue, Recorder]]:
-    binance = BinanceVenue(config_for(sim))
+    binance = BinanceVenue(config_for(sim), clock=utc_now)
     recorder = Recorder()
     binance.on_report(recorder.report)
     binance.on_quote(recorder.quote)
@@ -49,18 +50,8 @@ def posted_orders(sim: BinanceSimulator) -> list[dict[str, str]]:
     return [params for method, path, params in sim.requests if method == "POST" and path.startswith("/api/v3/order")]
 
 
-async def test_binance_keeps_the_venue_contract() -> None:
-    sim = BinanceSimulator(walk_interval=0.05, seed=1)
-    await sim.start()
-    try:   # the same account twice: Binance takes both connections at once
-        await check_contract_of(lambda: BinanceVenue(config_for(sim)), symbol="BTC/USDT", quantity=D("0.01"),
-                                resting_buy_price=D(30000))
-    finally:
-        await sim.stop()
-
-
 async def test_the_account_with_a_wrong_secret_cannot_connect(sim: BinanceSimulator) -> None:
-    binance = BinanceVenue(config_for(sim, secret="not-the-secret"))
+    binance = BinanceVenue(config_for(sim, secret="not-the-secret"), clock=utc_now)
     with pytest.raises(VenueDown, match="-1022"):
         await binance.connect()
     await binance.close()
@@ -78,7 +69,8 @@ async def test_an_order_breaking_a_filter_is_refused_without_reaching_binance(
     await binance.place(limit_buy("BAD", quantity, price))
     [reject] = recorder.of("BAD", ReportKind.REJECTED)
     assert reject.reason is not None and f"Filter failure: {broken}" in reject.reason and "-1013" in reject.reason
-    assert reject.status is OrdStatus.REJECTED
+    assert reject.status is OrdStatus.REJECTED and reject.code == ("invalid_price" if broken == "PRICE_FILTER"
+                                                                   else "invalid_quantity")
     assert posted_orders(sim) == []
 
 
@@ -214,7 +206,8 @@ async def test_stops_become_stop_loss_or_take_profit_and_binance_rejects_carry_i
     await binance.place(limit_buy("PM", "0.01", "70000"), post_only=True)   # would take: Binance says no
     [reject] = recorder.of("PM", ReportKind.REJECTED)
     assert reject.reason == "-2010 NEW_ORDER_REJECTED: Order would immediately match and take."
-    assert posted_orders(sim)[-1]["type"] == "LIMIT_MAKER" and not reject.retryable
+    assert posted_orders(sim)[-1]["type"] == "LIMIT_MAKER"
+    assert reject.code == "venue_rejected" and not retryable(reject.code)
 
 
 async def test_a_restarted_adapter_adopts_an_order_and_reports_only_its_later_fills(
@@ -228,7 +221,7 @@ async def test_a_restarted_adapter_adopts_an_order_and_reports_only_its_later_fi
     await recorder.until(lambda: bool(recorder.of("ADOPT", ReportKind.FILL)))
     await first.close()
 
-    restarted = BinanceVenue(config_for(sim))
+    restarted = BinanceVenue(config_for(sim), clock=utc_now)
     after = Recorder()
     restarted.on_report(after.report)
     await restarted.connect()

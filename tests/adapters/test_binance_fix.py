@@ -1,6 +1,7 @@
 """The Binance adapter with orders over Binance's FIX order entry session, against the simulator's FIX acceptor on
-the same matching engine as its REST API: the Ed25519 Logon, the venue contract, refusals carrying Binance's error
-codes, replace as XCN, and a new session taken over when Binance announces maintenance."""
+the same matching engine as its REST API: the Ed25519 Logon, refusals carrying Binance's error codes, replace as XCN,
+and a new session taken over when Binance announces maintenance (the venue contract over FIX is
+test_contract.py's)."""
 from __future__ import annotations
 
 import asyncio
@@ -14,11 +15,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from adapters.binance import BinanceConfig, BinanceVenue
 from adapters.binance.fix_api import load_private_key, logon_raw_data
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
+from engine.domain.rejects import retryable
+from engine.ports import ReportKind, VenueDown, VenueOrder, utc_now
 from fix_sessions.dictionary import load
 from fix_specs import path as spec_path
-from routing.venue import ReportKind, VenueDown, VenueOrder
 from simulators.binance import TEST_API_KEY, TEST_API_SECRET, BinanceSimulator
-from tests.adapters.contract import Recorder, check_contract
+from tests.adapters.contract import Recorder
 
 FIX_API_KEY = "sim-fix-api-key"
 KEY = Ed25519PrivateKey.generate()
@@ -49,7 +51,7 @@ async def sim() -> AsyncIterator[BinanceSimulator]:
 
 @pytest.fixture
 async def venue(sim: BinanceSimulator) -> AsyncIterator[tuple[BinanceVenue, Recorder]]:
-    binance = BinanceVenue(fix_config(sim))
+    binance = BinanceVenue(fix_config(sim), clock=utc_now)
     recorder = Recorder()
     binance.on_report(recorder.report)
     await binance.connect()
@@ -90,30 +92,8 @@ def test_fix_needs_an_ed25519_key_and_valid_sender_comp_ids() -> None:
     assert "PRIVATE KEY" not in repr(config) and "'f'" not in repr(config)
 
 
-async def test_binance_over_fix_keeps_the_venue_contract() -> None:
-    sim = BinanceSimulator(walk_interval=0.05, seed=1)
-    sim.register_fix_key(FIX_API_KEY, KEY.public_key())
-    await sim.start()
-    binance = BinanceVenue(fix_config(sim, ("HUB1",)))
-
-    async def fresh() -> BinanceVenue:   # another session of the account: a SenderCompID of its own
-        other = BinanceVenue(fix_config(sim, ("HUB9",)))
-        await other.connect()
-        return other
-
-    try:
-        await binance.connect()
-        await check_contract(binance, symbol="BTC/USDT", quantity=D("0.01"), resting_buy_price=D(30000),
-                             fresh=fresh, prefix="FX")
-        sent = [method for method, _, _ in sim.requests]
-        assert "POST" not in sent and "DELETE" not in sent, "orders went over FIX, not REST"
-    finally:
-        await binance.close()
-        await sim.stop()
-
-
 async def test_a_bad_ed25519_signature_is_refused_at_logon(sim: BinanceSimulator) -> None:
-    binance = BinanceVenue(fix_config(sim, key=Ed25519PrivateKey.generate()))   # not the key Binance holds
+    binance = BinanceVenue(fix_config(sim, key=Ed25519PrivateKey.generate()), clock=utc_now)   # not Binance's key
     with pytest.raises(VenueDown, match="-1022 Signature for this request is not valid"):
         await binance.connect()
     await binance.close()
@@ -123,7 +103,7 @@ async def test_a_bad_ed25519_signature_is_refused_at_logon(sim: BinanceSimulator
 
 async def test_a_sender_comp_id_in_use_is_refused(sim: BinanceSimulator,
                                                   venue: tuple[BinanceVenue, Recorder]) -> None:
-    twin = BinanceVenue(fix_config(sim, ("HUB1",)))
+    twin = BinanceVenue(fix_config(sim, ("HUB1",)), clock=utc_now)
     with pytest.raises(VenueDown, match="-1033"):
         await twin.connect()
     await twin.close()
@@ -150,7 +130,8 @@ async def test_a_refused_new_order_is_rejected_with_binances_error(
     await recorder.until(lambda: bool(recorder.of("FIX-POOR", ReportKind.REJECTED)))
     rejected = recorder.of("FIX-POOR", ReportKind.REJECTED)[0]
     assert rejected.reason == "-2010 NEW_ORDER_REJECTED: Account has insufficient balance for requested action."
-    assert rejected.retryable and rejected.status is OrdStatus.REJECTED
+    assert rejected.code == "insufficient_funds" and retryable(rejected.code)
+    assert rejected.status is OrdStatus.REJECTED
 
 
 async def test_a_refused_cancel_is_cancel_rejected_with_binances_error(

@@ -9,6 +9,8 @@ import pytest
 
 from adapters.binance import BinanceConfig, BinanceVenue
 from adapters.binance.errors import BinanceError
+from engine.domain.rejects import retryable
+from engine.ports import utc_now
 from simulators.binance import TEST_API_KEY, TEST_API_SECRET, BinanceSimulator
 
 
@@ -25,7 +27,8 @@ async def sim() -> AsyncIterator[BinanceSimulator]:
 @pytest.fixture
 async def binance(sim: BinanceSimulator) -> AsyncIterator[BinanceVenue]:
     venue = BinanceVenue(BinanceConfig(api_key=TEST_API_KEY, api_secret=TEST_API_SECRET, rest_url=sim.rest_url,
-                                       stream_url=sim.stream_url, ws_api_url=sim.ws_api_url, connect_timeout=3.0))
+                                       stream_url=sim.stream_url, ws_api_url=sim.ws_api_url, connect_timeout=3.0),
+                         clock=utc_now)
     await venue.connect()
     yield venue
     await venue.close()
@@ -56,7 +59,7 @@ async def test_a_loan_beyond_binances_pool_is_refused_with_3045(sim: BinanceSimu
         await binance.borrow("BTC", D("0.1"))
     assert refused.value.code == -3045 and refused.value.reason == \
         "-3045 INSUFFICIENT_INVENTORY: The system does not have enough asset now."
-    assert refused.value.retryable
+    assert refused.value.reject_code == "insufficient_funds" and retryable(refused.value.reject_code)
 
 
 async def test_a_loan_beyond_the_collateral_is_refused_with_3006(binance: BinanceVenue) -> None:

@@ -1,6 +1,6 @@
-"""Cross margin orders through the adapter (account_type="margin") against the simulator: the venue contract on
-/sapi/v1/margin/order, a MARGIN_BUY that borrows what the free balance lacks, an AUTO_REPAY sell that repays it, and
-a buy beyond what can be borrowed rejected with Binance's -3045."""
+"""Cross margin orders through the adapter (account_type="margin") against the simulator: a MARGIN_BUY that borrows
+what the free balance lacks, an AUTO_REPAY sell that repays it, and a buy beyond what can be borrowed rejected with
+Binance's -3045 (the venue contract on /sapi/v1/margin/order is test_contract.py's)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -10,9 +10,10 @@ import pytest
 
 from adapters.binance import BinanceConfig, BinanceVenue
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
-from routing.venue import ReportKind, VenueOrder
+from engine.domain.rejects import retryable
+from engine.ports import ReportKind, VenueOrder, utc_now
 from simulators.binance import TEST_API_KEY, TEST_API_SECRET, BinanceSimulator
-from tests.adapters.contract import Recorder, check_contract_of
+from tests.adapters.contract import Recorder
 
 
 def margin_config(sim: BinanceSimulator, **overrides: object) -> BinanceConfig:
@@ -37,26 +38,12 @@ async def sim() -> AsyncIterator[BinanceSimulator]:
 
 @pytest.fixture
 async def venue(sim: BinanceSimulator) -> AsyncIterator[tuple[BinanceVenue, Recorder]]:
-    binance = BinanceVenue(margin_config(sim))
+    binance = BinanceVenue(margin_config(sim), clock=utc_now)
     recorder = Recorder()
     binance.on_report(recorder.report)
     await binance.connect()
     yield binance, recorder
     await binance.close()
-
-
-async def test_binance_margin_keeps_the_venue_contract() -> None:
-    sim = BinanceSimulator(walk_interval=0.05, seed=1, fix_port=None)
-    sim.fund_margin("USDT", D(10000))
-    await sim.start()
-    try:
-        await check_contract_of(lambda: BinanceVenue(margin_config(sim)), symbol="BTC/USDT", quantity=D("0.01"),
-                                resting_buy_price=D(30000))
-    finally:
-        await sim.stop()
-    margin_paths = {path for _, path, _ in sim.requests if "order" in path.lower()}
-    assert margin_paths == {"/sapi/v1/margin/order"}, "no spot order endpoint is used"
-    assert not sim.exchange.open_orders(None, account="SPOT") and sim.margin.free["BTC"] == D("0.01")
 
 
 async def test_a_margin_buy_beyond_the_free_balance_borrows_and_an_auto_repay_sell_repays(
@@ -89,6 +76,7 @@ async def test_a_margin_buy_beyond_what_can_be_borrowed_is_rejected_with_3045(
     [reject] = recorder.of("HUGE", ReportKind.REJECTED)
     assert reject.status is OrdStatus.REJECTED
     assert reject.reason == "-3045 INSUFFICIENT_INVENTORY: The system does not have enough asset now."
+    assert reject.code == "insufficient_funds" and retryable(reject.code)
     assert not sim.margin.borrowed.get("USDT") and sim.margin.free["USDT"] == D(10000)
 
     sim.margin.inventory["USDT"] = D(1000)                       # Binance's pool runs short too
@@ -109,7 +97,7 @@ async def test_the_side_effects_are_configurable_and_margin_needs_rest() -> None
 
 
 async def test_no_side_effect_trades_only_what_is_free(sim: BinanceSimulator) -> None:
-    binance = BinanceVenue(margin_config(sim, side_effect=("NO_SIDE_EFFECT", "NO_SIDE_EFFECT")))
+    binance = BinanceVenue(margin_config(sim, side_effect=("NO_SIDE_EFFECT", "NO_SIDE_EFFECT")), clock=utc_now)
     recorder = Recorder()
     binance.on_report(recorder.report)
     await binance.connect()

@@ -1,5 +1,6 @@
-"""The equity FIX 4.2 adapter against the equity simulator over loopback sockets: the venue contract, the market
-rules each profile enforces before an order leaves the hub, short marking, and recovery after a dropped session."""
+"""The equity FIX 4.2 adapter against the equity simulator over loopback sockets: the market rules each profile
+enforces before an order leaves the hub, short marking, and recovery after a dropped session (the venue contract is
+test_contract.py's)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from adapters.equity_fix import EquityFixConfig, EquityFixVenue
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
-from routing.venue import ReportKind, VenueOrder
+from engine.ports import ReportKind, VenueOrder
 from simulators.equity import EquitySimulator, MarketClock
-from tests.adapters.contract import Recorder, check_contract
+from tests.adapters.contract import Recorder
 
 US_OPEN = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/New_York"))  # a Tuesday
 HK_OPEN = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Hong_Kong"))
@@ -53,23 +54,13 @@ def sent_orders(simulator: EquitySimulator) -> list[str]:
     return [m.get_str(11, "") for m in simulator.received if m.msg_type == b"D"]
 
 
-async def test_equity_fix_keeps_the_venue_contract_during_us_hours(tmp_path: Path) -> None:
-    async with broker(US_OPEN, store=tmp_path) as (simulator, venue, _):
-        async def fresh() -> EquityFixVenue:  # one connection per FIX session: the first instance logs out first
-            await venue.close()
-            other = EquityFixVenue(config_for(simulator, tmp_path), clock=simulator.clock.now)
-            await other.connect()
-            return other
-
-        await check_contract(venue, symbol="AAPL.US", quantity=D(100), resting_buy_price=D("100.00"), fresh=fresh)
-
-
 async def test_an_order_in_the_hong_kong_lunch_break_is_refused_before_it_is_sent() -> None:
     async with broker(HK_LUNCH) as (simulator, venue, recorder):
         await venue.place(limit("HK-LUNCH", "0700.HK", "100", "600.0"))
         [refused] = recorder.of("HK-LUNCH")
         assert refused.kind is ReportKind.REJECTED and refused.status is OrdStatus.REJECTED
         assert refused.reason is not None and refused.reason.startswith("market_closed")
+        assert refused.code == "market_closed"
         assert "12:30" in refused.reason and "13:00-16:00" in refused.reason
         assert sent_orders(simulator) == []
 
@@ -84,6 +75,7 @@ async def test_hsbc_off_its_board_lot_is_refused_before_it_is_sent() -> None:
         [refused] = recorder.of("HSBC-ODD")
         assert refused.kind is ReportKind.REJECTED
         assert refused.reason == "off_lot: quantity 100 is not a multiple of the board lot of 400"
+        assert refused.code == "invalid_quantity"
         assert sent_orders(simulator) == []
 
         await venue.place(limit("HSBC-LOT", "0005.HK", "800", "98.50"))
@@ -143,7 +135,8 @@ async def test_a_refused_cancel_comes_back_as_a_cancel_rejected_report_and_the_o
         assert not recorder.of("KEEP", ReportKind.REJECTED)
         [refused] = recorder.of("KEEP", ReportKind.CANCEL_REJECTED)
         assert refused.status is OrdStatus.NEW
-        assert refused.reason == "broker_option: cancel refused: desk is reviewing the order"
+        assert refused.reason == "cancel refused: desk is reviewing the order"
+        assert refused.code == "venue_rejected"   # CxlRejReason 2, the broker's option
         await venue.cancel("KEEP")
         await recorder.until(lambda: bool(recorder.of("KEEP", ReportKind.CANCELED)))
 

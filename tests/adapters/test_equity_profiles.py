@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.equity_fix import EquityFixConfig
+from adapters.equity_fix.instruments import STOCKS
 from adapters.equity_fix.profiles import HK, IN, US, tick_for
 
 
@@ -64,3 +65,11 @@ def test_settings_come_from_the_environment_and_the_password_is_never_shown() ->
     assert (config.port, config.markets, config.status_timeout) == (9999, ("US", "HK"), 2.5)
     assert config.session_config().password == "s3cret"
     assert "s3cret" not in repr(config) and "s3cret" not in repr(config.session_config())
+
+
+def test_an_nse_f_and_o_stock_has_the_10_percent_dynamic_band_not_a_fixed_20() -> None:
+    """IRFC joined NSE's F&O segment on 29 Nov 2024: no fixed band, a dynamic one of 10% of the previous close."""
+    irfc = next(stock for stock in STOCKS if stock.venue_symbol == "IRFC")
+    assert IN.check_band(D("143.00"), D("130"), irfc.band_percent) is None
+    refused = IN.check_band(D("145.00"), D("130"), irfc.band_percent)
+    assert refused is not None and refused.code == "outside_band"

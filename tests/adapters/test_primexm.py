@@ -1,5 +1,6 @@
-"""PrimeXMVenue against the fx-lp simulator over real loopback sockets: the venue contract in both dialects,
-the quote stream as a trader sees it, and what the OMS hears when the LP refuses, drops or partly fills."""
+"""PrimeXMVenue against the fx-lp simulator over real loopback sockets: the quote stream as a trader sees it, and
+what the OMS hears when the LP refuses, drops or partly fills (the venue contract, in both dialects, is
+test_contract.py's)."""
 from __future__ import annotations
 
 import asyncio
@@ -11,11 +12,12 @@ import pytest
 
 from adapters.primexm import PrimeXMConfig, PrimeXMVenue
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
+from engine.domain.rejects import Rejection, retryable
+from engine.domain.terms import RouteRule
 from engine.oms import NewOrder
-from routing.router import RouteRule
-from routing.venue import Quote, ReportKind, VenueDown, VenueOrder
+from engine.ports import Quote, ReportKind, VenueDown, VenueOrder, utc_now
 from simulators.fx_lp import FxLP, FxLPConfig
-from tests.adapters.contract import Recorder, check_contract
+from tests.adapters.contract import Recorder
 from tests.stubs import D, hub
 
 
@@ -31,7 +33,7 @@ async def trading(dialect: str = "primexm", lp_changes: dict[str, object] | None
                   **changes: object) -> AsyncIterator[tuple[FxLP, PrimeXMVenue, Recorder]]:
     lp = FxLP(FxLPConfig(dialect=dialect, tick_interval=0.05, seed=7, **(lp_changes or {})))  # type: ignore[arg-type]
     await lp.start()
-    venue = PrimeXMVenue(settings(lp, **changes))
+    venue = PrimeXMVenue(settings(lp, **changes), clock=utc_now)
     recorder = Recorder()
     venue.on_report(recorder.report)
     venue.on_quote(recorder.quote)
@@ -51,18 +53,6 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
 
 def market(order_id: str, quantity: str = "1", symbol: str = "EUR/USD", side: Side = Side.BUY) -> VenueOrder:
     return VenueOrder(order_id, symbol, side, OrdType.MARKET, D(quantity), TimeInForce.IOC)
-
-
-@pytest.mark.parametrize("dialect", ["primexm", "fix44"])
-async def test_the_adapter_keeps_the_venue_contract_against_the_lp(dialect: str) -> None:
-    async with trading(dialect) as (lp, venue, _):
-        async def fresh() -> PrimeXMVenue:  # one connection per session: the first instance logs out first
-            await venue.close()
-            other = PrimeXMVenue(settings(lp))
-            await other.connect()
-            return other
-
-        await check_contract(venue, symbol="EUR/USD", quantity=D("1"), resting_buy_price=D("1.0"), fresh=fresh)
 
 
 async def test_a_one_sided_entry_moves_its_side_and_keeps_the_other() -> None:
@@ -136,7 +126,7 @@ async def test_a_wrong_password_is_refused_at_logon_and_the_venue_is_down() -> N
     await lp.start()
     config = settings(lp, password="wrong")
     assert "wrong" not in repr(config)
-    venue = PrimeXMVenue(config)
+    venue = PrimeXMVenue(config, clock=utc_now)
     try:
         with pytest.raises(VenueDown, match="Invalid username or password"):
             await venue.connect()
@@ -155,7 +145,7 @@ async def test_a_last_look_reject_reaches_the_oms_as_rejected_with_the_lps_text(
         order = await h.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D("1"),
                                             time_in_force=TimeInForce.IOC))
         await until(lambda: order.status is OrdStatus.REJECTED)
-        assert order.reject_reason == "venue_rejected: pxm: Off quotes"
+        assert order.rejection == Rejection("venue_unavailable", "pxm: Off quotes")   # last look: retryable
         second = await h.oms.submit(NewOrder("c2", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D("1"),
                                              time_in_force=TimeInForce.IOC))
         await until(lambda: second.status is OrdStatus.FILLED)
@@ -226,7 +216,7 @@ async def test_orders_go_out_in_base_units_with_the_currency_and_the_deviation()
         await venue.place(VenueOrder("S1", "EUR/USD", Side.BUY, OrdType.STOP_LIMIT, D("1"), TimeInForce.GTC,
                                      price=D("1.1"), stop_price=D("1.1")))
         refusal = recorder.of("S1", ReportKind.REJECTED)[0]
-        assert refusal.retryable and "STOP_LIMIT" in (refusal.reason or "")
+        assert refusal.code == "unsupported" and retryable(refusal.code) and "STOP_LIMIT" in (refusal.reason or "")
 
 
 async def test_health_reports_the_round_trip_and_the_last_message() -> None:
@@ -252,7 +242,7 @@ async def test_after_a_hub_restart_the_lps_status_answer_restores_an_order_the_a
         await first.place(order)
         await until(lambda: "H1" in lp.matcher.orders)
         await first.close()
-        restarted = PrimeXMVenue(settings(lp))
+        restarted = PrimeXMVenue(settings(lp), clock=utc_now)
         recorder = Recorder()
         restarted.on_report(recorder.report)
         await restarted.connect()
@@ -276,7 +266,7 @@ async def test_an_adopted_order_reports_only_the_fills_made_after_its_status() -
         await first.place(order)
         await until(lambda: lp.matcher.orders["P1"].cum > 0 if "P1" in lp.matcher.orders else False)
         await first.close()
-        restarted = PrimeXMVenue(settings(lp))
+        restarted = PrimeXMVenue(settings(lp), clock=utc_now)
         recorder = Recorder()
         restarted.on_report(recorder.report)
         await restarted.connect()
@@ -302,5 +292,5 @@ async def test_an_order_lost_with_the_connection_is_rejected_after_the_reconnect
         await until(lambda: bool(recorder.of("LOST")))
         await asyncio.sleep(0.3)
         [report] = recorder.of("LOST")
-        assert report.kind is ReportKind.REJECTED and report.retryable
+        assert report.kind is ReportKind.REJECTED and report.code == "venue_unavailable" and retryable(report.code)
         assert report.reason == "the order never reached the LP"

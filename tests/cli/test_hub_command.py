@@ -11,7 +11,9 @@ from pathlib import Path
 import aiohttp
 
 from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
+from engine.domain.terms import RouteRule
 from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
+from engine.ports import utc_now
 from engine.storage.access import SqlAccess, load_fernet
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
@@ -19,7 +21,6 @@ from engine.storage.directory import SqlDirectory
 from engine.storage.ledger_store import SqlLedgerStore
 from engine.storage.unit_of_work import UnitOfWork
 from fix_specs import path as spec_path
-from routing.router import RouteRule
 from simulators.fx_lp.lp import FxLP, FxLPConfig
 from tests.net import free_port
 
@@ -49,7 +50,7 @@ async def test_a_secret_in_the_file_or_an_unknown_venue_type_is_refused_before_a
         tmp_path: Path) -> None:
     for body, expected in (('[[venues]]\nname = "lp"\ntype = "primexm"\npassword = "hunter2"\n',
                             "password must come from the environment"),
-                           ('[[venues]]\nname = "lp"\ntype = "lmax"\n', "type must be primexm, binance or equity_fix"),
+                           ('[[venues]]\nname = "lp"\ntype = "lmax"\n', "type must be primexm, binance, equity_fix or memory"),
                            ('[[instruments]]\nsymbol = "X"\n', "[[instruments]] number 1"),
                            ('[hub\n', "hub.toml")):
         config = tmp_path / "hub.toml"
@@ -70,8 +71,8 @@ def seed(url: str, data: Path) -> None:
     store = SqlDirectory(unit)
     store.save_directory(directory)
     store.save_route_rules([RouteRule(("lp",))])
-    SqlAccess(unit, load_fernet(data / "var" / "secret.key")).set_password("trader", "trader", "trader-pass")
-    Ledger(SqlLedgerStore(unit)).transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"),
+    SqlAccess(unit, load_fernet(data / "var" / "secret.key"), utc_now).set_password("trader", "trader", "trader-pass")
+    Ledger(utc_now, SqlLedgerStore(unit)).transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"),
                                           "USD", D("10000"))
 
 

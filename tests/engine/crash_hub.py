@@ -17,6 +17,7 @@ from dynamictech.runtime import configure_logging  # noqa: E402
 from engine.domain.order import OrdType, Side  # noqa: E402
 from engine.ledger import Ledger  # noqa: E402
 from engine.oms import NewOrder  # noqa: E402
+from engine.ports import utc_now
 from engine.storage.database import make_engine  # noqa: E402
 from engine.storage.journal import SqlOrderJournal  # noqa: E402
 from engine.storage.ledger_store import SqlLedgerStore  # noqa: E402
@@ -28,10 +29,10 @@ from tests.stubs import D, hub  # noqa: E402
 async def main(url: str, port: int) -> None:
     configure_logging("warning")  # JSON on stderr; stdout is the test's channel
     unit = UnitOfWork(make_engine(url))
-    journal = SqlOrderJournal(unit)
+    journal = SqlOrderJournal(unit, utc_now)
     venue = RemoteVenue("lp-1", port)
     await venue.connect()
-    h = hub(venues={"lp-1": venue}, ledger=Ledger(SqlLedgerStore(unit)), journal=journal, transactions=unit,
+    h = hub(venues={"lp-1": venue}, ledger=Ledger(utc_now, SqlLedgerStore(unit)), journal=journal, transactions=unit,
             throttle=10**6, deposit="100000000", order_id_prefix=f"O{time.time_ns()}-")
     await h.oms.restore()
     print("ready", flush=True)

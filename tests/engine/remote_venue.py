@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import Callable
 from decimal import Decimal
@@ -14,7 +15,7 @@ from typing import Any
 
 from adapters.memory import MemoryVenue
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
-from routing.venue import Health, Quote, ReportKind, VenueOrder, VenueReport
+from engine.ports import Health, Quote, ReportKind, VenueOrder, VenueReport
 
 
 def _plain(value: Any) -> Any:
@@ -38,7 +39,7 @@ def order_from_json(o: dict[str, Any]) -> VenueOrder:
 
 
 def report_to_json(report: VenueReport) -> dict[str, Any]:
-    return {f.name: _plain(getattr(report, f.name)) for f in dataclasses.fields(report) if f.name != "at"}
+    return {f.name: _plain(getattr(report, f.name)) for f in dataclasses.fields(report)}
 
 
 def report_from_json(data: dict[str, Any]) -> VenueReport:
@@ -46,7 +47,7 @@ def report_from_json(data: dict[str, Any]) -> VenueReport:
                        venue_order_id=data["venue_order_id"], exec_id=data["exec_id"],
                        last_quantity=Decimal(data["last_quantity"]), last_price=Decimal(data["last_price"]),
                        status=OrdStatus(data["status"]) if data["status"] else None, reason=data["reason"],
-                       retryable=data["retryable"])
+                       code=data["code"], at=dt.datetime.fromisoformat(data["at"]))
 
 
 async def serve_venue(venue: MemoryVenue) -> asyncio.Server:

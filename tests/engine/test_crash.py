@@ -15,6 +15,7 @@ import pytest
 from adapters.memory import MemoryVenue
 from engine.domain.order import OrdStatus
 from engine.ledger import EntryKind, Ledger
+from engine.ports import utc_now
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 from engine.storage.journal import SqlOrderJournal
@@ -45,7 +46,7 @@ async def start_hub(url: str, port: int) -> asyncio.subprocess.Process:
 
 async def test_sigkill_mid_burst_then_restart_accounts_for_every_order_once(database: str) -> None:
     upgrade(database)
-    venue = MemoryVenue("lp-1", {"EUR/USD": (Decimal("1.08340"), Decimal("1.08350"))})
+    venue = MemoryVenue("lp-1", {"EUR/USD": (Decimal("1.08340"), Decimal("1.08350"))}, clock=utc_now)
     server = await serve_venue(venue)
     port = server.sockets[0].getsockname()[1]
     hub = await start_hub(database, port)
@@ -61,7 +62,7 @@ async def test_sigkill_mid_burst_then_restart_accounts_for_every_order_once(data
 
     restarted = await start_hub(database, port)  # restores and reconciles before it says ready
     unit = UnitOfWork(make_engine(database))
-    journal = SqlOrderJournal(unit)
+    journal = SqlOrderJournal(unit, utc_now)
     try:
         async with asyncio.timeout(30):
             while journal.open_orders():
@@ -80,6 +81,6 @@ async def test_sigkill_mid_burst_then_restart_accounts_for_every_order_once(data
     assert max(at_venue.values()) == 1, "an order reached the LP twice"
     assert {order.order_id for order in orders} == set(at_venue), "journal and LP disagree on which orders exist"
     assert all(order.status is OrdStatus.FILLED and order.filled == order.quantity for order in orders)
-    fills = [entry for entry in Ledger(SqlLedgerStore(unit)).entries if entry.kind is EntryKind.REALIZED_PNL
+    fills = [entry for entry in Ledger(utc_now, SqlLedgerStore(unit)).entries if entry.kind is EntryKind.REALIZED_PNL
              or entry.kind is EntryKind.MARKUP or entry.kind is EntryKind.COMMISSION]
     assert len({entry.reference for entry in fills}) == len(fills), "a fill was booked twice"

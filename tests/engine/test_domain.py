@@ -8,11 +8,11 @@ import pytest
 from engine.domain.order import InvalidTransition, Order, OrdStatus, OrdType, Side
 from engine.domain.position import Position
 from engine.domain.tenancy import Account, Directory, Group, Role, TenancyError, Tenant, User
-from tests.stubs import D, eurusd, hsbc_hk
+from tests.stubs import NOW, D, eurusd, hsbc_hk
 
 
 def order() -> Order:
-    return Order("O1", "C1", "broker-a", "ACC-1", "EUR/USD", Side.BUY, OrdType.LIMIT, D(2), price=D("1.1"))
+    return Order("O1", "C1", "broker-a", "ACC-1", "EUR/USD", Side.BUY, OrdType.LIMIT, D(2), price=D("1.1"), created_at=NOW)
 
 
 def test_ord_status_follows_fix_and_refuses_impossible_moves() -> None:

@@ -8,18 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from adapters.memory import MemoryVenue
-from engine.book import Financing
+from dynamictech.hub import Hub, HubSettings
+from engine.accounting import Financing
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
 from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
-from engine.hub import Hub, HubSettings
+from engine.domain.terms import Markup, RouteRule
 from engine.ledger import EntryKind, LedgerAccount, wallet
 from engine.oms import NewOrder
+from engine.ports import utc_now
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
 from engine.storage.unit_of_work import UnitOfWork
-from routing.interceptors.spread_markup import Markup
-from routing.router import RouteRule
 from tests.stubs import NOW, D, btcusdt, eurusd
 
 
@@ -40,7 +40,7 @@ def seed(url: str) -> None:
 def venues() -> dict[str, MemoryVenue]:
     quotes = {"EUR/USD": (D("1.08340"), D("1.08350")), "BTC/USDT": (D("60000"), D("60010")),
               "USDT/USD": (D("0.9999"), D("1.0001"))}
-    return {"lp-1": MemoryVenue("lp-1", quotes), "lp-2": MemoryVenue("lp-2", quotes)}
+    return {"lp-1": MemoryVenue("lp-1", quotes, clock=utc_now), "lp-2": MemoryVenue("lp-2", quotes, clock=utc_now)}
 
 
 def funded_hub(url: str, lps: dict[str, MemoryVenue], **settings: Any) -> Hub:
@@ -48,14 +48,14 @@ def funded_hub(url: str, lps: dict[str, MemoryVenue], **settings: Any) -> Hub:
     clock = settings.pop("clock", None)
     hub = Hub(HubSettings(url, tick_seconds=0.02, **settings), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()},
               dict(lps), **({"clock": clock} if clock else {}))
-    hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
+    hub.oms.accounting.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
                                  D(10000))
     return hub
 
 
 async def priced(hub: Hub) -> None:
     """Until the OMS has marks for what the tests trade and convert (the LPs quote on subscribe)."""
-    await until(lambda: {"EUR/USD", "USDT/USD"} <= hub.oms.book.marks.keys())
+    await until(lambda: {"EUR/USD", "USDT/USD"} <= hub.oms.accounting.marks.keys())
 
 
 async def until(condition, seconds: float = 5.0) -> None:  # type: ignore[no-untyped-def]
@@ -87,20 +87,20 @@ async def test_the_hub_runs_on_its_database_and_a_restart_keeps_positions_and_he
     await until(lambda: gtd.status is OrdStatus.EXPIRED)               # the hub's clock expired it at its venue
 
     now[0] = dt.datetime.combine(NOW.date(), dt.time(22, 0, 1), tzinfo=dt.timezone.utc)
-    await until(lambda: hub.oms.book.ledger.balance(LedgerAccount("broker-a", "financing"), "USD") > 0)
-    assert hub.oms.book.ledger.balance(LedgerAccount("broker-a", "financing"), "USD") == D("10.83")
+    await until(lambda: hub.oms.accounting.ledger.balance(LedgerAccount("broker-a", "financing"), "USD") > 0)
+    assert hub.oms.accounting.ledger.balance(LedgerAccount("broker-a", "financing"), "USD") == D("10.83")
     await hub.stop()
 
     lps = venues()
     restarted = funded_hub(url, lps, clock=lambda: now[0])   # the same deposit reference: not booked again
     await restarted.start()
-    assert restarted.oms.book.net("ACC-1", "EUR/USD") == D(1), "the position from before the restart is kept"
+    assert restarted.oms.accounting.net("ACC-1", "EUR/USD") == D(1), "the position from before the restart is kept"
     held = restarted.oms.orders[stop.order_id]
     assert held.status is OrdStatus.NEW and lps["lp-1"].received == []
     for venue in lps.values():                                           # the market touches the stop
         venue.set_quote("EUR/USD", D("1.08200"), D("1.08210"))
     await until(lambda: held.status is OrdStatus.FILLED)
-    assert restarted.oms.book.net("ACC-1", "EUR/USD") == 0
+    assert restarted.oms.accounting.net("ACC-1", "EUR/USD") == 0
 
     SqlDirectory(restarted.unit).save_route_rules([RouteRule(("lp-2",))])
     restarted.reload_routes()
@@ -127,7 +127,7 @@ async def test_the_hub_publishes_each_groups_price_and_refuses_to_price_a_market
     await until(lambda: hub.feed.is_stale("EUR/USD"))                     # the LPs fall silent
     assert seen[-1]["stale"] is True
     refused = await hub.oms.submit(NewOrder("m1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
-    assert refused.reject_reason is not None and refused.reject_reason.startswith("no_price")
+    assert refused.rejection is not None and refused.rejection.code == "no_price"
     assert all(not venue.received for venue in lps.values())
     await hub.stop()
 
@@ -148,10 +148,10 @@ async def test_a_falling_market_brings_a_margin_call_then_a_stop_out_that_closes
     for venue in lps.values():
         venue.set_quote("EUR/USD", D("1.08000"), D("1.08010"))        # down 35 pips: about 3,150 USD lost
     await until(lambda: [e["state"] for e in risk] == ["margin_call"])
-    assert hub.oms.book.net("ACC-1", "EUR/USD") == D(9), "a margin call warns; it closes nothing"
+    assert hub.oms.accounting.net("ACC-1", "EUR/USD") == D(9), "a margin call warns; it closes nothing"
     for venue in lps.values():
         venue.set_quote("EUR/USD", D("1.07700"), D("1.07710"))        # down 65 pips: equity under half the margin
-    await until(lambda: hub.oms.book.net("ACC-1", "EUR/USD") == 0)
+    await until(lambda: hub.oms.accounting.net("ACC-1", "EUR/USD") == 0)
     closing = [o for o in hub.oms.orders.values() if o.cl_ord_id.startswith("stop-out-")]
     assert len(closing) == 1 and closing[0].status is OrdStatus.FILLED and closing[0].side is Side.SELL
     assert [e["state"] for e in risk][:2] == ["margin_call", "stop_out"]
@@ -178,11 +178,11 @@ async def test_a_venue_down_at_start_does_not_keep_the_hub_down_and_its_orders_a
     await second.start()
     assert second.ready.is_set(), "one LP down must not keep the hub down"
     assert second.oms.orders[resting.order_id].status is OrdStatus.NEW, "not reconciled while lp-1 is unreachable"
-    await until(lambda: "EUR/USD" in second.oms.book.marks)
+    await until(lambda: "EUR/USD" in second.oms.accounting.marks)
     moved = await second.oms.submit(NewOrder("m1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
     assert moved.venue == "lp-2" and moved.status is OrdStatus.FILLED
     await until(lambda: second.oms.orders[resting.order_id].status is OrdStatus.FILLED)
-    assert second.oms.book.net("ACC-1", "EUR/USD") == D(2)
+    assert second.oms.accounting.net("ACC-1", "EUR/USD") == D(2)
     await second.stop()
 
 
@@ -219,8 +219,8 @@ async def test_held_orders_trigger_on_the_checked_best_price_not_on_one_venues_b
     await asyncio.sleep(0.1)
     assert hub.feed.dropped["crossed"] == 1
     assert stop.status is OrdStatus.NEW, "neither a bad quote nor one LP below the best bid touches the stop"
-    assert hub.oms.book.marks["EUR/USD"] == (D("1.08340") + D("1.08110")) / 2   # best bid and best ask
-    assert hub.oms.book.marks["EUR/USD"] != (D("1.09000") + D("1.08000")) / 2
+    assert hub.oms.accounting.marks["EUR/USD"] == (D("1.08340") + D("1.08110")) / 2   # best bid and best ask
+    assert hub.oms.accounting.marks["EUR/USD"] != (D("1.09000") + D("1.08000")) / 2
     lps["lp-1"].set_quote("EUR/USD", D("1.08190"), D("1.08200"))
     await until(lambda: stop.status is OrdStatus.FILLED)
     await hub.stop()

@@ -8,11 +8,12 @@ import sqlalchemy
 
 from engine.domain.order import OrdStatus, OrdType, Side
 from engine.oms import NewOrder
+from engine.ports import utc_now
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 from engine.storage.journal import SqlOrderJournal
 from engine.storage.unit_of_work import UnitOfWork
-from tests.stubs import D, hub
+from tests.stubs import NOW, D, hub
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -29,9 +30,33 @@ def test_upgrade_creates_the_schema_and_is_idempotent(database: str) -> None:
     assert {"orders", "journal_entries", "postings", "alembic_version"} <= tables
 
 
+def test_history_written_before_an_upgrade_keeps_its_meaning(database: str) -> None:
+    """0005: a rejection's "code: sentence" splits into its two columns; 0006: a fill's key gains its order."""
+    upgrade(database, "0004")
+    engine = make_engine(database)
+    order = {"order_id": "O1", "cl_ord_id": "c1", "tenant_id": "t", "account_id": "A", "symbol": "EUR/USD",
+             "side": "1", "ord_type": "2", "time_in_force": "1", "quantity": "1", "status": "8", "filled": "0",
+             "average_price": "0", "reject_reason": "throttled: more than 50 orders a second",
+             "created_at": NOW.replace(tzinfo=None), "updated_at": NOW.replace(tzinfo=None)}
+    fill = {"exec_id": "lp-1:7", "order_id": "O2", "account_id": "A", "symbol": "EUR/USD", "side": "1",
+            "quantity": "1", "price": "1.1", "venue": "lp-1", "venue_price": "1.1", "markup_revenue": "0",
+            "commission": "0", "at": NOW.replace(tzinfo=None)}
+    with engine.begin() as connection:
+        for table, row in (("orders", order), ("executions", fill)):
+            columns = ", ".join(row)
+            connection.execute(sqlalchemy.text(f"INSERT INTO {table} ({columns}) VALUES "
+                                               f"({', '.join(':' + c for c in row)})"), row)
+    upgrade(database)
+    with engine.connect() as connection:
+        assert connection.execute(sqlalchemy.text("SELECT reject_code, reject_reason FROM orders")).one() == (
+            "throttled", "more than 50 orders a second")
+        assert connection.execute(sqlalchemy.text("SELECT exec_id FROM executions")).scalar_one() == "lp-1:O2:7"
+    engine.dispose()
+
+
 async def test_orders_are_journaled_and_a_restart_reconciles_with_the_venue(database: str) -> None:
     upgrade(database)
-    journal = SqlOrderJournal(UnitOfWork(make_engine(database)))
+    journal = SqlOrderJournal(UnitOfWork(make_engine(database)), utc_now)
     before = hub()
     before.oms.journal = journal
     filled = await before.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
@@ -52,7 +77,7 @@ async def test_orders_are_journaled_and_a_restart_reconciles_with_the_venue(data
     await after.oms.restore()
     restored = after.oms.orders[resting.order_id]
     assert restored.status is OrdStatus.FILLED and restored.filled == D(2)
-    assert after.oms.book.net("ACC-1", "EUR/USD") == D(3), "the position from before the restart is kept"
+    assert after.oms.accounting.net("ACC-1", "EUR/USD") == D(3), "the position from before the restart is kept"
     assert journal.open_orders() == []
     next_order = await after.oms.submit(NewOrder("c3", "ACC-1", "EUR/USD", Side.SELL, OrdType.MARKET, D(1)))
     assert next_order.order_id not in (filled.order_id, resting.order_id)
@@ -65,17 +90,17 @@ def test_the_ledger_survives_a_restart_and_a_replayed_reference_is_still_booked_
 
     upgrade(database)
     store = SqlLedgerStore(UnitOfWork(make_engine(database)))
-    ledger = Ledger(store)
+    ledger = Ledger(utc_now, store)
     ledger.transfer(EntryKind.DEPOSIT, "pay-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
                     D("1000.01"))
     ledger.transfer(EntryKind.COMMISSION, "exec-1", wallet("ACC-1"), LedgerAccount("broker-a", "commission"),
                     "USD", D("7.000000000000000001"))
-    restarted = Ledger(store)
+    restarted = Ledger(utc_now, store)
     assert restarted.balance(wallet("ACC-1"), "USD") == D("993.009999999999999999")
     restarted.transfer(EntryKind.DEPOSIT, "pay-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
                        D("1000.01"))  # the payment webhook again
     assert restarted.balance(wallet("ACC-1"), "USD") == D("993.009999999999999999")
-    assert [e.entry_id for e in Ledger(store).entries] == [1, 2]
+    assert [e.entry_id for e in Ledger(utc_now, store).entries] == [1, 2]
 
 
 async def test_a_fill_books_its_order_state_and_ledger_entries_in_one_transaction(database: str) -> None:
@@ -84,11 +109,11 @@ async def test_a_fill_books_its_order_state_and_ledger_entries_in_one_transactio
 
     upgrade(database)
     unit = UnitOfWork(make_engine(database))
-    journal, store = SqlOrderJournal(unit), SqlLedgerStore(unit)
+    journal, store = SqlOrderJournal(unit, utc_now), SqlLedgerStore(unit)
     h = hub(markup_points="0.00003", commission_per_lot="7")
     h.oms.journal, h.oms.transactions = journal, unit
-    h.oms.book.ledger = Ledger(store)
-    h.oms.book.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
+    h.oms.accounting.ledger = Ledger(utc_now, store)
+    h.oms.accounting.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
                           D(10000))
 
     class Crash(Exception):
@@ -102,19 +127,19 @@ async def test_a_fill_books_its_order_state_and_ledger_entries_in_one_transactio
     journal.record = crash_on_fill  # type: ignore[method-assign]
     with pytest.raises(Crash):
         await h.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
-    assert [o.filled for o in SqlOrderJournal(unit).all_orders()] == [D(0)]
-    assert [e.kind for e in Ledger(store).entries] == [EntryKind.DEPOSIT], \
+    assert [o.filled for o in SqlOrderJournal(unit, utc_now).all_orders()] == [D(0)]
+    assert [e.kind for e in Ledger(utc_now, store).entries] == [EntryKind.DEPOSIT], \
         "no fill's ledger entry may outlive the order state it belongs to"
     journal.record = lambda order: SqlOrderJournal.record(journal, order)  # type: ignore[method-assign]
     await h.oms.submit(NewOrder("c2", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
-    booked = Ledger(store)
+    booked = Ledger(utc_now, store)
     assert booked.balance(LedgerAccount("broker-a", "markup_revenue"), "USD") == D("3.00000")
-    assert [o.filled for o in SqlOrderJournal(unit).all_orders() if o.cl_ord_id == "c2"] == [D(1)]
+    assert [o.filled for o in SqlOrderJournal(unit, utc_now).all_orders() if o.cl_ord_id == "c2"] == [D(1)]
 
 
 async def test_after_a_restart_a_held_stop_is_held_again_not_sent(database: str) -> None:
     upgrade(database)
-    journal = SqlOrderJournal(UnitOfWork(make_engine(database)))
+    journal = SqlOrderJournal(UnitOfWork(make_engine(database)), utc_now)
     before = hub(markup_points="0.00003", journal=journal)
     stop = await before.oms.submit(NewOrder("s1", "ACC-1", "EUR/USD", Side.BUY, OrdType.STOP, D(1),
                                             stop_price=D("1.08500")))
@@ -130,10 +155,8 @@ async def test_after_a_restart_a_held_stop_is_held_again_not_sent(database: str)
 def test_the_tenants_route_table_markups_and_plans_survive_a_restart_and_keep_their_rules(database: str) -> None:
     from engine.domain.instrument import AssetClass
     from engine.domain.tenancy import PositionMode, Role
+    from engine.domain.terms import CommissionPlan, Markup, RouteRule
     from engine.storage.directory import SqlDirectory
-    from routing.interceptors.commission import CommissionPlan
-    from routing.interceptors.spread_markup import Markup
-    from routing.router import RouteRule
 
     upgrade(database)
     store = SqlDirectory(UnitOfWork(make_engine(database)))
@@ -164,26 +187,26 @@ def test_the_tenants_route_table_markups_and_plans_survive_a_restart_and_keep_th
 
 async def test_a_fill_replayed_after_a_restart_is_not_booked_again(database: str) -> None:
     from engine.ledger import Ledger
+    from engine.ports import ReportKind, VenueReport
     from engine.storage.ledger_store import SqlLedgerStore
-    from routing.venue import ReportKind, VenueReport
 
     upgrade(database)
     unit = UnitOfWork(make_engine(database))
-    journal = SqlOrderJournal(unit)
-    before = hub(journal=journal, ledger=Ledger(SqlLedgerStore(unit)), transactions=unit)
+    journal = SqlOrderJournal(unit, utc_now)
+    before = hub(journal=journal, ledger=Ledger(utc_now, SqlLedgerStore(unit)), transactions=unit)
     venue = before.venues["lp-1"]
     venue.partial_fill_ratio = D("0.5")
     order = await before.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.LIMIT, D(2), D("1.08400")))
     assert order.filled == D(1)
     first_fill = next(e for e in journal.executions("ACC-1"))
-    after = hub(journal=journal, ledger=Ledger(SqlLedgerStore(unit)), transactions=unit, order_id_prefix="R",
+    after = hub(journal=journal, ledger=Ledger(utc_now, SqlLedgerStore(unit)), transactions=unit, order_id_prefix="R",
                 venues=before.venues)
     await after.oms.restore()
     wallet_after_restart = after.wallet()
     # the LP's session replays its last report after the reconnect (a PossDup resend)
-    after.oms.on_report(VenueReport("lp-1", ReportKind.FILL, order.order_id, exec_id=first_fill.exec_id.removeprefix("lp-1:"),
-                                    last_quantity=D(1), last_price=D("1.08350")))
+    after.oms.on_report(VenueReport("lp-1", ReportKind.FILL, order.order_id, exec_id=first_fill.exec_id.rsplit(":", 1)[1],
+                                    last_quantity=D(1), last_price=D("1.08350"), at=NOW))
     restored = after.oms.orders[order.order_id]
-    assert restored.filled == D(1) and after.oms.book.net("ACC-1", "EUR/USD") == D(1)
+    assert restored.filled == D(1) and after.oms.accounting.net("ACC-1", "EUR/USD") == D(1)
     assert after.wallet() == wallet_after_restart
     assert [e.exec_id for e in journal.executions("ACC-1")] == [first_fill.exec_id]

@@ -7,8 +7,8 @@ from adapters.memory import MemoryVenue
 from engine.domain.order import Order, OrdStatus, OrdType, Side, TimeInForce
 from engine.journal import MemoryJournal
 from engine.oms import OMS, NewOrder
-from routing.venue import ReportKind, VenueOrder, VenueReport
-from tests.stubs import D, hub
+from engine.ports import ReportKind, VenueOrder, VenueReport, utc_now
+from tests.stubs import NOW, D, hub
 
 
 def resting(cl_ord_id: str = "c1", quantity: str = "2") -> NewOrder:
@@ -48,10 +48,10 @@ async def test_after_a_restart_a_new_adapter_instance_is_asked_with_the_order_ad
 def test_a_triggered_conditional_order_is_asked_about_as_what_it_became_at_the_venue() -> None:
     order = Order("O1", "c1", "broker-a", "ACC-1", "EUR/USD", Side.SELL, OrdType.STOP_LIMIT, D(1),
                   price=D("1.08200"), stop_price=D("1.08300"), venue_price=D("1.08190"),
-                  venue_stop_price=D("1.08290"))
+                  venue_stop_price=D("1.08290"), created_at=NOW)
     assert OMS._venue_order(order) == VenueOrder("O1", "EUR/USD", Side.SELL, OrdType.LIMIT, D(1), TimeInForce.GTC,
                                                  D("1.08190"))
-    stop = Order("O2", "c2", "broker-a", "ACC-1", "EUR/USD", Side.BUY, OrdType.STOP, D(1), stop_price=D("1.085"))
+    stop = Order("O2", "c2", "broker-a", "ACC-1", "EUR/USD", Side.BUY, OrdType.STOP, D(1), stop_price=D("1.085"), created_at=NOW)
     assert OMS._venue_order(stop) == VenueOrder("O2", "EUR/USD", Side.BUY, OrdType.MARKET, D(1), TimeInForce.GTC)
 
 
@@ -63,7 +63,7 @@ async def test_a_refused_cancel_puts_the_order_back_and_a_later_cancel_works() -
 
     async def refuse(order_id: str) -> None:
         h.oms.on_report(VenueReport("lp-1", ReportKind.CANCEL_REJECTED, order_id, status=OrdStatus.NEW,
-                                    reason="desk is reviewing the order"))
+                                    reason="desk is reviewing the order", at=NOW))
 
     venue.cancel = refuse  # type: ignore[method-assign]
     assert await h.oms.cancel("ACC-1", "c1") is None
@@ -77,7 +77,7 @@ async def test_a_refused_cancel_puts_the_order_back_and_a_later_cancel_works() -
 async def test_a_cancel_of_an_order_the_venue_instance_does_not_know_comes_back_cancel_rejected() -> None:
     h = hub()
     order = await h.oms.submit(resting())
-    other = MemoryVenue("lp-1")          # a venue instance that never placed nor adopted it
+    other = MemoryVenue("lp-1", clock=utc_now)          # a venue instance that never placed nor adopted it
     reports: list[VenueReport] = []
     other.on_report(reports.append)
     await other.cancel(order.order_id)
@@ -91,6 +91,21 @@ async def test_a_rejected_report_for_a_live_order_does_not_reject_it() -> None:
     h.venues["lp-1"].partial_fill_ratio = D("0.5")
     order = await h.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.LIMIT, D(4), D("1.08360")))
     assert order.status is OrdStatus.PARTIALLY_FILLED
-    h.oms.on_report(VenueReport("lp-1", ReportKind.REJECTED, order.order_id, reason="confused venue"))
-    assert order.status is OrdStatus.PARTIALLY_FILLED and order.reject_reason is None
+    h.oms.on_report(VenueReport("lp-1", ReportKind.REJECTED, order.order_id, reason="confused venue", at=NOW))
+    assert order.status is OrdStatus.PARTIALLY_FILLED and order.rejection is None
     assert events(h, order.order_id)[-1] == "cancel_replace_rejected"
+
+
+async def test_a_venue_that_starts_its_exec_ids_again_never_collides_with_history_and_a_replay_is_booked_once() -> None:
+    h = hub()
+    first = await h.oms.submit(resting("c1", "1"))
+    second = await h.oms.submit(resting("c2", "1"))
+    assert first.venue == second.venue == "lp-1"
+    fill = {"last_quantity": D(1), "last_price": D("1.08000"), "at": NOW}
+    h.oms.on_report(VenueReport("lp-1", ReportKind.FILL, first.order_id, exec_id="1", **fill))   # type: ignore[arg-type]
+    # the LP restarted (or a new trading day began) and numbers its ExecIDs from 1 again
+    h.oms.on_report(VenueReport("lp-1", ReportKind.FILL, second.order_id, exec_id="1", **fill))  # type: ignore[arg-type]
+    h.oms.on_report(VenueReport("lp-1", ReportKind.FILL, second.order_id, exec_id="1", **fill))  # type: ignore[arg-type]
+    assert first.status is second.status is OrdStatus.FILLED
+    assert h.oms.accounting.net("ACC-1", "EUR/USD") == D(2), "both fills booked, the replay not"
+    assert len({f.exec_id for f in h.oms.fills("ACC-1")}) == len(h.oms.fills("ACC-1")) == 2

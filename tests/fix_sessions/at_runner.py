@@ -1,4 +1,4 @@
-"""A runner for QuickFIX's acceptance-test definitions (format: shared/conformance/quickfix-at/README.md).
+"""A runner for QuickFIX's acceptance-test definitions (format: quickfix_at/README.md).
 
 It plays the initiator over real sockets and compares strictly, as QuickFIX's own harness does: the same fields in
 the same order with the same values, except the tags in fields.fmt, whose values must match their regular

@@ -16,7 +16,7 @@ from tests.fix_sessions.at_runner import load_formats, run_definition
 from tests.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-SUITE = REPO.parent / "shared" / "conformance" / "quickfix-at" / "definitions"
+SUITE = Path(__file__).with_name("quickfix_at") / "definitions"
 AT_CONFIG = Path(__file__).with_name("at.cfg")
 DEFINITIONS = sorted(
     p for folder in ("fix44", "fix42", "validate") for p in (SUITE / "server" / folder).glob("*.def")

@@ -11,7 +11,7 @@ from fix_sessions.reject import FieldReject
 from fix_sessions.reject import SessionRejectReason as R
 from fix_specs import path as spec_path
 
-FULL_SPEC = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "quickfix-at" / "spec"
+FULL_SPEC = Path(__file__).with_name("quickfix_at") / "spec"
 HEADER = "35=D|34=2|49=C|52=20261125-10:00:00.000|56=H|"
 ORDER = "11=ORD1|21=1|38=100|40=2|44=1.1|54=1|55=EUR/USD|60=20261125-10:00:00|"
 

@@ -13,7 +13,7 @@ import pytest
 
 from fix_specs import path as spec_path
 
-FULL_SPEC = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "quickfix-at" / "spec"
+FULL_SPEC = Path(__file__).with_name("quickfix_at") / "spec"
 SESSION = "0 1 2 3 4 5 A j"
 USED = {
     "FIX44.xml": f"{SESSION} D F G 8 9 H V W X Y AE i b AF d C B",

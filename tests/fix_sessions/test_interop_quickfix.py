@@ -26,8 +26,7 @@ from tests.fix_sessions.test_transport import (
 from tests.net import free_port
 
 PEER = Path(__file__).with_name("quickfix_peer.py")
-QUICKFIX_DICTIONARY = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "quickfix-at" / "spec" / \
-    "FIX44.xml"
+QUICKFIX_DICTIONARY = Path(__file__).with_name("quickfix_at") / "spec" / "FIX44.xml"
 ORDERS = 1000
 DROP_AFTER = 300
 

@@ -56,7 +56,7 @@ def test_our_acceptance_test_configuration_loads_from_the_repository_root(monkey
     no_check = settings.by_id(SessionID("FIX.4.4", "ISLD", "NO_CHECK_FIELDS_HAVE_VALUES"))
     assert no_check.validate_fields_have_values is False and no_check.reset_on_logon is True
     assert no_check.socket_reuse_address is True and no_check.socket_accept_port == 12345
-    assert no_check.data_dictionary == "../shared/conformance/quickfix-at/spec/FIX44.xml"  # as written
+    assert no_check.data_dictionary == "tests/fix_sessions/quickfix_at/spec/FIX44.xml"  # as written
     assert Path(no_check.data_dictionary).is_file()
     assert settings.by_id(SessionID("FIX.4.2", "ISLD", "TW42")).validate_fields_have_values is True
     assert load_settings(AT_CONFIG).sessions[0].socket_accept_port == 5001

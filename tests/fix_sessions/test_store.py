@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from structlog.testing import capture_logs
 from fix_sessions.file_store import FileStore
 from fix_sessions.session_id import SessionID
 from fix_sessions.sql_store import SqlStore
-from fix_sessions.store import MemoryStore, MessageStore, create_store
+from fix_sessions.store import MemoryStore, MessageStore, StoreError, create_store
 
 SESSION = SessionID("FIX.4.4", "HUB", "CLIENT")
 T0 = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)
@@ -97,6 +98,23 @@ def test_given_a_save_not_yet_flushed_when_the_process_dies_then_the_numbers_cla
     stored = again.get(1, 5)
     assert again.next_sender_seq_num() == (stored[-1][0] + 1 if stored else 1), \
         "the sender number must never run ahead of the messages a resend could find"
+
+
+def test_given_the_database_refuses_a_commit_the_flush_fails_and_the_changes_go_in_with_the_next(
+        tmp_path: Path) -> None:
+    database = tmp_path / "store.db"
+    url = f"sqlite:///{database}?timeout=0.1"
+    store = SqlStore(SESSION, url, now=T0)
+    other = sqlite3.connect(database, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another writer holds the database
+    store.save(1, b"one")
+    with pytest.raises(StoreError, match="database is locked"):
+        store.flush()
+    other.execute("ROLLBACK")
+    store.save(2, b"two")
+    store.flush()
+    again = SqlStore(SESSION, url)
+    assert again.get(1, 5) == [(1, b"one"), (2, b"two")] and again.next_sender_seq_num() == 3
 
 
 def test_without_persist_messages_only_numbers_are_kept(tmp_path: Path) -> None:

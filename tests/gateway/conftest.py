@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 
 from adapters.memory import MemoryVenue
+from dynamictech.hub import Hub, HubSettings
 from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
-from engine.hub import Hub, HubSettings
+from engine.domain.terms import Markup, RouteRule
 from engine.ledger import EntryKind, LedgerAccount, wallet
+from engine.ports import utc_now
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
@@ -24,14 +26,11 @@ from fix_sessions.settings import parse_settings
 from fix_specs import path as spec_path
 from gateway.config import parse_bindings
 from gateway.service import Gateway
-from routing.interceptors.spread_markup import Markup
-from routing.router import RouteRule
 from tests.stubs import D, btcusdt, eurusd
 
 CLIENT = Path(__file__).with_name("fix_client.py")
 # The counterparties validate what we send with QuickFIX's own dictionary, not ours.
-QUICKFIX_DICTIONARY = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "quickfix-at" / "spec" / \
-    "FIX44.xml"
+QUICKFIX_DICTIONARY = Path(__file__).parents[1] / "fix_sessions" / "quickfix_at" / "spec" / "FIX44.xml"
 PROP_FIRM, BROKER = "PROPFIRM1", "BROKERA-DC"
 
 
@@ -55,7 +54,7 @@ def seed(url: str) -> None:
 def venues() -> dict[str, MemoryVenue]:
     quotes = {"EUR/USD": (D("1.08340"), D("1.08350")), "BTC/USDT": (D("60000"), D("60010")),
               "USDT/USD": (D("0.9999"), D("1.0001"))}
-    return {"lp-1": MemoryVenue("lp-1", quotes), "lp-2": MemoryVenue("lp-2", quotes)}
+    return {"lp-1": MemoryVenue("lp-1", quotes, clock=utc_now), "lp-2": MemoryVenue("lp-2", quotes, clock=utc_now)}
 
 
 def gateway_cfg(store: Path) -> str:
@@ -197,11 +196,11 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     lps = venues()
     hub = Hub(HubSettings(url, tick_seconds=0.05), {"EUR/USD": eurusd(), "BTC/USDT": btcusdt()}, dict(lps))
     for account in ("ACC-1", "ACC-2"):
-        hub.oms.book.ledger.transfer(EntryKind.DEPOSIT, f"dep-{account}", LedgerAccount("bank", "cash"),
+        hub.oms.accounting.ledger.transfer(EntryKind.DEPOSIT, f"dep-{account}", LedgerAccount("bank", "cash"),
                                      wallet(account), "USD", D(100000))
     bindings = parse_bindings({"order_entry": {PROP_FIRM: {"accounts": ["ACC-1"]}},
                                "drop_copy": {BROKER: {"tenant": "broker-a"}}})
-    gateway = Gateway(hub, parse_settings(gateway_cfg(tmp_path / "fix")), bindings)
+    gateway = Gateway(hub.services, parse_settings(gateway_cfg(tmp_path / "fix")), bindings)
     await hub.start()
     await gateway.start()
     world = World(hub, gateway, lps, tmp_path)

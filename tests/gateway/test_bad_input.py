@@ -12,7 +12,7 @@ from tests.gateway.messages import cancel, new_order
 async def test_an_order_for_an_account_not_bound_to_the_session_is_rejected_and_changes_nothing(
         world: World) -> None:
     client = await world.client(PROP_FIRM)
-    ledger, orders = len(world.hub.oms.book.ledger.entries), dict(world.hub.oms.orders)
+    ledger, orders = len(world.hub.oms.accounting.ledger.entries), dict(world.hub.oms.orders)
     events: list[str] = []
     world.hub.bus.subscribe("#", lambda topic, _: None if is_latest_value(topic) else events.append(topic))
 
@@ -26,7 +26,7 @@ async def test_an_order_for_an_account_not_bound_to_the_session_is_rejected_and_
     await asyncio.sleep(0.1)
     assert len(client.of_type("8")) == 2, "one reject each, nothing more"
     assert all(not venue.received for venue in world.lps.values()), "no order at any venue"
-    assert len(world.hub.oms.book.ledger.entries) == ledger, "no ledger entry"
+    assert len(world.hub.oms.accounting.ledger.entries) == ledger, "no ledger entry"
     assert world.hub.oms.orders == orders and events == [], "no order in the OMS, nothing on the bus"
 
 

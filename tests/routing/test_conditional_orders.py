@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from engine.book import Financing
+from engine.accounting import Financing
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
 from engine.domain.tenancy import Account, PositionMode
 from engine.ledger import EntryKind, LedgerAccount, wallet
@@ -41,7 +41,7 @@ async def test_a_trailing_stop_follows_the_bid_up_never_down_and_closes_the_long
     assert trailing.status is OrdStatus.NEW
     await quote(h, "1.08350", "1.08360")                       # touched
     assert trailing.status is OrdStatus.FILLED and trailing.average_price == D("1.08350")
-    assert h.oms.book.net("ACC-1", "EUR/USD") == 0
+    assert h.oms.accounting.net("ACC-1", "EUR/USD") == 0
     assert h.wallet() == D(10000)                              # bought at 1.08350, sold at 1.08350
 
 
@@ -62,7 +62,7 @@ async def test_a_bracket_is_placed_when_its_order_fills_and_the_take_profit_canc
     await quote(h, "1.08500", "1.08510")
     assert tp.status is OrdStatus.FILLED and tp.average_price == D("1.08500")
     assert sl.status is OrdStatus.CANCELED
-    assert h.oms.book.net("ACC-1", "EUR/USD") == 0
+    assert h.oms.accounting.net("ACC-1", "EUR/USD") == 0
     assert h.wallet() == D(10000) + (D("1.08500") - D("1.08350")) * 100_000   # 150 USD of profit
 
 
@@ -70,7 +70,7 @@ async def test_a_bracket_refused_for_a_take_profit_below_a_buy_entry() -> None:
     h = hub()
     refused = await h.oms.submit(order("bad", Side.BUY, OrdType.LIMIT, price="1.08300", take_profit=D("1.08200")))
     assert refused.status is OrdStatus.REJECTED
-    assert refused.reject_reason == "bad_take_profit: take-profit 1.08200 must be above the entry 1.08300"
+    assert str(refused.rejection) == "bad_take_profit: take-profit 1.08200 must be above the entry 1.08300"
     assert h.venues["lp-1"].received == []
 
 
@@ -81,7 +81,7 @@ async def test_a_stop_loss_attached_to_an_open_position_closes_it_and_cancels_it
     assert (tp.side, tp.quantity, sl.side, sl.quantity) == (Side.BUY, D(2), Side.BUY, D(2))
     await quote(h, "1.08590", "1.08600")
     assert sl.status is OrdStatus.FILLED and tp.status is OrdStatus.CANCELED
-    assert h.oms.book.net("ACC-1", "EUR/USD") == 0
+    assert h.oms.accounting.net("ACC-1", "EUR/USD") == 0
     assert h.wallet() == D(10000) - (D("1.08600") - D("1.08340")) * 2 * 100_000   # 520 USD of loss
 
 
@@ -93,7 +93,7 @@ async def test_oco_entry_orders_a_resting_limit_at_the_venue_is_canceled_when_th
     await quote(h, "1.08495", "1.08500")
     assert stop.status is OrdStatus.FILLED
     assert limit.status is OrdStatus.CANCELED
-    assert h.oms.book.net("ACC-1", "EUR/USD") == D(1), "only one leg of an OCO may execute"
+    assert h.oms.accounting.net("ACC-1", "EUR/USD") == D(1), "only one leg of an OCO may execute"
 
 
 async def test_an_oco_whose_second_leg_is_refused_does_not_leave_the_first_standing() -> None:
@@ -132,7 +132,7 @@ async def test_a_gtd_order_without_a_future_expiry_is_refused() -> None:
     h = hub()
     refused = await h.oms.submit(order("gtd", Side.BUY, OrdType.LIMIT, price="1.08000",
                                        time_in_force=TimeInForce.GTD, expire_at=NOW))
-    assert refused.status is OrdStatus.REJECTED and refused.reject_reason.startswith("bad_expire_time")
+    assert refused.status is OrdStatus.REJECTED and refused.rejection.code == "bad_expire_time"
 
 
 def hedging(h: Hub) -> str:
@@ -147,13 +147,13 @@ async def test_a_hedging_account_holds_a_long_and_a_short_ticket_and_closes_one_
     account = hedging(h)
     long_ = await h.oms.submit(order("l", Side.BUY, OrdType.MARKET, account=account))
     short = await h.oms.submit(order("s", Side.SELL, OrdType.MARKET, account=account))
-    tickets = h.oms.book.positions.of_account(account)
+    tickets = h.oms.accounting.positions.of_account(account)
     assert sorted((p.position_id, p.quantity) for p in tickets) == [(long_.order_id, D(1)), (short.order_id, D(-1))]
     assert h.oms.margin(account).used_margin == 2 * D("1083.45000"), "each ticket carries its own margin"
     await quote(h, "1.08440", "1.08450")
     close = await h.oms.submit(order("c", Side.SELL, OrdType.MARKET, account=account, position_id=long_.order_id))
     assert close.status is OrdStatus.FILLED
-    assert [(p.position_id, p.quantity) for p in h.oms.book.positions.of_account(account)] == \
+    assert [(p.position_id, p.quantity) for p in h.oms.accounting.positions.of_account(account)] == \
         [(short.order_id, D(-1))]
     assert h.wallet(account) == D(10000) + (D("1.08440") - D("1.08350")) * 100_000
 
@@ -162,9 +162,9 @@ async def test_closing_a_ticket_that_is_not_there_or_on_a_netting_account_is_ref
     h = hub()
     account = hedging(h)
     wrong = await h.oms.submit(order("x", Side.SELL, OrdType.MARKET, account=account, position_id="nope"))
-    assert wrong.reject_reason == "unknown_position: no open EUR/USD position nope"
+    assert str(wrong.rejection) == "unknown_position: no open EUR/USD position nope"
     netting = await h.oms.submit(order("y", Side.SELL, OrdType.MARKET, position_id="nope"))
-    assert netting.reject_reason == "not_hedging: only a hedging account closes positions by their id"
+    assert str(netting.rejection) == "not_hedging: only a hedging account closes positions by their id"
     assert h.venues["lp-1"].received == []
 
 
@@ -174,10 +174,10 @@ async def test_financing_is_charged_once_a_day_per_position_at_the_instruments_r
     before = h.wallet()
     rates = {"EUR/USD": Financing(long_rate=D("3.65"), short_rate=D("-1"))}
     day = dt.date(2026, 11, 25)
-    assert h.oms.book.charge_financing(day, rates) == 1
+    assert h.oms.accounting.charge_financing(day, rates) == 1
     charge = (D(2) * 100_000 * D("1.08345") * D("3.65") / 100 / 365).quantize(Decimal("0.01"))
     assert charge == D("21.67")
     assert h.wallet() == before - charge
     assert h.revenue("financing") == charge
-    assert h.oms.book.charge_financing(day, rates) == 0, "the same night is never charged twice"
+    assert h.oms.accounting.charge_financing(day, rates) == 0, "the same night is never charged twice"
     assert h.wallet() == before - charge

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from engine.domain.order import OrdType, Side
 from engine.domain.tenancy import Account, Role, User
+from engine.domain.terms import RebatePlan
 from engine.ledger import EntryKind, LedgerAccount
 from engine.oms import NewOrder
-from routing.interceptors.ib_rebate import RebatePlan
 from tests.stubs import D, hub
 
 

@@ -6,10 +6,11 @@ import asyncio
 import datetime as dt
 
 from engine.bus import InProcessBus
-from routing.interceptors.spread_markup import Markup, SpreadMarkup
+from engine.domain.terms import Markup
+from engine.ports import Quote
+from routing.interceptors.spread_markup import SpreadMarkup
 from routing.pipeline import Pipelines
 from routing.pricing import FeedLimits, PriceFeed, topic_symbol
-from routing.venue import Quote
 from tests.stubs import D, btcusdt, eurusd, hsbc_hk
 
 T0 = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)
@@ -35,15 +36,15 @@ def feed(throttle: float = 0.0, clock: Clock | None = None) -> tuple[PriceFeed, 
     limits = FeedLimits(throttle={AssetClass.FX: throttle, AssetClass.CRYPTO: 0.0, AssetClass.EQUITY: throttle})
     instruments = {i.symbol: i for i in (eurusd(), btcusdt(), hsbc_hk())}
     price_feed = PriceFeed(instruments, pipelines, [("broker-a", "standard"), ("broker-a", "vip"),
-                                                    ("broker-b", "standard")], bus, limits,
-                           monotonic=clock or Clock(), now=lambda: T0)
+                                                    ("broker-b", "standard")], bus, lambda: T0, limits,
+                           monotonic=clock or Clock())
     return price_feed, seen
 
 
 def q(venue: str, bid: str | None, ask: str | None, symbol: str = "EUR/USD", at: dt.datetime = T0,
       **extra: object) -> Quote:
     return Quote(venue, symbol, D(bid) if bid else None, D(ask) if ask else None, venue_time=at,
-                 **extra)  # type: ignore[arg-type]
+                 received_at=T0, **extra)  # type: ignore[arg-type]
 
 
 async def test_each_tenant_group_gets_the_best_price_across_venues_with_its_own_markup() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from engine.domain.order import Order, OrdType, Side
 from engine.domain.tenancy import Account
-from routing.interceptors.spread_markup import Markup, SpreadMarkup
-from routing.pipeline import FillContext, OrderContext
+from engine.domain.terms import Markup
+from engine.ports import FillContext, OrderContext
+from routing.interceptors.spread_markup import SpreadMarkup
 from tests.stubs import NOW, D, btcusdt
 
 MARKUP = SpreadMarkup({("broker-a", "*", "*"): Markup(percent=D("0.002"))})
@@ -13,7 +14,7 @@ ACCOUNT = Account("ACC-1", "broker-a", "trader-1", "standard")
 
 
 def order(side: Side, price: str) -> Order:
-    return Order("O1", "c1", "broker-a", "ACC-1", "BTC/USDT", side, OrdType.LIMIT, D("0.5"), price=D(price))
+    return Order("O1", "c1", "broker-a", "ACC-1", "BTC/USDT", side, OrdType.LIMIT, D("0.5"), price=D(price), created_at=NOW)
 
 
 def test_a_limit_reaches_the_venue_on_its_tick_and_never_inside_the_markup() -> None:

@@ -88,6 +88,7 @@ async def test_orders_that_break_the_exchange_rules_are_rejected_with_a_reason()
         (HK_OPEN, order("ODDLOT", "0005", "XHKG", "100", "98.50"), "0", "off_lot"),
         (HK_OPEN, order("SPREAD", "0700", "XHKG", "100", "600.20"), "0", "off_tick"),
         (IN_OPEN, order("CIRCUIT", "RELIANCE", "XNSE", "10", "1700.00"), "0", "outside_band"),
+        (IN_OPEN, order("F&O-BAND", "IRFC", "XNSE", "10", "145.00"), "0", "outside_band"),  # 10%, F&O since 2024
         (US_OPEN, order("NOSUCH", "ZZZZ", "XNAS", "100", "1.00"), "1", "unknown_symbol"),
     ]
     async with exchange(US_OPEN) as (simulator, initiator, hub):
@@ -160,7 +161,7 @@ async def test_the_random_walk_keeps_prices_on_their_ticks_and_nse_inside_its_ba
         assert any(b.reference != b.previous_close for b in hk_and_in if b.stock.symbol != "SUZLON.NS")
         for book in hk_and_in:
             for level in book.bids + book.asks:
-                assert book.stock.profile.check_tick(level.price, book.previous_close) is None, book.stock.symbol
+                assert book.stock.market.check_tick(level.price, book.previous_close) is None, book.stock.symbol
         assert D("57.00") <= simulator.books["SUZLON.NS"].reference <= D("63.00")
         assert simulator.books["AAPL.US"].reference == D("190.00")  # New York is closed at 00:30
 

@@ -10,10 +10,11 @@ import pytest
 from aiohttp import web
 
 from engine.bus import InProcessBus
-from routing.interceptors.spread_markup import Markup, SpreadMarkup
+from engine.domain.terms import Markup
+from engine.ports import Quote
+from routing.interceptors.spread_markup import SpreadMarkup
 from routing.pipeline import Pipelines
 from routing.pricing import PriceFeed
-from routing.venue import Quote
 from tests.stubs import D, btcusdt, eurusd
 from web.api.stream import PriceStream
 from web.app import serve
@@ -38,7 +39,7 @@ async def stack():  # type: ignore[no-untyped-def]
     from routing.pricing import FeedLimits
     limits = FeedLimits(throttle={AssetClass.FX: 0.0, AssetClass.CRYPTO: 0.0})
     feed = PriceFeed(instruments, Pipelines([markup], {}, ["spread_markup"]),
-                     [("broker-a", "standard"), ("broker-a", "vip")], bus, limits, now=lambda: T0)
+                     [("broker-a", "standard"), ("broker-a", "vip")], bus, lambda: T0, limits)
     app = web.Application()
     stream = PriceStream(bus, set(instruments), audience)
     stream.routes(app)
@@ -49,7 +50,8 @@ async def stack():  # type: ignore[no-untyped-def]
 
 
 def quote(bid: str, ask: str, seconds: int = 0) -> Quote:
-    return Quote("lp-1", "EUR/USD", D(bid), D(ask), venue_time=T0 + dt.timedelta(milliseconds=seconds))
+    return Quote("lp-1", "EUR/USD", D(bid), D(ask), venue_time=T0 + dt.timedelta(milliseconds=seconds),
+                 received_at=T0 + dt.timedelta(milliseconds=seconds))
 
 
 async def receive(socket: aiohttp.ClientWebSocketResponse) -> dict:

@@ -4,7 +4,6 @@ gap, a resubscribe brings a fresh snapshot, and updates go on from there without
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 
 import aiohttp
@@ -12,10 +11,10 @@ from aiohttp import web
 
 from engine.bus import make_bus
 from engine.domain.instrument import AssetClass
+from engine.ports import Quote, utc_now
 from routing.interceptors.spread_markup import SpreadMarkup
 from routing.pipeline import Pipelines
 from routing.pricing import FeedLimits, PriceFeed
-from routing.venue import Quote
 from tests.brokers import PrivateBroker
 from tests.stubs import D, eurusd
 from web.api.stream import PriceStream
@@ -29,7 +28,7 @@ async def test_a_terminal_sees_the_gap_a_broker_restart_makes_and_recovers_by_re
     await hub_bus.start()
     await web_bus.start()
     feed = PriceFeed({"EUR/USD": eurusd()}, Pipelines([SpreadMarkup({})], {}, ["spread_markup"]),
-                     [(tenant, "standard")], hub_bus, FeedLimits(throttle={AssetClass.FX: 0.0}))
+                     [(tenant, "standard")], hub_bus, utc_now, FeedLimits(throttle={AssetClass.FX: 0.0}))
 
     async def audience(request: web.Request) -> tuple[str, str]:
         return tenant, "standard"
@@ -43,7 +42,7 @@ async def test_a_terminal_sees_the_gap_a_broker_restart_makes_and_recovers_by_re
         nonlocal number
         number += 1
         feed.on_quote(Quote("lp", "EUR/USD", D("1.08000") + D("0.00001") * number, D("1.09000"),
-                            venue_time=dt.datetime.now(dt.timezone.utc)))
+                            venue_time=utc_now(), received_at=utc_now()))
 
     try:
         async with aiohttp.ClientSession() as session, \

@@ -1,5 +1,7 @@
 """A trader's own events over WebSocket: orders, fills, positions and balances of one of their accounts, pushed as
-they happen. The socket is read only for flood control: more than 50 frames in a second closes it (1008)."""
+they happen. The socket is read only for flood control: more than 50 frames in a second closes it (1008). A
+terminal that falls ``QUEUE_LIMIT`` events behind is never left to miss one silently: it gets an error frame
+(``lagging``) and the socket closes (1013, try again later), so it reconnects and reloads its orders."""
 from __future__ import annotations
 
 import asyncio
@@ -19,6 +21,8 @@ log = structlog.get_logger("web.account_stream")
 
 FRAMES_PER_SECOND = 50
 QUEUE_LIMIT = 10_000   # a terminal this far behind is cut off rather than let to grow without bound
+LAGGING = {"type": "error", "code": "lagging",
+           "reason": f"more than {QUEUE_LIMIT} events behind: reconnect and reload the account's orders"}
 
 
 class AccountStream:
@@ -38,9 +42,19 @@ class AccountStream:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         tenant, account_id = account.tenant_id, account.account_id
 
+        cut_off = False
+
         def push(message: dict[str, Any]) -> None:
-            if queue.qsize() < QUEUE_LIMIT:
-                queue.put_nowait(message)
+            nonlocal cut_off
+            if cut_off:
+                return
+            if queue.qsize() >= QUEUE_LIMIT:   # what is queued is dropped with the socket: the terminal reloads
+                cut_off = True
+                log.warning("stream.lagging", account=account_id, user=caller.user.user_id, queued=queue.qsize())
+                while not queue.empty():
+                    queue.get_nowait()
+                message = LAGGING
+            queue.put_nowait(message)
 
         unsubscribe = [
             self.bus.subscribe(f"orders.{tenant}.{account_id}",
@@ -79,7 +93,11 @@ class AccountStream:
     async def _write(socket: web.WebSocketResponse, queue: asyncio.Queue[dict[str, Any]]) -> None:
         with contextlib.suppress(ConnectionResetError):
             while True:
-                await socket.send_str(orjson.dumps(await queue.get()).decode())
+                message = await queue.get()
+                await socket.send_str(orjson.dumps(message).decode())
+                if message is LAGGING:
+                    await socket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"lagging")
+                    return
 
 
 def _fill(event: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import structlog
 from aiohttp import web
 
 from engine.domain.tenancy import Account, Directory, User
+from engine.ports import Clock
 from engine.storage.access import SqlAccess
 from web.api.errors import ApiError, Handler, json_response
 
@@ -41,9 +42,10 @@ CALLER = web.RequestKey("caller", Caller)
 
 
 class Auth:
-    def __init__(self, access: SqlAccess, directory: Directory) -> None:
+    def __init__(self, access: SqlAccess, directory: Directory, clock: Clock) -> None:
         self.access = access
         self.directory = directory
+        self.clock = clock
         self._sessions: dict[str, tuple[str, float]] = {}   # token -> (user id, expiry)
 
     def routes(self, app: web.Application) -> None:
@@ -75,7 +77,7 @@ class Auth:
             stamp = int(request.headers.get("X-DT-TIMESTAMP", ""))
         except ValueError:
             raise ApiError(401, "bad_signature", "X-DT-TIMESTAMP must be milliseconds since the epoch") from None
-        if abs(time.time() * 1000 - stamp) > SIGNATURE_WINDOW_MS:
+        if abs(self.clock().timestamp() * 1000 - stamp) > SIGNATURE_WINDOW_MS:
             raise ApiError(401, "stale_timestamp", f"X-DT-TIMESTAMP is more than {SIGNATURE_WINDOW_MS} ms off")
         body = await request.read()
         payload = str(stamp).encode() + request.method.encode() + request.path_qs.encode() + body

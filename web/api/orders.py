@@ -104,8 +104,8 @@ def order_json(order: Order) -> dict[str, Any]:
             "time_in_force": TIF_NAMES[order.time_in_force],
             "expire_at": order.expire_at.isoformat() if order.expire_at else None,
             "status": order.status.name.lower(), "filled": str(order.filled),
-            "average_price": str(order.average_price), "reject_reason": order.reject_reason,
-            "reject_code": order.reject_reason.split(":", 1)[0] if order.reject_reason else None,
+            "average_price": str(order.average_price), "reject_code": order.rejection.code if order.rejection else None,
+            "reject_reason": order.rejection.reason if order.rejection else None,
             "created_at": order.created_at.isoformat(), "trail": _text(order.trail),
             "take_profit": _text(order.take_profit), "stop_loss": _text(order.stop_loss),
             "parent_id": order.parent_id, "oco_id": order.oco_id, "position_id": order.position_id}

@@ -8,11 +8,12 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from engine.bars import INTERVALS
-from engine.hub import Hub
+from engine.bars import INTERVALS, BarBuilder
 from engine.ledger import wallet
+from engine.services import Services
 from engine.storage.access import SqlAccess
-from routing.pricing import topic_symbol
+from routing.interceptors.spread_markup import SpreadMarkup
+from routing.pricing import PriceFeed, topic_symbol
 from web.api.auth import Auth, Caller
 from web.api.errors import ApiError, json_response
 from web.api.orders import bad, new_order, order_json, replacement
@@ -22,8 +23,14 @@ REFUSALS = {"unknown_order": 404}   # every other refused cancel or replace is a
 
 
 class Rest:
-    def __init__(self, hub: Hub, auth: Auth, access: SqlAccess) -> None:
-        self.hub = hub
+    def __init__(self, services: Services, feed: PriceFeed, markup: SpreadMarkup, bars: BarBuilder, auth: Auth,
+                 access: SqlAccess) -> None:
+        self.oms = services.oms
+        self.bus = services.bus
+        self.ready = services.ready
+        self.feed = feed
+        self.markup = markup
+        self.bar_history = bars.history
         self.auth = auth
         self.access = access
 
@@ -56,7 +63,7 @@ class Rest:
 
     def _symbol(self, request: web.Request) -> str:
         symbol = request.query.get("symbol", "")
-        if symbol not in self.hub.oms.instruments:
+        if symbol not in self.oms.instruments:
             raise ApiError(404, "unknown_symbol", f"{symbol!r} is not traded here")
         return symbol
 
@@ -86,18 +93,18 @@ class Rest:
             "min_quantity": str(i.min_quantity), "max_quantity": str(i.max_quantity),
             "contract_size": str(i.contract_size), "market": i.market.value if i.market else None,
             "board_lot": str(i.board_lot) if i.board_lot is not None else None,
-        } for i in self.hub.oms.instruments.values()])
+        } for i in self.oms.instruments.values()])
 
     async def quotes(self, request: web.Request) -> web.Response:
         caller = self._caller(request)
         group = self._group(caller)
-        wanted = [s for s in request.query.get("symbols", "").split(",") if s] or list(self.hub.oms.instruments)
-        unknown = [s for s in wanted if s not in self.hub.oms.instruments]
+        wanted = [s for s in request.query.get("symbols", "").split(",") if s] or list(self.oms.instruments)
+        unknown = [s for s in wanted if s not in self.oms.instruments]
         if unknown:
             raise ApiError(404, "unknown_symbol", f"not traded here: {', '.join(unknown)}")
         out = []
         for symbol in wanted:
-            last = self.hub.bus.last(f"quotes.{caller.user.tenant_id}.{group}.{topic_symbol(symbol)}")
+            last = self.bus.last(f"quotes.{caller.user.tenant_id}.{group}.{topic_symbol(symbol)}")
             if last is not None:
                 out.append({key: last.get(key) for key in ("symbol", "bid", "ask", "bid_size", "ask_size", "time",
                                                            "stale", "seq")})
@@ -109,7 +116,7 @@ class Rest:
         interval = request.query.get("interval", "1m")
         if interval not in INTERVALS:
             raise bad(f"interval must be one of {', '.join(INTERVALS)}")
-        bars = self.hub.bars.history(caller.user.tenant_id, self._group(caller), topic_symbol(symbol), interval,
+        bars = self.bar_history(caller.user.tenant_id, self._group(caller), topic_symbol(symbol), interval,
                                      self._limit(request, 500, 5000))
         return json_response([{"start": b.start.isoformat(), "open": str(b.open), "high": str(b.high),
                                "low": str(b.low), "close": str(b.close), "ticks": b.ticks} for b in bars])
@@ -117,8 +124,8 @@ class Rest:
     async def depth(self, request: web.Request) -> web.Response:
         caller = self._caller(request)
         symbol = self._symbol(request)
-        rule = self.hub.markup.markup(caller.user.tenant_id, self._group(caller), symbol)
-        bids, asks = self.hub.feed.depth(symbol)
+        rule = self.markup.markup(caller.user.tenant_id, self._group(caller), symbol)
+        bids, asks = self.feed.depth(symbol)
         return json_response({"bids": [[str(p - rule.amount(p)), str(s)] for p, s in bids],
                               "asks": [[str(p + rule.amount(p)), str(s)] for p, s in asks]})
 
@@ -127,7 +134,7 @@ class Rest:
         caller = self._caller(request)
         out = []
         for account in caller.accounts:
-            margin = self.hub.oms.margin(account.account_id)
+            margin = self.oms.margin(account.account_id)
             out.append({"account_id": account.account_id, "base_currency": account.base_currency,
                         "leverage": str(account.leverage), "position_mode": account.position_mode.value,
                         "group_id": account.group_id, "balance": _money(margin.balance),
@@ -138,17 +145,17 @@ class Rest:
 
     async def balances(self, request: web.Request) -> web.Response:
         account = self._caller(request).account(request.match_info["account_id"])
-        balances = self.hub.oms.book.ledger.balances(wallet(account.account_id))
+        balances = self.oms.accounting.ledger.balances(wallet(account.account_id))
         return json_response({currency: str(value) for currency, value in balances.items()})
 
     async def positions(self, request: web.Request) -> web.Response:
         account = self._caller(request).account(request.match_info["account_id"])
-        book = self.hub.oms.book
+        accounting = self.oms.accounting
         out = []
-        for position in book.positions.of_account(account.account_id):
-            instrument = self.hub.oms.instruments[position.symbol]
-            mark = book.marks.get(position.symbol, position.average_price)
-            pnl = position.unrealised(mark, instrument.contract_size) * book.rate(instrument.quote_currency,
+        for position in accounting.positions.of_account(account.account_id):
+            instrument = self.oms.instruments[position.symbol]
+            mark = accounting.marks.get(position.symbol, position.average_price)
+            pnl = position.unrealised(mark, instrument.contract_size) * accounting.rate(instrument.quote_currency,
                                                                                   account.base_currency)
             out.append({"position_id": position.position_id, "symbol": position.symbol,
                         "quantity": str(position.quantity), "average_price": str(position.average_price),
@@ -160,7 +167,7 @@ class Rest:
         state = request.query.get("state", "open")
         if state not in ("open", "all"):
             raise bad("state must be open or all")
-        orders = [o for o in self.hub.oms.orders.values() if o.account_id == account.account_id
+        orders = [o for o in self.oms.orders.values() if o.account_id == account.account_id
                   and (state == "all" or o.is_open)]
         orders.sort(key=lambda o: o.created_at, reverse=True)
         return json_response([order_json(o) for o in orders[:1000]])
@@ -168,34 +175,34 @@ class Rest:
     async def place(self, request: web.Request) -> web.Response:
         account = self._caller(request).account(request.match_info["account_id"])
         request_order = new_order(await self._body(request), account.account_id)
-        await self.hub.ready.wait()
-        order = await self.hub.oms.submit(request_order)
+        await self.ready.wait()
+        order = await self.oms.submit(request_order)
         return json_response(order_json(order), status=201)
 
     async def cancel(self, request: web.Request) -> web.Response:
         account = self._caller(request).account(request.match_info["account_id"])
         cl_ord_id = request.match_info["cl_ord_id"]
-        refused = await self.hub.oms.cancel(account.account_id, cl_ord_id)
+        refused = await self.oms.cancel(account.account_id, cl_ord_id)
         return self._after_request(account.account_id, cl_ord_id, refused)
 
     async def amend(self, request: web.Request) -> web.Response:
         account = self._caller(request).account(request.match_info["account_id"])
         cl_ord_id = request.match_info["cl_ord_id"]
         quantity, price = replacement(await self._body(request))
-        refused = await self.hub.oms.replace(account.account_id, cl_ord_id, quantity, price)
+        refused = await self.oms.replace(account.account_id, cl_ord_id, quantity, price)
         return self._after_request(account.account_id, cl_ord_id, refused)
 
     def _after_request(self, account_id: str, cl_ord_id: str, refused: Any) -> web.Response:
         if refused is not None:
             raise ApiError(REFUSALS.get(refused.code, 409), refused.code, refused.reason)
-        order = self.hub.oms.find(account_id, cl_ord_id)
+        order = self.oms.find(account_id, cl_ord_id)
         assert order is not None
         return json_response(order_json(order), status=202)
 
     async def fills(self, request: web.Request) -> web.Response:
         account = self._caller(request).account(request.match_info["account_id"])
         limit = self._limit(request, 200, 5000)
-        fills = self.hub.journal.executions(account.account_id)[-limit:]
+        fills = self.oms.fills(account.account_id)[-limit:]
         return json_response([{"exec_id": f.exec_id, "order_id": f.order_id, "symbol": f.symbol,
                                "side": "buy" if f.side.sign > 0 else "sell", "quantity": str(f.quantity),
                                "price": str(f.price), "commission": str(f.commission), "at": f.at.isoformat()}

@@ -157,11 +157,9 @@ export function parseDecimal(text) {
 }
 
 /** A refusal for people: the code translated when the catalogue knows it, with the server's own sentence (the API
- *  sends reasons in English). ``reason`` may be an order's reject_reason, "code: sentence". */
+ *  sends reasons in English): an order's reject_code and reject_reason, or an error's code and reason. */
 export function refusal(code, reason) {
-  let sentence = reason || '';
-  const split = /^([a-z_]+): ([\s\S]*)$/.exec(sentence);
-  if (split) [, code, sentence] = split;
+  const sentence = reason || '';
   const known = code ? (catalogue[`reject.${code}`] ?? english[`reject.${code}`]) : undefined;
   return known ? t('reject.with_detail', { what: known, detail: sentence }) : sentence || code || '';
 }

@@ -33,7 +33,7 @@ export default {
         const placed = await api('POST', accountPath(state.accountId, '/orders'), order);
         message.className = `result ${placed.status === 'rejected' ? 'error' : 'ok'}`;
         message.textContent = placed.status === 'rejected'
-          ? t('ticket.rejected', { reason: refusal(null, placed.reject_reason) })
+          ? t('ticket.rejected', { reason: refusal(placed.reject_code, placed.reject_reason) })
           : t('positions.close_sent', { symbol: position.symbol });
       } catch (error) {
         message.className = 'result error';

@@ -122,7 +122,7 @@ export default {
       if (lastShown?.cl_ord_id === placed.cl_ord_id && rank(placed) < rank(lastShown)) return;
       lastShown = placed;
       if (placed.status === 'rejected') {
-        say('error', t('ticket.rejected', { reason: refusal(null, placed.reject_reason) }));
+        say('error', t('ticket.rejected', { reason: refusal(placed.reject_code, placed.reject_reason) }));
       } else {
         say('ok', t('ticket.accepted', { side: t(`side.${placed.side}`), quantity: placed.quantity,
           symbol: placed.symbol, status: t(`status.${placed.status}`) }));

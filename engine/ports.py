@@ -1,19 +1,37 @@
-"""The contract every venue adapter keeps; the router and the OMS see venues only through it.
+"""The engine's ports: what drives the engine and what it drives. Routing and the adapters implement them; the
+composition root (``dynamictech/``) wires them together; the engine never imports either.
 
-Adapters convert at their edge: what crosses this contract is the engine's symbols, quantities and prices.
+- The venue contract (``Venue``, ``VenueOrder``, ``VenueReport``, ``Quote``): adapters convert at their edge, so what
+  crosses it is the engine's symbols, quantities and prices.
+- The interceptor protocol (``Interceptor`` with one method per direction, ``OrderContext``, ``FillContext``,
+  ``ClientQuote``); a refusal is a ``Rejection`` (``engine.domain.rejects``).
+- What the OMS needs of the pipelines and of the router (``Pipelines``, ``Router``).
+- ``Clock``: time is an input, one clock injected from the composition root.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from typing import Protocol
 
-from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
+from engine.domain.instrument import Instrument
+from engine.domain.order import Order, OrdStatus, OrdType, Side, TimeInForce
+from engine.domain.rejects import Rejection
+from engine.domain.tenancy import Account
+from engine.domain.terms import RouteRule
+
+Clock = Callable[[], dt.datetime]
 
 
+def utc_now() -> dt.datetime:
+    """The wall clock; only the composition root passes it in."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# ---------------------------------------------------------------------------------------------- the venue contract
 @dataclass(frozen=True, slots=True)
 class VenueOrder:
     """What the hub asks a venue to do, in the venue's prices (markup already taken off)."""
@@ -55,9 +73,9 @@ class VenueReport:
     last_quantity: Decimal = Decimal(0)
     last_price: Decimal = Decimal(0)
     status: OrdStatus | None = None
-    reason: str | None = None
-    retryable: bool = False
-    at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    reason: str | None = None   # the venue's own words, for the client's Text and the dealer
+    code: str | None = None     # a refusal's code from engine.domain.rejects.VENUE_CODES
+    at: dt.datetime = field(kw_only=True)   # the adapter's clock: when the report reached the hub
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +90,7 @@ class Quote:
     bid_size: Decimal | None = None
     ask_size: Decimal | None = None
     venue_time: dt.datetime | None = None
-    received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    received_at: dt.datetime = field(kw_only=True)   # the adapter's clock
     bids: tuple[tuple[Decimal, Decimal], ...] = ()   # depth as (price, size), best first, when the venue gives it
     asks: tuple[tuple[Decimal, Decimal], ...] = ()
 
@@ -116,3 +134,82 @@ class Venue(Protocol):
     async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None: ...
     async def order_status(self, order: VenueOrder) -> VenueReport | None: ...
     def health(self) -> Health: ...
+
+
+# ---------------------------------------------------------------------------------------------- the pipeline
+@dataclass(slots=True)
+class OrderContext:
+    """An order on its way to a venue; interceptors fill in the venue-side prices."""
+
+    order: Order
+    instrument: Instrument | None
+    account: Account
+    now: dt.datetime
+    venue_price: Decimal | None = None
+    venue_stop_price: Decimal | None = None
+
+
+@dataclass(slots=True)
+class FillContext:
+    """A fill on its way back to the client: venue terms in, client terms and the broker's revenue out."""
+
+    order: Order
+    instrument: Instrument
+    account: Account
+    exec_id: str
+    quantity: Decimal
+    venue_price: Decimal
+    client_price: Decimal
+    markup_revenue: Decimal = Decimal(0)
+    commission: Decimal = Decimal(0)
+    rebates: list[tuple[str, Decimal]] = field(default_factory=list)   # (IB user, amount in account currency)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientQuote:
+    """A price on its way to one tenant group's traders; a missing side stays missing."""
+
+    tenant_id: str
+    group_id: str
+    symbol: str
+    bid: Decimal | None
+    ask: Decimal | None
+    tick_size: Decimal | None = None   # prices going out are rounded on it, in the broker's favour
+
+
+class Interceptor:
+    name = "interceptor"
+
+    def before_route(self, context: OrderContext) -> Rejection | None:
+        return None
+
+    def after_fill(self, fill: FillContext) -> None:
+        return None
+
+    def on_quote(self, quote: ClientQuote) -> ClientQuote:
+        return quote
+
+
+
+class Pipeline(Protocol):
+    def before_route(self, context: OrderContext) -> Rejection | None: ...
+    def after_fill(self, fill: FillContext) -> None: ...
+
+
+class Pipelines(Protocol):
+    """Each tenant's pipeline, in the order its configuration gives."""
+
+    def for_tenant(self, tenant_id: str) -> Pipeline: ...
+
+
+# ---------------------------------------------------------------------------------------------- the router
+class NoRoute(Exception):
+    """No rule matches, or every venue of the matching rule is down."""
+
+
+class Router(Protocol):
+    """The A-Book route table over the venues: which venues to try for an order, in order, and the rule."""
+
+    venues: Mapping[str, Venue]
+
+    def candidates(self, order: Order, group_id: str, instrument: Instrument) -> tuple[RouteRule, list[str]]: ...

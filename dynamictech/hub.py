@@ -11,21 +11,23 @@ import asyncio
 import contextlib
 import datetime as dt
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import structlog
 
+from engine.accounting import Financing
 from engine.bars import BarBuilder
-from engine.book import Financing
 from engine.bus import Bus, make_bus
 from engine.domain.instrument import Instrument
 from engine.domain.order import OrdType, Side, TimeInForce
 from engine.domain.tenancy import PositionMode
+from engine.domain.terms import RebatePlan
 from engine.ledger import Ledger
 from engine.margin import MarginLevels
 from engine.oms import OMS, NewOrder
+from engine.ports import Clock, Quote, Venue, VenueDown, utc_now
+from engine.services import Services
 from engine.storage.bars import SqlBarStore
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
@@ -33,7 +35,7 @@ from engine.storage.journal import SqlOrderJournal
 from engine.storage.ledger_store import SqlLedgerStore
 from engine.storage.unit_of_work import UnitOfWork
 from routing.interceptors.commission import Commission
-from routing.interceptors.ib_rebate import IbRebate, RebatePlan
+from routing.interceptors.ib_rebate import IbRebate
 from routing.interceptors.kill_switch import KillSwitch
 from routing.interceptors.risk_gate import RiskGate, RiskLimits, RiskView
 from routing.interceptors.spread_markup import SpreadMarkup
@@ -42,9 +44,8 @@ from routing.interceptors.validation import Validation
 from routing.pipeline import Pipelines
 from routing.pricing import Best, FeedLimits, PriceFeed
 from routing.router import Router
-from routing.venue import Quote, Venue, VenueDown
 
-log = structlog.get_logger("engine.hub")
+log = structlog.get_logger("dynamictech.hub")
 
 STOP_OUT_RETRY_SECONDS = 2.0   # one closing order per account at a time, however often the clock ticks
 DEFAULT_PIPELINE = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission", "ib_rebate"]
@@ -66,18 +67,16 @@ class HubSettings:
     rebate_plans: dict[str, RebatePlan] = field(default_factory=dict)     # tenant -> IB rebates per lot
     tick_seconds: float = 1.0
     venue_retry_seconds: float = 1.0    # first wait before connecting again to a venue down at start; doubles
-    # Unique per start, so order ids never repeat across restarts (two starts within a second included).
-    order_id_prefix: str = field(default_factory=lambda: f"H{dt.datetime.now(dt.timezone.utc):%y%m%d%H%M%S}"
-                                                         f"{secrets.token_hex(2)}-")
+    order_id_prefix: str | None = None   # None: one unique per start (the hub's clock and a random part)
 
 
 class Hub:
     def __init__(self, settings: HubSettings, instruments: dict[str, Instrument], venues: dict[str, Venue],
-                 bus: Bus | None = None,
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> None:
+                 bus: Bus | None = None, clock: Clock = utc_now) -> None:
         self.settings = settings
+        self.clock = clock
         self.unit = UnitOfWork(make_engine(settings.database_url))
-        self.journal = SqlOrderJournal(self.unit)
+        self.journal = SqlOrderJournal(self.unit, clock)
         self.directory_store = SqlDirectory(self.unit)
         config = self.directory_store.load()
         self.directory = config.directory
@@ -87,28 +86,36 @@ class Hub:
         self.router = Router(config.route_rules, venues, quotes=lambda venue, symbol: self.feed.venue_quote(venue,
                                                                                                             symbol))
         view = RiskView(margin=lambda account: self.oms.margin(account.account_id),
-                        net_position=lambda account, symbol: self.oms.book.net(account, symbol),
-                        mark=lambda symbol: None if self.feed.is_stale(symbol) else self.oms.book.marks.get(symbol),
-                        tenant_exposure=lambda tenant, symbol: self.oms.book.tenant_exposure(tenant, symbol),
-                        rate=lambda source, target: self.oms.book.rate(source, target))
+                        net_position=lambda account, symbol: self.oms.accounting.net(account, symbol),
+                        mark=lambda symbol: None if self.feed.is_stale(symbol) else self.oms.accounting.marks.get(symbol),
+                        tenant_exposure=lambda tenant, symbol: self.oms.accounting.tenant_exposure(tenant, symbol),
+                        rate=lambda source, target: self.oms.accounting.rate(source, target))
         interceptors = [Validation(), Throttle(settings.orders_per_second), self.kill_switch,
                         RiskGate(settings.risk_limits, view), self.markup, Commission(config.commission_plans),
                         IbRebate(self.directory, settings.rebate_plans)]
         pipelines = Pipelines(interceptors, settings.pipeline_by_tenant, settings.pipeline)
-        self.oms = OMS(directory=self.directory, instruments=instruments, ledger=Ledger(SqlLedgerStore(self.unit)),
+        self.oms = OMS(directory=self.directory, instruments=instruments, ledger=Ledger(clock, SqlLedgerStore(self.unit)),
                        bus=self.bus, pipelines=pipelines, router=self.router, journal=self.journal,
-                       transactions=self.unit, order_id_prefix=settings.order_id_prefix, clock=clock)
-        self.oms.book.reference_rates.update(settings.reference_rates)
+                       transactions=self.unit, order_id_prefix=settings.order_id_prefix or _order_id_prefix(clock()),
+                       clock=clock)
+        self.oms.accounting.reference_rates.update(settings.reference_rates)
         audiences = [(group.tenant_id, group.group_id) for group in self.directory.groups.values()]
-        self.feed = PriceFeed(instruments, pipelines, audiences, self.bus, settings.feed_limits)
+        self.feed = PriceFeed(instruments, pipelines, audiences, self.bus, clock, settings.feed_limits)
         self.bars = BarBuilder(self.bus, SqlBarStore(self.unit))
-        self.clock = clock
         self.ready = asyncio.Event()
-        self._quotes: asyncio.Queue[Best] = asyncio.Queue()
+        # The best prices the OMS has yet to see, latest per symbol: bounded by the instruments, and a consumer
+        # that falls behind sees the newest price of each symbol rather than a growing backlog of old ones.
+        self._quotes: dict[str, Best] = {}
+        self._quoted = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._financed: dt.date | None = None
         self._margin_state: dict[str, str] = {}   # account -> the last state published
         self._stop_out_after: dict[str, float] = {}   # account -> when the next stop-out order may go
+
+    @property
+    def services(self) -> Services:
+        """What the doors are given."""
+        return Services(self.oms, self.bus, self.directory, self.ready, self.clock)
 
     async def start(self) -> None:
         """Connect the venues, restore and reconcile, then take flow. A venue that cannot be reached does not keep
@@ -174,18 +181,20 @@ class Hub:
         price to the OMS for marks and held orders. A pair only quoted to convert currencies updates the rate."""
         if quote.symbol not in self.oms.instruments:
             if quote.bid is not None and quote.ask is not None and 0 < quote.bid <= quote.ask:
-                self.oms.book.marks[quote.symbol] = (quote.bid + quote.ask) / 2
+                self.oms.accounting.marks[quote.symbol] = (quote.bid + quote.ask) / 2
             return
         if self.feed.on_quote(quote):
             best = self.feed.best(quote.symbol)
             if best is not None:
-                self._quotes.put_nowait(best)
+                self._quotes.pop(quote.symbol, None)   # re-inserted last: symbols are served in the order they moved
+                self._quotes[quote.symbol] = best
+                self._quoted.set()
 
     async def watch_margin(self) -> None:
         """Margin call and stop-out: each account with positions is checked; a change of state is one event on
         ``risk.<tenant>``; at stop-out the position losing most is closed at market, one order at a time (at most
         one every ``STOP_OUT_RETRY_SECONDS``), until the account is back above the stop-out level."""
-        accounts = {p.account_id for p in self.oms.book.positions.positions.values() if p.quantity}
+        accounts = {p.account_id for p in self.oms.accounting.positions.positions.values() if p.quantity}
         for account_id in accounts:
             account = self.directory.accounts[account_id]
             try:
@@ -205,9 +214,9 @@ class Hub:
                 await self._stop_out(account_id)
 
     async def _stop_out(self, account_id: str) -> None:
-        book = self.oms.book
-        positions = book.positions.of_account(account_id)
-        worst = min(positions, key=lambda p: p.unrealised(book.marks.get(p.symbol, p.average_price),
+        accounting = self.oms.accounting
+        positions = accounting.positions.of_account(account_id)
+        worst = min(positions, key=lambda p: p.unrealised(accounting.marks.get(p.symbol, p.average_price),
                                                           self.oms.instruments[p.symbol].contract_size))
         hedging = self.directory.accounts[account_id].position_mode is PositionMode.HEDGING
         order = await self.oms.submit(NewOrder(
@@ -220,8 +229,12 @@ class Hub:
     async def _apply_quotes(self) -> None:
         """One consumer, so held orders see the prices in the order they came."""
         while True:
-            best = await self._quotes.get()
-            await self.oms.on_quote(best.symbol, best.bid, best.ask)
+            await self._quoted.wait()
+            self._quoted.clear()
+            while self._quotes:
+                symbol = next(iter(self._quotes))
+                best = self._quotes.pop(symbol)
+                await self.oms.on_quote(best.symbol, best.bid, best.ask)
 
     async def _tick(self) -> None:
         while True:
@@ -234,9 +247,14 @@ class Hub:
         self.feed.sweep()
         await self.watch_margin()
         now = self.clock()
-        self.bars.roll(dt.datetime.now(dt.timezone.utc))   # bars follow the quotes' clock, not the order clock
+        self.bars.roll(now)
         self.bars.flush()
         if now.time() >= self.settings.rollover and self._financed != now.date():
             self._financed = now.date()
-            posted = self.oms.book.charge_financing(now.date(), self.settings.financing)
+            posted = self.oms.accounting.charge_financing(now.date(), self.settings.financing)
             log.info("hub.rollover", day=now.date().isoformat(), entries=posted)
+
+
+def _order_id_prefix(now: dt.datetime) -> str:
+    """Unique per start, so order ids never repeat across restarts (two starts within a second included)."""
+    return f"H{now:%y%m%d%H%M%S}{secrets.token_hex(2)}-"

@@ -1,4 +1,4 @@
-"""The accounts' book: positions, the last marks, and what a fill or a financing charge writes to the ledger.
+"""Accounting: positions, the last marks, and what a fill or a financing charge writes to the ledger.
 
 Margin, exposure and currency conversion are read here, so the risk gate and the terminals see the same numbers
 the ledger is booked with.
@@ -19,7 +19,7 @@ from engine.domain.tenancy import Directory
 from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
 from engine.margin import MarginSnapshot, snapshot
 
-log = structlog.get_logger("engine.book")
+log = structlog.get_logger("engine.accounting")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class Financing:
     days_per_year: int = 365
 
 
-class Book:
+class Accounting:
     def __init__(self, directory: Directory, instruments: dict[str, Instrument], ledger: Ledger, bus: Bus) -> None:
         self.directory = directory
         self.instruments = instruments

@@ -1,0 +1,61 @@
+"""What a tenant sets for its traders: spread markups, commission and IB rebate plans, and the A-Book route rules.
+The directory stores them; routing's interceptors and router apply them."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fnmatch import fnmatchcase
+
+from engine.domain.instrument import AssetClass, Instrument
+from engine.domain.order import Order
+from engine.domain.tenancy import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Markup:
+    """Per side: fixed price points, or a percentage of the price."""
+
+    points: Decimal = Decimal(0)
+    percent: Decimal = Decimal(0)
+
+    def amount(self, price: Decimal) -> Decimal:
+        return self.points + price * self.percent / 100
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionPlan:
+    per_lot: Decimal = Decimal(0)
+    per_notional: Decimal = Decimal(0)   # a fraction: 0.0001 is one basis point
+    per_trade: Decimal = Decimal(0)
+
+    def charge(self, quantity: Decimal, notional: Decimal) -> Decimal:
+        return self.per_lot * quantity + self.per_notional * notional + self.per_trade
+
+
+@dataclass(frozen=True, slots=True)
+class RebatePlan:
+    """Per lot traded, in the trader's account currency, by the IB's role."""
+
+    per_lot: Mapping[Role, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRule:
+    venues: tuple[str, ...]
+    tenant_id: str | None = None
+    group_id: str | None = None
+    asset_class: AssetClass | None = None
+    symbol_pattern: str = "*"
+    min_quantity: Decimal | None = None
+    max_quantity: Decimal | None = None
+    best_price: bool = False
+    reroute_on_reject: bool = True
+
+    def matches(self, order: Order, group_id: str, instrument: Instrument) -> bool:
+        return ((self.tenant_id is None or self.tenant_id == order.tenant_id)
+                and (self.group_id is None or self.group_id == group_id)
+                and (self.asset_class is None or self.asset_class is instrument.asset_class)
+                and fnmatchcase(order.symbol, self.symbol_pattern)
+                and (self.min_quantity is None or order.quantity >= self.min_quantity)
+                and (self.max_quantity is None or order.quantity <= self.max_quantity))
