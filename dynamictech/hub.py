@@ -66,8 +66,13 @@ class HubSettings:
     margin_levels: MarginLevels = field(default_factory=MarginLevels)
     rebate_plans: dict[str, RebatePlan] = field(default_factory=dict)     # tenant -> IB rebates per lot
     tick_seconds: float = 1.0
+    bus_connect_seconds: float = 10.0   # how long start waits for the bus, and stop for its last events
     venue_retry_seconds: float = 1.0    # first wait before connecting again to a venue down at start; doubles
     order_id_prefix: str | None = None   # None: one unique per start (the hub's clock and a random part)
+
+
+class BusUnreachable(RuntimeError):
+    """The configured bus did not answer: a hub without it would take orders no terminal or door hears of."""
 
 
 class Hub:
@@ -118,41 +123,50 @@ class Hub:
         return Services(self.oms, self.bus, self.directory, self.ready, self.clock)
 
     async def start(self) -> None:
-        """Connect the venues, restore and reconcile, then take flow. A venue that cannot be reached does not keep
-        the hub down: the router skips it, and it is brought up (and its orders reconciled) in the background."""
+        """Connect the bus and the venues, restore and reconcile, then take flow. A bus that cannot be reached keeps
+        the hub from starting (``BusUnreachable``). A venue that cannot be reached, or whose orders cannot be
+        reconciled, does not keep the hub down: the router skips it, and it is brought up (and its orders
+        reconciled) in the background. Prices are subscribed before restore: booking a reconciled fill may need a
+        conversion rate."""
         await self.bus.start()
+        try:
+            await asyncio.wait_for(self.bus.connected(), self.settings.bus_connect_seconds)
+        except TimeoutError:
+            await self.bus.close()
+            raise BusUnreachable(f"the bus at {self.settings.bus_url} cannot be reached: the hub does not start "
+                                 "without it") from None
         venues = self.router.venues
         down = []
         for name, venue in venues.items():
             venue.on_quote(self._on_quote)
             try:
                 await venue.connect()
+                await venue.subscribe(venue.instruments())  # conversion pairs too: margin and fills need rates
             except (VenueDown, OSError) as error:
                 log.error("hub.venue_unavailable", venue=name, reason=str(error))
                 down.append(name)
-        await self.oms.restore(unreachable=frozenset(down))
-        for name, venue in venues.items():
-            if name not in down:
-                await venue.subscribe(venue.instruments())  # conversion pairs too: margin needs their rates
+        deferred = await self.oms.restore(unreachable=frozenset(down))
         self._tasks = [asyncio.create_task(self._apply_quotes()), asyncio.create_task(self._tick())]
-        self._tasks += [asyncio.create_task(self._bring_up(name)) for name in down]
+        self._tasks += [asyncio.create_task(self._bring_up(name, connect=name in down)) for name in sorted(deferred)]
         self.ready.set()
-        log.info("hub.ready", venues=sorted(venues), down=down,
+        log.info("hub.ready", venues=sorted(venues), down=down, reconcile_pending=sorted(deferred),
                  open_orders=sum(o.is_open for o in self.oms.orders.values()))
 
-    async def _bring_up(self, name: str) -> None:
+    async def _bring_up(self, name: str, *, connect: bool) -> None:
         venue = self.router.venues[name]
         delay = self.settings.venue_retry_seconds
         while True:
             await asyncio.sleep(delay)
             try:
-                await venue.connect()
+                if connect:
+                    await venue.connect()
+                    await venue.subscribe(venue.instruments())
+                    connect = False
+                await self.oms.reconcile_venue(name)
             except (VenueDown, OSError) as error:
                 log.warning("hub.venue_still_unavailable", venue=name, reason=str(error), retry_in=delay)
                 delay = min(delay * 2, 60.0)
                 continue
-            await self.oms.reconcile_venue(name)
-            await venue.subscribe(venue.instruments())
             log.info("hub.venue_up", venue=name)
             return
 
@@ -168,7 +182,10 @@ class Hub:
         self.bars.close()
         for venue in self.router.venues.values():
             await venue.close()
-        await self.bus.flush()
+        try:   # a broker that is gone must not keep the process from stopping
+            await asyncio.wait_for(self.bus.flush(), self.settings.bus_connect_seconds)
+        except TimeoutError:
+            log.error("hub.bus_not_flushed", bus=self.settings.bus_url)
         await self.bus.close()
         self.unit.engine.dispose()
 
@@ -243,6 +260,7 @@ class Hub:
 
     async def tick(self) -> None:
         """Expire what is due; once a day past the rollover, book the night's financing (idempotent per day)."""
+        self.oms.retry_unbooked()
         await self.oms.expire_due()
         self.feed.sweep()
         await self.watch_margin()

@@ -32,7 +32,7 @@ from typing import Any
 import structlog
 
 from adapters.registry import build as build_venue
-from dynamictech.hub import DEFAULT_PIPELINE, Hub, HubSettings
+from dynamictech.hub import DEFAULT_PIPELINE, BusUnreachable, Hub, HubSettings
 from dynamictech.runtime import stop_signal
 from engine.domain.instrument import AssetClass, Instrument, Market
 from engine.margin import MarginLevels
@@ -156,7 +156,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         except ConfigError as error:
             print(f"dynamictech hub: {error}")
             return 2
-        run_main(run(args.config))
+        try:
+            run_main(run(args.config))
+        except BusUnreachable as error:
+            print(f"dynamictech hub: {error}")
+            return 1
         return 0
 
     parser.set_defaults(func=start)

@@ -84,7 +84,7 @@ class Accounting:
                   commission: Decimal, rebates: Sequence[tuple[str, Decimal]] = ()) -> list[Position]:
         """Positions, realised P&L, the broker's markup and the commission of one fill; returns the positions it
         changed. The caller holds the transaction and journals them, so the order's new state, the positions and
-        these entries commit together."""
+        these entries commit together, and publishes them (``publish_fill``) once it has."""
         account = self.directory.accounts[account_id]
         instrument = self.instruments[symbol]
         changed, realised = self.positions.apply(account.position_mode, account_id, symbol, order_id, close_id,
@@ -104,12 +104,15 @@ class Accounting:
             self.ledger.transfer(EntryKind.IB_REBATE, f"{exec_id}:{referrer}",
                                  LedgerAccount(tenant_id, "commission_revenue"), LedgerAccount(referrer, "ib_commission"),
                                  currency, amount)
+        return changed
+
+    def publish_fill(self, tenant_id: str, account_id: str, symbol: str, changed: Sequence[Position]) -> None:
+        """A booked fill's positions and balances on the bus, once its transaction has committed."""
         for position in changed:
             self.bus.publish(f"positions.{tenant_id}.{account_id}", {
                 "position_id": position.position_id, "symbol": symbol, "quantity": str(position.quantity),
                 "average_price": str(position.average_price)})
         self.publish_balances(tenant_id, account_id)
-        return changed
 
     def charge_financing(self, day: dt.date, rates: dict[str, Financing]) -> int:
         """Book one day's financing on every open position; a day already charged is not charged again (the entry

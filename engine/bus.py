@@ -41,6 +41,8 @@ class Bus(Protocol):
         """The latest event of a latest-value topic, as this process last saw it."""
 
     async def start(self) -> None: ...
+    async def connected(self) -> None:
+        """Returns once the broker is reachable (at once for the in-process bus)."""
     async def flush(self) -> None:
         """Wait until everything published so far has reached the broker."""
 
@@ -92,6 +94,9 @@ class InProcessBus:
 
     def last(self, topic: str) -> dict[str, Any] | None:
         return self._last.get(topic)
+
+    async def connected(self) -> None:
+        return None
 
     async def start(self) -> None:
         return None

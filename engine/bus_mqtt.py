@@ -128,6 +128,9 @@ class MqttBus:
         for connection in [self._main, *self._groups.values()]:
             connection.task = asyncio.create_task(self._run(connection), name=f"bus.mqtt:{connection.group}")
 
+    async def connected(self) -> None:
+        await self._link.ready.wait()
+
     async def flush(self) -> None:
         if not self._started:
             raise RuntimeError("the bus is not started")

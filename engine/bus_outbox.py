@@ -102,10 +102,12 @@ class Link:
         self.address = address
         self.up = False
         self.reported = False
+        self.ready = asyncio.Event()   # set while the broker is reachable
 
     def restored(self) -> None:
         if not self.up:
             self.up = True
+            self.ready.set()
             log.info("bus.reconnected" if self.reported else "bus.connected", backend=self.backend, address=self.address)
             self.reported = True
 
@@ -113,6 +115,7 @@ class Link:
         if self.up or not self.reported:
             log.warning("bus.disconnected", backend=self.backend, address=self.address, error=repr(error))
             self.up = False
+            self.ready.clear()
             self.reported = True
 
 

@@ -158,6 +158,9 @@ class RedisBus:
         self._tasks = [asyncio.create_task(self._write(), name="bus.redis.writer"),
                        asyncio.create_task(self._listen(), name="bus.redis.listener")]
 
+    async def connected(self) -> None:
+        await self._link.ready.wait()
+
     async def flush(self) -> None:
         if not self._tasks:
             raise RuntimeError("the bus is not started")

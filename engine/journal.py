@@ -2,6 +2,7 @@
 moved. ``engine.storage.journal.SqlOrderJournal`` is the durable one; ``MemoryJournal`` serves tests and benchmarks."""
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -17,6 +18,8 @@ class OrderJournal(Protocol):
     def positions(self) -> list[Position]: ...
     def exec_ids(self, order_ids: list[str]) -> set[str]: ...
     def executions(self, account_id: str) -> list[Execution]: ...
+    def orders_since(self, since: dt.datetime) -> list[Order]: ...
+    def account_orders(self, account_id: str, limit: int) -> list[Order]: ...
 
 
 class Transactions(Protocol):
@@ -52,3 +55,10 @@ class MemoryJournal:
 
     def executions(self, account_id: str) -> list[Execution]:
         return [fill for fill in self.fills if fill.account_id == account_id]
+
+    def orders_since(self, since: dt.datetime) -> list[Order]:
+        return [order for order in self.orders.values() if order.created_at >= since]
+
+    def account_orders(self, account_id: str, limit: int) -> list[Order]:
+        mine = [order for order in self.orders.values() if order.account_id == account_id]
+        return sorted(mine, key=lambda order: order.created_at, reverse=True)[:limit]

@@ -106,6 +106,18 @@ class Ledger:
         self.entries.append(entry)
         self._by_reference[(entry.kind, entry.reference)] = entry
 
+    def mark(self) -> int:
+        """Where the journal stands now, for ``roll_back`` if the transaction around what follows fails."""
+        return len(self.entries)
+
+    def roll_back(self, mark: int) -> None:
+        """Forget the entries posted since ``mark``: their transaction did not commit, so they never happened."""
+        for entry in reversed(self.entries[mark:]):
+            for posting in entry.postings:
+                self._balances[posting.account][posting.currency] -= posting.amount
+            del self._by_reference[(entry.kind, entry.reference)]
+        del self.entries[mark:]
+
     def transfer(self, kind: EntryKind, reference: str, source: LedgerAccount, target: LedgerAccount,
                  currency: str, amount: Decimal) -> JournalEntry:
         """Move ``amount`` from ``source`` to ``target``: the common two-posting entry."""

@@ -47,6 +47,8 @@ from engine.ports import (
 
 log = structlog.get_logger("engine.oms")
 
+HISTORY_KEPT = dt.timedelta(days=1)   # ended orders a restart takes back into memory (ClOrdIDs are unique per day)
+
 
 @dataclass(frozen=True, slots=True)
 class NewOrder:
@@ -107,6 +109,7 @@ class OMS:
         self._exec_ids: set[str] = set()
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[object]] = set()
+        self.unbooked: list[VenueReport] = []   # reports that failed to apply (a database error): retried by the clock
         for venue in router.venues.values():
             venue.on_report(self.on_report)
 
@@ -249,13 +252,19 @@ class OMS:
             await self.cancel_order(order, f"{order.time_in_force.name} order reached {order.expire_at}", expire=True)
         return due
 
-    async def restore(self, unreachable: frozenset[str] = frozenset()) -> None:
+    async def restore(self, unreachable: frozenset[str] = frozenset()) -> set[str]:
         """After a restart: take back the journal's positions and open orders and ask each venue where they stand,
-        before any new flow. Held orders are held again; an order no venue received is routed now (it passed the
-        pipeline before the crash, and its venue prices are in the journal); fills the venue made meanwhile are
-        booked, and fills already booked are known by their ExecIDs. Orders at an ``unreachable`` venue wait for
-        ``reconcile_venue`` when it comes back."""
+        before any new flow. Held orders are held again; an order journaled with a venue that the venue never
+        received is routed now (it passed the pipeline before the crash, and its venue prices are in the journal);
+        one the pipeline never passed to a venue is rejected, never sent; fills the venue made meanwhile are
+        booked, and fills already booked are known by their keys. The day's ended orders come back too, for status
+        requests and the order history. Returns the venues whose orders could not be reconciled (``unreachable``
+        and any that failed now): they wait for ``reconcile_venue``."""
         self.accounting.positions.load(self.journal.positions())
+        for ended in self.journal.orders_since(self.clock() - HISTORY_KEPT):
+            if not ended.is_open:   # the day's history: OrderStatusRequest, duplicate ClOrdIDs, the order list
+                self.orders[ended.order_id] = ended
+                self._by_client[(ended.account_id, ended.cl_ord_id)] = ended.order_id
         orders = self.journal.open_orders()
         self._exec_ids |= self.journal.exec_ids([order.order_id for order in orders])
         at_venues = []
@@ -266,14 +275,25 @@ class OMS:
                                    venue_price=order.venue_price, venue_stop_price=order.venue_stop_price)
             if order.venue is None and order.status is OrdStatus.NEW:
                 self._hold(order, context)  # a conditional order waiting for its price: it never went anywhere
+            elif order.venue is None:
+                # Journaled, but the hub stopped before the pipeline had passed it to a venue: it may never have
+                # been checked (validation, risk, throttle), and its client was never told it was taken.
+                self._reject(order, Rejection("not_sent", "the hub stopped before this order reached a venue; "
+                                                          "nothing was sent, send it again if it is still wanted"))
             else:
                 self._routes[order.order_id] = _Route(RouteRule((order.venue or "",)), [], context)
                 at_venues.append(order)
+        deferred = set(unreachable)
         for order in at_venues:
-            if order.venue in unreachable:
+            if order.venue in deferred:
                 log.warning("oms.reconcile_deferred", order_id=order.order_id, venue=order.venue)
                 continue
-            await self._reconcile(order)
+            try:
+                await self._reconcile(order)
+            except (VenueDown, OSError) as error:   # one venue never keeps the hub from starting
+                log.error("oms.reconcile_failed", order_id=order.order_id, venue=order.venue, reason=str(error))
+                deferred.add(order.venue or "")
+        return deferred
 
     async def reconcile_venue(self, name: str) -> None:
         """A venue that was unreachable at start is back: reconcile the open orders it holds."""
@@ -304,6 +324,12 @@ class OMS:
         if status.status in (OrdStatus.CANCELED, OrdStatus.EXPIRED) and order.is_open:
             self._canceled(order, VenueReport(status.venue, ReportKind.CANCELED, order.order_id,
                                               reason="canceled at the venue while the hub was down", at=status.at))
+
+    def retry_unbooked(self) -> None:
+        """Apply again what failed to apply; what fails again waits for the next try."""
+        reports, self.unbooked = self.unbooked, []
+        for report in reports:
+            self.on_report(report)
 
     async def settle(self) -> None:
         """Wait for the work reports started (reroutes, brackets, OCO cancels): tests and shutdown."""
@@ -387,7 +413,11 @@ class OMS:
                    ReportKind.CANCELED: self._canceled,
                    ReportKind.REPLACED: self._replaced, ReportKind.EXPIRED: self._expired}.get(report.kind)
         if handler is not None:
-            handler(order, report)
+            try:
+                handler(order, report)
+            except Exception:   # logged where it failed; nothing changed, so it can be applied again later
+                self.unbooked.append(report)
+                return
         if key is not None:   # seen once handled (a fill once booked), so a report that failed can come again
             self._exec_ids.add(key)
 
@@ -412,17 +442,33 @@ class OMS:
         execution = Execution(fill.exec_id, order.order_id, order.account_id, order.symbol, order.side,
                               fill.quantity, fill.client_price, report.venue, fill.venue_price, fill.markup_revenue,
                               fill.commission, report.at)
-        with self.transactions.transaction() if self.transactions is not None else nullcontext():
-            order.fill(fill.quantity, fill.client_price)
-            self.journal.record_fill(execution)
-            changed = self.accounting.book_fill(tenant_id=order.tenant_id, account_id=order.account_id, symbol=order.symbol,
-                                order_id=order.order_id, close_id=order.position_id, exec_id=fill.exec_id,
-                                signed_quantity=order.side.sign * fill.quantity, client_price=fill.client_price,
-                                markup_revenue=fill.markup_revenue, commission=fill.commission,
-                                rebates=fill.rebates)
-            for position in changed:
-                self.journal.record_position(position)
-            self.event(order, "fill", f"{fill.quantity} at {fill.client_price} (venue {fill.venue_price})", fill)
+        # All of it commits, or none of it does and nothing here changed: what a client is told is what happened.
+        before = (order.filled, order.average_price, order.status)
+        positions = self.accounting.positions.snapshot(order.account_id, order.symbol)
+        entries = self.accounting.ledger.mark()
+        try:
+            with self.transactions.transaction() if self.transactions is not None else nullcontext():
+                order.fill(fill.quantity, fill.client_price)
+                self.journal.record_fill(execution)
+                changed = self.accounting.book_fill(
+                    tenant_id=order.tenant_id, account_id=order.account_id, symbol=order.symbol,
+                    order_id=order.order_id, close_id=order.position_id, exec_id=fill.exec_id,
+                    signed_quantity=order.side.sign * fill.quantity, client_price=fill.client_price,
+                    markup_revenue=fill.markup_revenue, commission=fill.commission, rebates=fill.rebates)
+                for position in changed:
+                    self.journal.record_position(position)
+                self.journal.record(order)
+        except Exception:
+            order.filled, order.average_price = before[0], before[1]
+            order.restore_status(before[2])
+            self.accounting.positions.restore(order.account_id, order.symbol, positions)
+            self.accounting.ledger.roll_back(entries)
+            log.exception("oms.fill_not_booked", order_id=order.order_id, venue=report.venue, exec_id=report.exec_id,
+                          quantity=str(fill.quantity), price=str(fill.client_price))
+            raise
+        self.accounting.publish_fill(order.tenant_id, order.account_id, order.symbol, changed)
+        self.event(order, "fill", f"{fill.quantity} at {fill.client_price} (venue {fill.venue_price})", fill,
+                   journaled=True)
         self.bus.publish(f"executions.{order.tenant_id}", {
             "order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "account_id": order.account_id,
             "exec_id": fill.exec_id, "symbol": order.symbol, "side": order.side.name, "quantity": str(fill.quantity),
@@ -486,10 +532,11 @@ class OMS:
         self.event(order, "rejected", rejection.reason, code=rejection.code)
 
     def event(self, order: Order, what: str, detail: str, fill: FillContext | None = None,
-              code: str | None = None) -> None:
+              code: str | None = None, *, journaled: bool = False) -> None:
         """Journal the order's new state, log it as one event, and publish it with everything a door needs to
         write its own report (a FIX ExecutionReport, a terminal's order row) without asking back."""
-        self.journal.record(order)
+        if not journaled:
+            self.journal.record(order)
         log.info("order." + what, order_id=order.order_id, cl_ord_id=order.cl_ord_id, account=order.account_id,
                  status=order.status.name, detail=detail)
         event = {
@@ -502,6 +549,11 @@ class OMS:
         if fill is not None:
             event.update(exec_id=fill.exec_id, last_quantity=str(fill.quantity), last_price=str(fill.client_price))
         self.bus.publish(f"orders.{order.tenant_id}.{order.account_id}", event)
+
+    def history(self, account_id: str, limit: int) -> list[Order]:
+        """An account's orders, newest first, whatever their state: the journal's, with the live ones as held
+        here (the journal is written on every change, so the two agree)."""
+        return [self.orders.get(order.order_id, order) for order in self.journal.account_orders(account_id, limit)]
 
     def fills(self, account_id: str) -> list[Execution]:
         """An account's fills, oldest first, from the journal (they outlive the orders held in memory)."""

@@ -131,6 +131,10 @@ class Order:
             raise InvalidTransition(self.order_id, self.status, status)
         self.status = status
 
+    def restore_status(self, status: OrdStatus) -> None:
+        """Undo a move whose transaction did not commit: the move never happened, so no transition is taken."""
+        self.status = status
+
     def fill(self, quantity: Decimal, price: Decimal) -> None:
         """Book a fill at the client's price; the status follows from what is left."""
         if quantity <= 0 or self.filled + quantity > self.quantity:

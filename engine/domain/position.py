@@ -74,6 +74,19 @@ class PositionBook:
             changed.append(opened)
         return changed, realised
 
+    def snapshot(self, account_id: str, symbol: str) -> dict[str, Position]:
+        """Copies of an account's positions in a symbol, for ``restore`` if a fill's transaction fails."""
+        return {key: Position(p.account_id, p.symbol, p.quantity, p.average_price, p.position_id)
+                for key, p in self.positions.items() if p.account_id == account_id and p.symbol == symbol}
+
+    def restore(self, account_id: str, symbol: str, snapshot: dict[str, Position]) -> None:
+        for key in [k for k, p in self.positions.items() if p.account_id == account_id and p.symbol == symbol]:
+            if key not in snapshot:
+                del self.positions[key]
+        for key, saved in snapshot.items():
+            position = self.positions.setdefault(key, saved)
+            position.quantity, position.average_price = saved.quantity, saved.average_price
+
     def get(self, account_id: str, symbol: str) -> Position:
         """The netting position (created flat on first use)."""
         key = netting_id(account_id, symbol)

@@ -2,6 +2,7 @@
 it, each fill (keyed by ExecID) and the positions it changed, in the fill's transaction."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlmodel import Session, select
@@ -67,6 +68,20 @@ class SqlOrderJournal:
         with Session(self.unit.engine) as session:
             rows = session.exec(select(OrderRecord).where(OrderRecord.status.not_in(terminal))).all()  # type: ignore[attr-defined]
             return [_order(row) for row in rows]
+
+    def orders_since(self, since: dt.datetime) -> list[Order]:
+        """Every order of the trading day a restarted OMS takes back, whatever its state (ClOrdIDs are unique per
+        day, and an OrderStatusRequest may name a filled or canceled one)."""
+        with Session(self.unit.engine) as session:
+            query = select(OrderRecord).where(OrderRecord.created_at >= since)
+            return [_order(row) for row in session.exec(query).all()]
+
+    def account_orders(self, account_id: str, limit: int) -> list[Order]:
+        """An account's order history, newest first."""
+        with Session(self.unit.engine) as session:
+            query = (select(OrderRecord).where(OrderRecord.account_id == account_id)
+                     .order_by(OrderRecord.created_at.desc()).limit(limit))  # type: ignore[attr-defined]
+            return [_order(row) for row in session.exec(query).all()]
 
     def all_orders(self) -> list[Order]:
         with Session(self.unit.engine) as session:

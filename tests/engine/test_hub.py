@@ -7,19 +7,22 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from adapters.memory import MemoryVenue
-from dynamictech.hub import Hub, HubSettings
+from dynamictech.hub import BusUnreachable, Hub, HubSettings
 from engine.accounting import Financing
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
 from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
 from engine.domain.terms import Markup, RouteRule
 from engine.ledger import EntryKind, LedgerAccount, wallet
 from engine.oms import NewOrder
-from engine.ports import utc_now
+from engine.ports import VenueDown, utc_now
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
 from engine.storage.unit_of_work import UnitOfWork
+from tests.net import free_port
 from tests.stubs import NOW, D, btcusdt, eurusd
 
 
@@ -224,3 +227,42 @@ async def test_held_orders_trigger_on_the_checked_best_price_not_on_one_venues_b
     lps["lp-1"].set_quote("EUR/USD", D("1.08190"), D("1.08200"))
     await until(lambda: stop.status is OrdStatus.FILLED)
     await hub.stop()
+
+
+async def test_a_hub_whose_bus_cannot_be_reached_never_says_ready(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    seed(url)
+    hub = funded_hub(url, venues(), bus_url=f"redis://127.0.0.1:{free_port()}/0", bus_connect_seconds=1.0)
+    with pytest.raises(BusUnreachable, match="cannot be reached"):
+        await hub.start()
+    assert not hub.ready.is_set(), "no door may take an order no terminal or drop copy would hear of"
+
+
+async def test_a_venue_that_fails_its_reconcile_never_keeps_the_hub_down_and_is_reconciled_later(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    seed(url)
+    lps = venues()
+    first = funded_hub(url, lps)
+    await first.start()
+    await priced(first)
+    resting = await first.oms.submit(NewOrder("r1", "ACC-1", "EUR/USD", Side.BUY, OrdType.LIMIT, D(1), D("1.08000")))
+    assert resting.status is OrdStatus.NEW
+    await first.stop()
+    venue = lps[resting.venue or ""]
+    answer, calls = venue.order_status, []
+
+    async def failing_once(order):  # type: ignore[no-untyped-def]
+        calls.append(order.order_id)
+        if len(calls) == 1:
+            raise VenueDown("the order-status request timed out")
+        return await answer(order)
+
+    venue.order_status = failing_once  # type: ignore[method-assign]
+    again = funded_hub(url, lps, venue_retry_seconds=0.05)
+    await again.start()
+    assert again.ready.is_set()
+    await until(lambda: len(calls) == 2)
+    assert again.oms.find("ACC-1", "r1").status is OrdStatus.NEW   # type: ignore[union-attr]
+    assert await again.oms.cancel("ACC-1", "r1") is None
+    await again.stop()

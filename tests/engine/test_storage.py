@@ -125,15 +125,21 @@ async def test_a_fill_books_its_order_state_and_ledger_entries_in_one_transactio
         SqlOrderJournal.record(journal, order)
 
     journal.record = crash_on_fill  # type: ignore[method-assign]
-    with pytest.raises(Crash):
-        await h.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
+    first = await h.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
     assert [o.filled for o in SqlOrderJournal(unit, utc_now).all_orders()] == [D(0)]
     assert [e.kind for e in Ledger(utc_now, store).entries] == [EntryKind.DEPOSIT], \
         "no fill's ledger entry may outlive the order state it belongs to"
+    assert first.filled == 0 and first.status is OrdStatus.NEW, "nor may the book in memory differ from the database"
+    assert h.oms.accounting.net("ACC-1", "EUR/USD") == 0 and h.wallet() == D(10000)
+    assert [e["event"] for topic, e in h.events if topic.startswith("orders.")] == ["new"], "no client told of a fill"
+    assert len(h.oms.unbooked) == 1
     journal.record = lambda order: SqlOrderJournal.record(journal, order)  # type: ignore[method-assign]
+    h.oms.retry_unbooked()   # the hub's clock tries again: the fill is booked once, now
+    assert first.status is OrdStatus.FILLED and h.oms.unbooked == []
+    assert [o.filled for o in SqlOrderJournal(unit, utc_now).all_orders()] == [D(1)]
     await h.oms.submit(NewOrder("c2", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
     booked = Ledger(utc_now, store)
-    assert booked.balance(LedgerAccount("broker-a", "markup_revenue"), "USD") == D("3.00000")
+    assert booked.balance(LedgerAccount("broker-a", "markup_revenue"), "USD") == D("6.00000"), "c1 and c2, once each"
     assert [o.filled for o in SqlOrderJournal(unit, utc_now).all_orders() if o.cl_ord_id == "c2"] == [D(1)]
 
 

@@ -109,3 +109,34 @@ async def test_a_venue_that_starts_its_exec_ids_again_never_collides_with_histor
     assert first.status is second.status is OrdStatus.FILLED
     assert h.oms.accounting.net("ACC-1", "EUR/USD") == D(2), "both fills booked, the replay not"
     assert len({f.exec_id for f in h.oms.fills("ACC-1")}) == len(h.oms.fills("ACC-1")) == 2
+
+
+async def test_an_order_journaled_but_never_passed_to_a_venue_is_rejected_at_restart_never_sent() -> None:
+    """A crash between the journal write and the pipeline: the order may never have been checked (here: 1E+400
+    lots), so the restarted hub must not send it; the client learns why."""
+    journal = MemoryJournal()
+    before = hub(journal=journal)
+    journal.record(Order("O-crash", "huge", "broker-a", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D("1E+400"),
+                         created_at=NOW))
+    after = hub(journal=journal, order_id_prefix="R", venues=before.venues)
+    await after.oms.restore()
+    order = after.oms.orders["O-crash"]
+    assert order.status is OrdStatus.REJECTED and order.rejection is not None
+    assert order.rejection.code == "not_sent" and "nothing was sent" in order.rejection.reason
+    assert all(v.received == [] for v in after.venues.values()), "no venue saw it"
+    assert events(after, "O-crash") == ["rejected"]
+
+
+async def test_after_a_restart_the_days_ended_orders_answer_status_history_and_duplicate_checks() -> None:
+    journal = MemoryJournal()
+    before = hub(journal=journal)
+    filled = await before.oms.submit(NewOrder("f1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
+    live = await before.oms.submit(resting("r1"))
+    assert filled.status is OrdStatus.FILLED and live.status is OrdStatus.NEW
+    after = hub(journal=journal, order_id_prefix="R", venues=before.venues)
+    await after.oms.restore()
+    assert after.oms.find("ACC-1", "f1") is not None and after.oms.find("ACC-1", "f1").status is OrdStatus.FILLED
+    assert {o.cl_ord_id: o.status for o in after.oms.history("ACC-1", 10)} == {"r1": OrdStatus.NEW,
+                                                                              "f1": OrdStatus.FILLED}
+    again = await after.oms.submit(NewOrder("f1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
+    assert again.rejection is not None and again.rejection.code == "duplicate_cl_ord_id"

@@ -167,10 +167,12 @@ class Rest:
         state = request.query.get("state", "open")
         if state not in ("open", "all"):
             raise bad("state must be open or all")
-        orders = [o for o in self.oms.orders.values() if o.account_id == account.account_id
-                  and (state == "all" or o.is_open)]
-        orders.sort(key=lambda o: o.created_at, reverse=True)
-        return json_response([order_json(o) for o in orders[:1000]])
+        if state == "all":
+            orders = self.oms.history(account.account_id, 1000)
+        else:
+            orders = sorted((o for o in self.oms.orders.values() if o.account_id == account.account_id and o.is_open),
+                            key=lambda o: o.created_at, reverse=True)[:1000]
+        return json_response([order_json(o) for o in orders])
 
     async def place(self, request: web.Request) -> web.Response:
         account = self._caller(request).account(request.match_info["account_id"])
