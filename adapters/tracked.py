@@ -11,11 +11,12 @@ of a live order) is logged and not reported, since the OMS could not apply it ei
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Generic, TypeVar
 
 import structlog
 
+from adapters.contained import deliver
 from engine.domain.order import TERMINAL, TRANSITIONS, OrdStatus
 from engine.ports import Clock, ReportKind, VenueOrder, VenueReport
 
@@ -23,6 +24,7 @@ log = structlog.get_logger("adapters")
 
 V = TypeVar("V")
 ZERO = Decimal(0)
+_WIDE = Context(prec=100)   # a venue's average may carry more digits than the 28 of Decimal's default context
 _ENDINGS = {ReportKind.CANCELED: OrdStatus.CANCELED, ReportKind.EXPIRED: OrdStatus.EXPIRED,
             ReportKind.REJECTED: OrdStatus.REJECTED}
 
@@ -87,7 +89,8 @@ class TrackedOrder(Generic[V]):
             return missing, last_price
         if not average:
             return None
-        return missing, ((average * cumulative - self.average_price * self.filled) / missing).quantize(average)
+        implied = (average * cumulative - self.average_price * self.filled) / missing
+        return missing, implied.quantize(average, context=_WIDE)
 
     def adopt(self, status: OrdStatus, filled: Decimal, average_price: Decimal,
               venue_order_id: str | None) -> None:
@@ -98,7 +101,8 @@ class TrackedOrder(Generic[V]):
 
 
 class Reporter:
-    """Every report of one adapter: stamped by its clock, logged, and handed to each subscriber."""
+    """Every report of one adapter: stamped by its clock, logged, and handed to each subscriber (one that fails
+    on it is logged; the others, and the venue session the report came on, carry on)."""
 
     def __init__(self, venue: str, clock: Clock) -> None:
         self.venue = venue
@@ -122,8 +126,7 @@ class Reporter:
         log.info("adapters.report", venue=self.venue, kind=report.kind.value, order_id=report.order_id,
                  exec_id=report.exec_id, quantity=str(report.last_quantity), price=str(report.last_price),
                  status=report.status.name if report.status else None, reason=report.reason, code=report.code)
-        for callback in self._subscribers:
-            callback(report)
+        deliver(self._subscribers, report, venue=self.venue, what="report")
 
     # ---- reports made from a tracked order, each after the move it reports
     def accepted(self, tracked: TrackedOrder[V], exec_id: str | None = None) -> None:

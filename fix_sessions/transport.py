@@ -46,6 +46,7 @@ class Connection:
         self.writer = writer
         self.framer = framer or Framer()
         self.closed = asyncio.Event()
+        self.logged_on = False   # the session logged on over this connection: an initiator's back-off starts again
         self._timer: asyncio.Task[None] | None = None
         # Replies to the frames of one read go out in one write: fewer system calls under load, no delay at rest.
         self._pending: list[bytes] = []
@@ -105,6 +106,7 @@ class Connection:
             elif isinstance(action, act.AdminReceived):
                 await self.application.from_admin(action.message, session_id)
             elif isinstance(action, act.LoggedOn):
+                self.logged_on = True
                 await self.application.on_logon(session_id)
             elif isinstance(action, act.LoggedOut):
                 await self.application.on_logout(session_id)
@@ -323,6 +325,9 @@ class SocketAcceptor(_Engine):
         self.connections[session.session_id] = connection
         try:
             await connection.run(first_frame=first)
+        except Exception:   # an application callback that raised: this connection ends, the session stays served
+            log.exception("fix.acceptor.connection_failed", session=str(session.session_id))
+            writer.close()
         finally:
             if self.connections.get(session.session_id) is connection:
                 del self.connections[session.session_id]
@@ -397,14 +402,23 @@ class SocketInitiator(_Engine):
                 attempt += 1
                 await asyncio.sleep(delay)
                 continue
-            attempt = 0
             log.info("fix.initiator.connected", session=str(config.session_id), host=host, port=port)
             connection = Connection(session, self.application, reader, writer)
             self.connections[session.session_id] = connection
             try:
                 await connection.run()
+            except Exception:   # an application callback that raised: this connection ends, the session does not
+                log.exception("fix.initiator.connection_failed", session=str(config.session_id))
+                writer.close()
             finally:
                 self.connections.pop(session.session_id, None)
+            # A logon refused (or a socket closed before one) counts as a failed attempt: the back-off keeps growing
+            # until a logon succeeds, so a venue refusing us is not dialed twice a second forever.
+            attempt = 0 if connection.logged_on else attempt + 1
             if not self._stopping:
-                await asyncio.sleep(self.first_retry)
+                delay = (self.first_retry if connection.logged_on else
+                         min(self.first_retry * 2 ** min(attempt, 16), float(config.reconnect_interval)))
+                if not connection.logged_on:
+                    log.warning("fix.initiator.logon_failed", session=str(config.session_id), retry_in=delay)
+                await asyncio.sleep(delay)
 

@@ -34,7 +34,11 @@ class TemplateVenue:
     async def connect(self) -> None:
         """Return once orders can be placed and followed (logged on, instruments loaded, report stream up);
         VenueDown, with nothing left running, when the venue refuses or does not answer within connect_timeout.
-        From then on reconnect, resubscribe and reconcile open orders by yourself."""
+        From then on reconnect, resubscribe and reconcile open orders by yourself: after each reconnect, new orders
+        wait (health not connected, place raises VenueDown) until the venue has answered for the open ones. What
+        the venue sends is applied one message at a time, each guarded (adapters/contained.py: ``contained`` on a
+        FIX application's callbacks, a try around each WebSocket frame), so one bad report never ends a session
+        or a reader task (tests/adapters/resilience.py checks it)."""
         raise NotImplementedError
 
     async def close(self) -> None:
@@ -68,6 +72,6 @@ class TemplateVenue:
         raise NotImplementedError
 
     def health(self) -> Health:
-        """Connected while orders can flow; latency from a round trip the venue answers; the last message's time
-        by the clock."""
+        """Connected while orders can flow (reconciled after the last reconnect); latency from a round trip the
+        venue answers; the last message's time by the clock."""
         raise NotImplementedError

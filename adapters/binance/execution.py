@@ -53,6 +53,7 @@ class OrderFlow:
         self.orders: dict[str, Tracked] = {}
         self.by_client: dict[str, tuple[Tracked, int]] = {}   # every client order ID -> (order, its generation)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._reconciling = 0            # reconciliations after a reconnect still running: no new flow meanwhile
         self._margin = config.account_type == "margin"
         self._endpoints = MARGIN if self._margin else SPOT
         self.fix = FixOrderFlow(self) if config.order_transport == "fix" else None
@@ -61,6 +62,7 @@ class OrderFlow:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._reconciling = 0   # a reconciliation canceled before it began never counted itself out
 
     # ---- the contract's order calls
     async def place(self, order: VenueOrder, post_only: bool) -> None:
@@ -336,13 +338,26 @@ class OrderFlow:
             answers += 1
         give_up()
 
-    async def reconcile_open(self) -> None:
-        """After a reconnect: every order still open here is checked against Binance's record."""
-        for t in [t for t in self.orders.values() if t.is_open]:
-            try:
-                await self.sync(t)
-            except (VenueDown, StatusUnknown, BinanceError) as error:
-                log.warning("binance_reconcile_failed", venue=self.name, order_id=t.order.order_id, error=str(error))
+    @property
+    def reconciling(self) -> bool:
+        return self._reconciling > 0
+
+    def reconcile_open(self) -> None:
+        """After a reconnect: every order still open here is checked against Binance's record, and ``reconciling``
+        holds new flow back until it has been."""
+        self._reconciling += 1
+        self.spawn(self._reconcile_open())
+
+    async def _reconcile_open(self) -> None:
+        try:
+            for t in [t for t in self.orders.values() if t.is_open]:
+                try:
+                    await self.sync(t)
+                except (VenueDown, StatusUnknown, BinanceError) as error:
+                    log.warning("binance_reconcile_failed", venue=self.name, order_id=t.order.order_id,
+                                error=str(error))
+        finally:
+            self._reconciling -= 1
         log.info("binance_reconciled", venue=self.name, open=sum(t.is_open for t in self.orders.values()))
 
     async def _find(self, order_id: str) -> Tracked | None:

@@ -158,7 +158,7 @@ class FixOrderFlow:
 
     def fix_logged_on(self, reconnected: bool) -> None:
         if reconnected:
-            self.flow.spawn(self.flow.reconcile_open())
+            self.flow.reconcile_open()
 
     def fix_logged_out(self) -> None:
         """Answers still owed are lost with the session (Binance resends nothing): ask REST how they ended."""

@@ -1,6 +1,7 @@
 """Binance's FIX order entry session over fix_sessions (fix-api.md): an initiator per SenderCompID, the Logon signed
 with the Ed25519 key, the message limit kept on our side, and News <B> answered by logging on afresh under the next
-SenderCompID before the old session is logged out. What comes back goes to a ``FixHandler``."""
+SenderCompID before the old session is logged out. What comes back goes to a ``FixHandler``; a message it cannot
+apply is logged and passed over, never the end of the session."""
 from __future__ import annotations
 
 import asyncio
@@ -21,6 +22,7 @@ from adapters.binance.fix_api import (
     read_execution_report,
     sign_logon,
 )
+from adapters.contained import contained
 from engine.ports import VenueDown
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
@@ -156,6 +158,7 @@ class FixOrderEntry(Application):
             await asyncio.sleep(wait)
 
     # ---- fix_sessions callbacks
+    @contained
     async def on_logon(self, session_id: SessionID) -> None:
         reconnected = session_id in self._ever_logged_on
         self._logged_on.add(session_id)
@@ -165,6 +168,7 @@ class FixOrderEntry(Application):
         if session_id == self._current or self._current is None:
             self.handler.fix_logged_on(reconnected)
 
+    @contained
     async def on_logout(self, session_id: SessionID) -> None:
         self._logged_on.discard(session_id)
         self._changed.set()
@@ -182,6 +186,7 @@ class FixOrderEntry(Application):
         while len(self._sent) > SENT_REMEMBERED:
             self._sent.popitem(last=False)
 
+    @contained
     async def from_admin(self, message: Message, session_id: SessionID) -> None:
         if message.msg_type == b"3":
             self._refused(message, session_id)
@@ -189,6 +194,7 @@ class FixOrderEntry(Application):
             self._refusals.setdefault(session_id, message.get_str(58) or "")
             self._changed.set()
 
+    @contained
     async def from_app(self, message: Message, session_id: SessionID) -> None:
         msg_type = message.msg_type
         if msg_type == b"8":

@@ -20,6 +20,7 @@ from adapters.binance.config import BinanceConfig
 from adapters.binance.errors import brief
 from adapters.binance.instruments import Instruments
 from adapters.binance.rest import RestClient
+from adapters.contained import excerpt
 from engine.ports import Clock, Quote, VenueDown
 
 log = structlog.get_logger("adapters.binance")
@@ -162,13 +163,20 @@ class MarketData:
                         book.reset()        # what happened while we were away is unknown: resync each book
                     async for message in ws:
                         if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                            self._on_message(orjson.loads(message.data))
+                            self._read(message.data)
             except (TimeoutError, aiohttp.ClientError, OSError) as error:
                 log.warning("binance_market_data_failed", venue=self.config.name, error=brief(error))
             self._ws, self.connected = None, False
             log.info("binance_market_data_disconnected", venue=self.config.name, retry_in=delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.config.max_reconnect_delay)
+
+    def _read(self, data: str | bytes) -> None:
+        """One frame; one that cannot be read or applied is logged and passed over: the stream goes on."""
+        try:
+            self._on_message(orjson.loads(data))
+        except Exception:
+            log.exception("binance_market_data_bad_event", venue=self.config.name, frame=excerpt(data))
 
     def _on_message(self, message: dict[str, Any]) -> None:
         self.last_message_at = self.clock()

@@ -3,7 +3,8 @@ connection subscribed with `userDataStream.subscribe.signature` (HMAC over the a
 listenKey. The cross margin account has a stream of its own (Margin Trading, Trade Data Stream): a listenToken from
 POST /sapi/v1/userListenToken, subscribed with `userDataStream.subscribe.listenToken` on the same WebSocket API; its
 executionReports have the spot shape. It reconnects and resubscribes by itself (with a new token each time) and tells
-its owner each time it is back, so that the owner can reconcile what it may have missed."""
+its owner each time it is back, so that the owner can reconcile what it may have missed. A frame it cannot read or
+apply is logged and passed over: the stream goes on."""
 from __future__ import annotations
 
 import asyncio
@@ -20,6 +21,7 @@ import structlog
 from adapters.binance.config import BinanceConfig
 from adapters.binance.errors import BinanceError, StatusUnknown, brief, describe
 from adapters.binance.rest import RestClient, sign
+from adapters.contained import excerpt
 from engine.ports import Clock, VenueDown
 
 log = structlog.get_logger("adapters.binance")
@@ -95,7 +97,7 @@ class UserStream:
                     sessions += 1
                     async for message in ws:
                         if message.type in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY) and \
-                                not self._on_message(orjson.loads(message.data)):
+                                not self._read(message.data):
                             break
             except _Refused as refused:
                 log.error("binance_user_stream_refused", venue=self.config.name, reason=str(refused))
@@ -107,6 +109,8 @@ class UserStream:
                         await self.rest.sync_time()
             except (TimeoutError, aiohttp.ClientError, OSError) as error:
                 log.warning("binance_user_stream_failed", venue=self.config.name, error=brief(error))
+            except Exception:   # an answer it could not read: a new connection, never the end of the stream
+                log.exception("binance_user_stream_error", venue=self.config.name)
             self.connected = False
             log.info("binance_user_stream_disconnected", venue=self.config.name, retry_in=delay)
             await asyncio.sleep(delay)
@@ -125,6 +129,14 @@ class UserStream:
                     raise _Refused(describe(int(error.get("code", 0)), str(error.get("msg", ""))))
                 return
         raise aiohttp.ClientConnectionError("closed before the subscription was answered")
+
+    def _read(self, data: str | bytes) -> bool:
+        """One frame; one that cannot be read, or whose event cannot be applied, is logged and passed over."""
+        try:
+            return self._on_message(orjson.loads(data))
+        except Exception:
+            log.exception("binance_user_stream_bad_event", venue=self.config.name, frame=excerpt(data))
+            return True
 
     def _on_message(self, message: dict[str, Any]) -> bool:
         """Hands executionReports on; False when the stream has ended and the connection should be renewed."""

@@ -16,6 +16,7 @@ from adapters.binance.margin import MarginLevel, borrow_repay, margin_level
 from adapters.binance.market_data import DepthBook, MarketData
 from adapters.binance.rest import RestClient
 from adapters.binance.user_stream import UserStream
+from adapters.contained import deliver
 from adapters.tracked import Reporter
 from engine.ports import Clock, Health, Quote, VenueDown, VenueOrder, VenueReport
 
@@ -94,8 +95,8 @@ class BinanceVenue:
         moments = [m for m in (self._user.last_message_at, self._market.last_message_at) if m is not None]
         fix = self._orders.fix
         orders_flow = fix.session.logged_on if fix is not None else self._user.connected
-        return Health(connected=self._open and orders_flow and not self._rest.banned,
-                      latency_ms=self._rest.latency_ms, last_message_at=max(moments, default=None))
+        up = self._open and orders_flow and not self._orders.reconciling and not self._rest.banned
+        return Health(connected=up, latency_ms=self._rest.latency_ms, last_message_at=max(moments, default=None))
 
     # ---- the contract: orders (execution.py)
     async def place(self, order: VenueOrder, *, post_only: bool = False) -> None:
@@ -128,14 +129,15 @@ class BinanceVenue:
     # ---- plumbing
     async def _on_subscribed(self, reconnected: bool) -> None:
         if reconnected:
-            self._orders.spawn(self._orders.reconcile_open())
+            self._orders.reconcile_open()
 
     def _require_up(self) -> None:
         if not self._open:
             raise VenueDown(f"{self.name} is not connected")
         if self._rest.banned:
             raise VenueDown(f"{self.name}: IP banned by Binance")
+        if self._orders.reconciling:
+            raise VenueDown(f"{self.name}: reconciling open orders after a reconnect")
 
     def _publish_quote(self, quote: Quote) -> None:
-        for callback in self._quote_callbacks:
-            callback(quote)
+        deliver(self._quote_callbacks, quote, venue=self.name, what="quote")

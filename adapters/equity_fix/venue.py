@@ -3,21 +3,25 @@
 Orders are checked against their market's rules (hours, lot, tick, band) before anything is sent; a refused
 order gets a REJECTED report with the reason and never leaves the hub (a refused cancel or replace gets a
 CANCEL_REJECTED one). After every logon the adapter resubscribes market data and sends an OrderStatusRequest for
-each open order (execution.py settles the answers). order_status of an order sent before a restart asks the
+each open order (execution.py settles the answers); it takes orders again, and health says connected, once the
+broker has answered them all or status_timeout has passed. order_status of an order sent before a restart asks the
 broker with the order's Symbol and Side and adopts the order if the broker has it. The hub's clock stamps reports
-and quotes and gives the market time the session-hours check reads.
+and quotes and gives the market time the session-hours check reads. A message the adapter (or a subscriber)
+cannot apply is logged and passed over, never the end of the session.
 """
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable
 from decimal import Decimal
 
 import structlog
 
+from adapters.contained import contained, deliver
 from adapters.equity_fix import fix42
 from adapters.equity_fix.config import EquityFixConfig
 from adapters.equity_fix.errors import reject_code
@@ -26,6 +30,7 @@ from adapters.equity_fix.fix42 import Body, CancelReject, ExecutionReport
 from adapters.equity_fix.instruments import Instruments, Stock
 from adapters.equity_fix.market_data import MarketData
 from adapters.equity_fix.profiles import Refusal
+from adapters.status_answers import StatusAnswers
 from adapters.tracked import Reporter
 from engine.domain.instrument import Market
 from engine.domain.order import Side, TimeInForce
@@ -56,9 +61,11 @@ class EquityFixVenue(Application):
         self._session_id: SessionID = self._session_config.session_id
         self._initiator: SocketInitiator | None = None
         self._logged_on = asyncio.Event()
+        self._ready = asyncio.Event()            # logged on, and the open orders reconciled
+        self._reconciling: asyncio.Task[None] | None = None
         self._reports = Reporter(config.name, clock)
-        self._orders = OrderFlow(self._reports, self._answer_status)
-        self._status_waiters: dict[str, list[asyncio.Future[VenueReport | None]]] = {}
+        self._answers = StatusAnswers()
+        self._orders = OrderFlow(self._reports, self._answers.answer)
         self._sent_at: dict[str, float] = {}
         self._quote_callbacks: list[Callable[[Quote], None]] = []
         self._latency_ms: float | None = None
@@ -77,16 +84,18 @@ class EquityFixVenue(Application):
             self._initiator = SocketInitiator([self._session_config], self, first_retry=self.config.first_retry)
             await self._initiator.start()
         try:
-            await asyncio.wait_for(self._logged_on.wait(), self.config.connect_timeout)
+            await asyncio.wait_for(self._ready.wait(), self.config.connect_timeout)
         except TimeoutError:
             raise VenueDown(f"{self.name}: no logon from {self.config.host}:{self.config.port} within "
                             f"{self.config.connect_timeout} s (still retrying)") from None
 
     async def close(self) -> None:
+        self._stop_reconciling()
         if self._initiator is not None:
             await self._initiator.stop()
             self._initiator = None
         self._logged_on.clear()
+        self._ready.clear()
 
     def instruments(self) -> list[str]:
         return self._instruments.symbols()
@@ -118,7 +127,7 @@ class EquityFixVenue(Application):
             self._refuse_new(order.order_id, refusal)
             return
         assert stock is not None
-        self._require_session()
+        self._require_ready()
         side = self._wire_side(order, stock)
         self._orders.track(order, stock, side)
         self._log.info("equity_fix.order.sent", order_id=order.order_id, symbol=order.symbol, side=side,
@@ -130,7 +139,7 @@ class EquityFixVenue(Application):
         tracked = self._open_order(order_id)
         if tracked is None:
             return
-        self._require_session()
+        self._require_ready()
         cl_ord_id = self._orders.next_cl_ord_id(tracked, "C")
         venue = tracked.at_venue
         self._log.info("equity_fix.cancel.sent", order_id=order_id, cl_ord_id=cl_ord_id)
@@ -148,7 +157,7 @@ class EquityFixVenue(Application):
         if refusal is not None:
             self._reports.refused(tracked, str(refusal), reject_code(refusal.code))
             return
-        self._require_session()
+        self._require_ready()
         cl_ord_id = self._orders.next_cl_ord_id(tracked, "R")
         venue.replacing[cl_ord_id] = wanted
         self._log.info("equity_fix.replace.sent", order_id=order_id, cl_ord_id=cl_ord_id, quantity=str(quantity),
@@ -170,21 +179,18 @@ class EquityFixVenue(Application):
             self._require_session()
             tracked = self._orders.adopt(order, stock, self._wire_side(order, stock))
         self._require_session()
-        waiter: asyncio.Future[VenueReport | None] = asyncio.get_running_loop().create_future()
-        self._status_waiters.setdefault(order_id, []).append(waiter)
+        waiter = self._answers.expect(order_id)
         try:
             await self._request_status(tracked)
             return await asyncio.wait_for(waiter, self.config.status_timeout)
         except TimeoutError:
             raise VenueDown(f"{self.name}: no answer to the status request for {order_id}") from None
         finally:
-            waiters = self._status_waiters.get(order_id, [])
-            if waiter in waiters:
-                waiters.remove(waiter)
+            self._answers.forget(order_id, waiter)
             self._orders.forget_unadopted(order_id)
 
     def health(self) -> Health:
-        return Health(connected=self._logged_on.is_set(), latency_ms=self._latency_ms,
+        return Health(connected=self._ready.is_set(), latency_ms=self._latency_ms,
                       last_message_at=self._last_message_at)
 
     # ------------------------------------------------------------------ checks before sending
@@ -229,6 +235,11 @@ class EquityFixVenue(Application):
         if not self._logged_on.is_set():
             raise VenueDown(f"{self.name} is not logged on to {self.config.target_comp_id}")
 
+    def _require_ready(self) -> None:
+        self._require_session()
+        if not self._ready.is_set():
+            raise VenueDown(f"{self.name}: reconciling open orders after the logon")
+
     def _refuse_new(self, order_id: str, refusal: Refusal, live: Tracked | None = None) -> None:
         """A new order refused before it was sent (REJECTED), in the market rule's words; one whose id is taken
         leaves the order ``live`` under that id as it is (its status says so)."""
@@ -237,30 +248,32 @@ class EquityFixVenue(Application):
                                status=live.status if live is not None else None)
 
     # ------------------------------------------------------------------ FIX callbacks
+    @contained
     async def on_logon(self, session_id: SessionID) -> None:
         self._logged_on.set()
         self._last_message_at = self._clock()
-        open_orders = self._orders.open_orders()
-        self._log.info("equity_fix.logged_on", reconciling=len(open_orders),
+        self._log.info("equity_fix.logged_on", reconciling=len(self._orders.open_orders()),
                        subscriptions=len(self._market_data.subscribed))
+        self._stop_reconciling()
+        self._reconciling = asyncio.create_task(self._reconcile())  # its answers come on this same session
         resubscription = self._market_data.resubscription()
         if resubscription is not None:
             await self._send(b"V", resubscription)
-        for tracked in open_orders:
-            await self._request_status(tracked)
 
+    @contained
     async def on_logout(self, session_id: SessionID) -> None:
         self._logged_on.clear()
+        self._ready.clear()
+        self._stop_reconciling()
         self._market_data.disconnected()
-        for waiters in self._status_waiters.values():
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(VenueDown(f"{self.name} lost its session"))
+        self._answers.fail(f"{self.name} lost its session")
         self._log.warning("equity_fix.logged_out")
 
+    @contained
     async def from_admin(self, message: Message, session_id: SessionID) -> None:
         self._last_message_at = self._clock()
 
+    @contained
     async def from_app(self, message: Message, session_id: SessionID) -> None:
         self._last_message_at = self._clock()
         msg_type = message.msg_type
@@ -283,15 +296,25 @@ class EquityFixVenue(Application):
             self._log.warning("equity_fix.unhandled_message", msg_type=msg_type.decode("latin-1"),
                               text=message.get_str(58))
 
-    def _answer_status(self, order_id: str, answer: VenueReport | None) -> None:
-        for waiter in self._status_waiters.pop(order_id, []):
-            if not waiter.done():
-                waiter.set_result(answer)
-
     def _publish(self, quotes: list[Quote]) -> None:
         for quote in quotes:
-            for callback in self._quote_callbacks:
-                callback(quote)
+            deliver(self._quote_callbacks, quote, venue=self.name, what="quote")
+
+    async def _reconcile(self) -> None:
+        """An OrderStatusRequest for every open order, then their answers (or status_timeout), then new flow."""
+        asks = {t.order.order_id: functools.partial(self._request_status, t) for t in self._orders.open_orders()}
+        unanswered = await self._answers.settle(asks, self.config.status_timeout)
+        if unanswered:
+            self._log.warning("equity_fix.reconcile.unanswered", orders=unanswered)
+        if self._logged_on.is_set():
+            self._ready.set()
+            self._log.info("equity_fix.ready", reconciled=len(asks))
+
+    def _stop_reconciling(self) -> None:
+        if self._reconciling is not None:
+            self._reconciling.cancel()
+            self._reconciling = None
+
 
     # ------------------------------------------------------------------ sending
     async def _request_status(self, tracked: Tracked) -> None:

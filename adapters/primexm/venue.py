@@ -2,15 +2,17 @@
 one for quotes (market_data.py) and one for orders (execution.py); reports and quotes carry the hub's clock.
 
 The initiator reconnects by itself; after each logon the quote session asks for its subscriptions again and the
-trade session reconciles every open order with an OrderStatusRequest. Health: connected while the trade session
-is logged on; latency from TestRequest/Heartbeat round trips on it (or, before the first, an order's first
-answer); last_message_at from either session.
+trade session reconciles every open order with an OrderStatusRequest: orders are taken again (and health says
+connected) once the LP has answered them all, or request_timeout has passed. Latency from TestRequest/Heartbeat
+round trips on the trade session (or, before the first, an order's first answer); last_message_at from either
+session. A message the adapter (or a subscriber) cannot apply is logged and passed over, never the end of a session.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import time
 from collections.abc import Callable
@@ -18,12 +20,14 @@ from decimal import Decimal
 
 import structlog
 
+from adapters.contained import contained, deliver
 from adapters.primexm.config import PrimeXMConfig
 from adapters.primexm.errors import reject_code
 from adapters.primexm.execution import OrderFlow, StatusAnswer
 from adapters.primexm.fix44 import Body
 from adapters.primexm.instruments import InstrumentMap
 from adapters.primexm.market_data import MarketData
+from adapters.status_answers import StatusAnswers
 from adapters.tracked import Reporter
 from engine.ports import Clock, Health, Quote, VenueDown, VenueOrder, VenueReport
 from fix_sessions.application import Application
@@ -53,10 +57,12 @@ class PrimeXMVenue:
         self._quote_id, self._trade_id = config.quote_session_id, config.trade_session_id
         self._initiator: SocketInitiator | None = None
         self._logged_on: set[SessionID] = set()
+        self._ready = False                     # the trade session is logged on and its open orders reconciled
+        self._reconciling: asyncio.Task[None] | None = None
         self._refused: dict[SessionID, str] = {}
         self._changed: asyncio.Event | None = None
         self._sent: dict[int, tuple[bytes, str | None]] = {}  # trade MsgSeqNum -> (MsgType, order id), this logon
-        self._waiters: dict[str, list[asyncio.Future[VenueReport | None]]] = {}
+        self._answers = StatusAnswers()
         self._ids = itertools.count(1)
         self._probe: tuple[str, float] | None = None
         self._probe_latency_ms: float | None = None
@@ -71,7 +77,8 @@ class PrimeXMVenue:
         self._quote_callbacks.append(callback)
 
     async def connect(self) -> None:
-        """Log both sessions on; VenueDown (and nothing left running) if the LP refuses or does not answer."""
+        """Log both sessions on (the trade session reconciled); VenueDown (and nothing left running) if the LP
+        refuses or does not answer."""
         if self._initiator is not None:
             return
         self._changed = asyncio.Event()
@@ -81,7 +88,7 @@ class PrimeXMVenue:
         await self._initiator.start()
         try:
             async with asyncio.timeout(self.config.connect_timeout):
-                while not {self._quote_id, self._trade_id} <= self._logged_on:
+                while not (self._ready and self._quote_id in self._logged_on):
                     if self._refused:
                         session_id, text = next(iter(self._refused.items()))
                         raise VenueDown(f"{self.name}: logon refused on {session_id}: {text}")
@@ -102,12 +109,14 @@ class PrimeXMVenue:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._probe_task
             self._probe_task = None
+        self._stop_reconciling()
         if self._initiator is not None:
             initiator, self._initiator = self._initiator, None
             await initiator.stop()
         self._logged_on.clear()
+        self._ready = False
         self._market.session_down()
-        self._fail_waiters(f"{self.name} closed")
+        self._answers.fail(f"{self.name} closed")
 
     def instruments(self) -> list[str]:
         return self._instruments.symbols()
@@ -121,7 +130,7 @@ class PrimeXMVenue:
         return self._market.quote(symbol)
 
     async def place(self, order: VenueOrder) -> None:
-        self._require_trade()
+        self._require_ready()
         outbound = self._orders.new_order(order)
         if outbound is None:
             return
@@ -133,14 +142,14 @@ class PrimeXMVenue:
 
     async def cancel(self, order_id: str) -> None:
         if order_id in self._orders.orders:
-            self._require_trade()
+            self._require_ready()
         outbound = self._orders.cancel(order_id)
         if outbound is not None:
             await self._send_trade(*outbound, order_id)
 
     async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None:
         if order_id in self._orders.orders:
-            self._require_trade()
+            self._require_ready()
         outbound = self._orders.replace(order_id, quantity, price)
         if outbound is not None:
             await self._send_trade(*outbound, order_id)
@@ -153,8 +162,7 @@ class PrimeXMVenue:
         if order_id not in self._orders.orders and self._instruments.get(order.symbol) is None:
             return None  # not a symbol this LP trades: it cannot have the order
         self._require_trade()
-        waiter: asyncio.Future[VenueReport | None] = asyncio.get_running_loop().create_future()
-        self._waiters.setdefault(order_id, []).append(waiter)
+        waiter = self._answers.expect(order_id)
         try:
             await self._send_trade(*self._orders.status_request(order, f"S{next(self._ids)}"), order_id)
             return await asyncio.wait_for(waiter, self.config.request_timeout)
@@ -162,15 +170,11 @@ class PrimeXMVenue:
             self._orders.forget_asked(order_id)
             raise VenueDown(f"{self.name}: no answer to the status request for {order_id}") from None
         finally:
-            waiters = self._waiters.get(order_id, [])
-            if waiter in waiters:
-                waiters.remove(waiter)
-            if not waiters:
-                self._waiters.pop(order_id, None)
+            self._answers.forget(order_id, waiter)
 
     def health(self) -> Health:
         latency = self._probe_latency_ms if self._probe_latency_ms is not None else self._orders.ack_latency_ms
-        return Health(connected=self._trade_id in self._logged_on, latency_ms=latency,
+        return Health(connected=self._ready, latency_ms=latency,
                       last_message_at=self._last_message_at)
 
     @property
@@ -188,12 +192,8 @@ class PrimeXMVenue:
                 await self._send(session_id, b"V", self._market.request(symbol))
         elif session_id == self._trade_id:
             self._sent.clear()  # ResetSeqNumFlag: numbers start again at 1
-            open_orders = self._orders.open_orders()
-            if open_orders:
-                log.info("adapters.primexm.reconcile", venue=self.name, orders=[o.order_id for o in open_orders])
-            for order in open_orders:
-                await self._send_trade(*self._orders.status_request(order, f"S{next(self._ids)}", reconcile=True),
-                                       order.order_id)
+            self._stop_reconciling()
+            self._reconciling = asyncio.create_task(self._reconcile())  # its answers come on this same session
         self._notify()
 
     async def _logged_out(self, session_id: SessionID) -> None:
@@ -202,9 +202,11 @@ class PrimeXMVenue:
         if session_id == self._quote_id:
             self._market.session_down()
         elif session_id == self._trade_id:
+            self._ready = False
+            self._stop_reconciling()
             self._sent.clear()
             self._probe = None
-            self._fail_waiters(f"{self.name}: trade session lost")
+            self._answers.fail(f"{self.name}: trade session lost")
         self._notify()
 
     async def _admin(self, message: Message, session_id: SessionID) -> None:
@@ -237,8 +239,7 @@ class PrimeXMVenue:
                 return
             quotes, replies = self._market.on_message(message)
             for quote in quotes:
-                for callback in self._quote_callbacks:
-                    callback(quote)
+                deliver(self._quote_callbacks, quote, venue=self.name, what="quote")
             for reply_type, body in replies:
                 await self._send(session_id, reply_type, body)
             return
@@ -254,6 +255,30 @@ class PrimeXMVenue:
             log.warning("adapters.primexm.unexpected_trade_message", venue=self.name,
                         msg_type=msg_type.decode("latin-1"))
 
+    async def _reconcile(self) -> None:
+        """An OrderStatusRequest for every open order, then their answers (or request_timeout), then new flow."""
+        open_orders = self._orders.open_orders()
+        if open_orders:
+            log.info("adapters.primexm.reconcile", venue=self.name, orders=[o.order_id for o in open_orders])
+        asks = {order.order_id: functools.partial(
+            self._send_trade, *self._orders.status_request(order, f"S{next(self._ids)}", reconcile=True),
+            order.order_id) for order in open_orders}
+        try:
+            unanswered = await self._answers.settle(asks, self.config.request_timeout)
+        except VenueDown:
+            return  # the session went again: its next logon reconciles
+        if unanswered:
+            log.warning("adapters.primexm.reconcile_unanswered", venue=self.name, orders=unanswered)
+        if self._trade_id in self._logged_on:
+            self._ready = True
+            log.info("adapters.primexm.trade_ready", venue=self.name, reconciled=len(asks))
+            self._notify()
+
+    def _stop_reconciling(self) -> None:
+        if self._reconciling is not None:
+            self._reconciling.cancel()
+            self._reconciling = None
+
     # ------------------------------------------------------------------ helpers
     def _refusal(self, ref_seq_num: int | None, ref_msg_type: bytes | None, ref_id: str | None, text: str,
                  code: str) -> None:
@@ -263,22 +288,17 @@ class PrimeXMVenue:
         self._answer(self._orders.refused(msg_type, order_id, text, code))
 
     def _answer(self, answer: StatusAnswer | None) -> None:
-        if answer is None:
-            return
-        order_id, report = answer
-        for waiter in self._waiters.get(order_id, []):
-            if not waiter.done():
-                waiter.set_result(report)
-
-    def _fail_waiters(self, reason: str) -> None:
-        for waiters in self._waiters.values():
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(VenueDown(reason))
+        if answer is not None:
+            self._answers.answer(*answer)
 
     def _require_trade(self) -> None:
         if self._initiator is None or self._trade_id not in self._logged_on:
             raise VenueDown(f"{self.name}: trade session is not logged on")
+
+    def _require_ready(self) -> None:
+        self._require_trade()
+        if not self._ready:
+            raise VenueDown(f"{self.name}: reconciling open orders after the trade session's logon")
 
     async def _send_trade(self, msg_type: bytes, body: Body, order_id: str | None) -> None:
         """Send on the trade session, remembering the MsgSeqNum so a refusal can be matched to its order."""
@@ -316,19 +336,23 @@ def _business_reason(code: int | None) -> str:
 
 
 class _Sessions(Application):
-    """fix_sessions' callbacks, handed to the venue."""
+    """fix_sessions' callbacks, handed to the venue; what one of them raises ends neither session."""
 
     def __init__(self, venue: PrimeXMVenue) -> None:
         self._venue = venue
 
+    @contained
     async def on_logon(self, session_id: SessionID) -> None:
         await self._venue._logged_in(session_id)
 
+    @contained
     async def on_logout(self, session_id: SessionID) -> None:
         await self._venue._logged_out(session_id)
 
+    @contained
     async def from_admin(self, message: Message, session_id: SessionID) -> None:
         await self._venue._admin(message, session_id)
 
+    @contained
     async def from_app(self, message: Message, session_id: SessionID) -> None:
         await self._venue._app(message, session_id)

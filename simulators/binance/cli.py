@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from simulators.binance.server import TEST_API_KEY, TEST_API_SECRET, BinanceSimulator
 from simulators.runtime import run as run_main
@@ -15,6 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--walk-interval", type=float, default=0.5,
                         help="seconds between random-walk price moves; 0 keeps prices still")
     parser.add_argument("--seed", type=int, default=None, help="random-walk seed, for a repeatable session")
+    parser.add_argument("--state", type=Path, default=None,
+                        help="keep prices, update ids and order/trade id counters in this file, to start from it again")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,7 +31,7 @@ async def _serve(args: argparse.Namespace) -> None:
     simulator = BinanceSimulator(api_key=os.environ.get("BINANCE_SIM_API_KEY", TEST_API_KEY),
                                  api_secret=os.environ.get("BINANCE_SIM_API_SECRET", TEST_API_SECRET),
                                  host=args.host, port=args.port, walk_interval=args.walk_interval or None,
-                                 seed=args.seed)
+                                 seed=args.seed, state_path=args.state)
     if os.environ.get("BINANCE_SIM_FIX_API_KEY") and os.environ.get("BINANCE_SIM_FIX_PUBLIC_KEY"):
         simulator.register_fix_key(os.environ["BINANCE_SIM_FIX_API_KEY"], os.environ["BINANCE_SIM_FIX_PUBLIC_KEY"])
     stop = stop_signal()

@@ -2,7 +2,6 @@
 books (book.py), and the events Binance would stream. Prices, quantities and balances are Decimal."""
 from __future__ import annotations
 
-import itertools
 import random
 import re
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from simulators.binance.book import (
     fmt,
     now_ms,
 )
+from simulators.state import Ids
 
 CLIENT_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
 OPEN = ("NEW", "PARTIALLY_FILLED")
@@ -108,9 +108,8 @@ class Exchange:
         self.partial_fill_next: Decimal | None = None
         self.skip_depth: dict[str, int] = {}
         self._rng = random.Random(seed)
-        self._order_ids = itertools.count(1)
-        self._trade_ids = itertools.count(1)
-        self._exec_ids = itertools.count(1)
+        # orderId and tradeId are never given twice (Binance: unique per symbol), nor are execution ids
+        self.order_ids, self.trade_ids, self.exec_ids = Ids(), Ids(), Ids()
         self._silence_next = False
         for book in self.books.values():
             book.bids, book.asks = book.target()
@@ -199,7 +198,7 @@ class Exchange:
             raise ApiError(-1106, "Parameter 'timeInForce' sent when not required.")
         if tif is not None and tif not in ("GTC", "IOC", "FOK"):
             raise ApiError(-1115, "Invalid timeInForce.")
-        client_order_id = client_order_id or params.get("newClientOrderId") or f"sim{next(self._exec_ids)}"
+        client_order_id = client_order_id or params.get("newClientOrderId") or f"sim{next(self.exec_ids)}"
         if not CLIENT_ID.match(client_order_id):
             raise ApiError(-1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is "
                                   "'^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.")
@@ -220,7 +219,7 @@ class Exchange:
                 side == "SELL" and wallet.get(spec.base, ZERO) < quantity):
             raise ApiError(-2010, "Account has insufficient balance for requested action.")
         now = now_ms()
-        order = SimOrder(next(self._order_ids), spec.symbol, client_order_id, side, order_type, tif, quantity,
+        order = SimOrder(next(self.order_ids), spec.symbol, client_order_id, side, order_type, tif, quantity,
                          price or ZERO, stop_price or ZERO, now, update_time=now, account=account,
                          side_effect=side_effect)
         self.orders[order.order_id] = order
@@ -257,7 +256,7 @@ class Exchange:
         if order is None or order.status not in OPEN:
             raise ApiError(-2011, "Unknown order sent.")
         order.status, order.update_time = "CANCELED", now_ms()
-        cancel_id = cancel_client_id or f"cancel{next(self._exec_ids)}"
+        cancel_id = cancel_client_id or f"cancel{next(self.exec_ids)}"
         self._report(order, "CANCELED", client_id=cancel_id, original_client_id=order.client_order_id)
         return order, cancel_id
 
@@ -354,7 +353,7 @@ class Exchange:
         order.quote_executed += qty * price
         order.status = "FILLED" if order.executed == order.quantity else "PARTIALLY_FILLED"
         order.update_time = now_ms()
-        trade = SimTrade(next(self._trade_ids), order.order_id, order.symbol, order.side, price, qty, now_ms())
+        trade = SimTrade(next(self.trade_ids), order.order_id, order.symbol, order.side, price, qty, now_ms())
         self.trades.append(trade)
         for listener in list(self.trade_listeners):
             listener(order, price, qty)
@@ -389,7 +388,7 @@ class Exchange:
             "p": fmt(order.price), "P": fmt(order.stop_price), "F": fmt(ZERO), "g": -1, "C": original_client_id,
             "x": execution, "X": order.status, "r": "NONE", "i": order.order_id, "l": fmt(last_qty),
             "z": fmt(order.executed), "L": fmt(last_price), "n": "0", "N": None, "T": now, "t": trade_id,
-            "I": next(self._exec_ids), "w": order.working, "m": False, "M": False, "O": order.time,
+            "I": next(self.exec_ids), "w": order.working, "m": False, "M": False, "O": order.time,
             "Z": fmt(order.quote_executed), "Y": fmt(last_qty * last_price), "Q": fmt(ZERO), "V": "NONE"}
         if order.working:
             event["W"] = order.time

@@ -4,7 +4,8 @@ A session per SenderCompID the client picks, after Binance's Logon checks (the E
 key registered for the API key, recvWindow, ResetSeqNumFlag=Y, one session per SenderCompID, ten connections per
 account); a failed Logon gets Reject <3> with ErrorCode and Text, then Logout. Every session hears every
 ExecutionReport of the account (ResponseMode EVERYTHING) unless it asked for ONLY_ACKS. The message limit logs a
-session out; News <B> announces maintenance (a scenario call)."""
+session out; News <B> announces maintenance, ``drop_sessions`` cuts the connections (and refuses new ones for a
+while) and ``inject_report`` sends an ExecutionReport of QA's own making (scenario calls)."""
 from __future__ import annotations
 
 import asyncio
@@ -62,10 +63,12 @@ class BinanceFixAcceptor(Application):
         self.uuid = str(uuid.uuid4())
         self.clients: dict[SessionID, _Client] = {}
         self.refused_logons: list[tuple[int, str]] = []     # (ErrorCode, Text) of every Logon refused, for QA
+        self.logons = 0                                     # Logons taken, for QA: a new one is a reconnect
         self._dictionary: DataDictionary = load(str(spec_path("BINANCE-FIX44-OE.xml")))
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._requester: _Client | None = None
+        self._refuse_until = 0.0            # time.monotonic() until which connections are closed at once
         exchange.user_listeners.append(self._on_user_event)
 
     # ---- life
@@ -93,10 +96,17 @@ class BinanceFixAcceptor(Application):
         for client in self.clients.values():
             client.queue.put_nowait(("B", [(148, headline)]))
 
-    async def drop_sessions(self) -> None:
-        """Close every FIX connection without a Logout (a network failure, for QA)."""
+    async def drop_sessions(self, refuse_for: float = 0.0) -> None:
+        """Close every FIX connection without a Logout (a network failure, for QA); for ``refuse_for`` seconds new
+        connections are closed as soon as they are made."""
+        self._refuse_until = time.monotonic() + refuse_for
         for client in list(self.clients.values()):
             client.connection.writer.transport.abort()
+
+    def inject_report(self, fields: Fields) -> None:
+        """One ExecutionReport with exactly these fields to every session, outside the matching engine."""
+        for client in self.clients.values():
+            client.queue.put_nowait(("8", fields))
 
     # ---- connections
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -109,6 +119,9 @@ class BinanceFixAcceptor(Application):
             self._tasks.discard(task)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if time.monotonic() < self._refuse_until:
+            writer.close()
+            return
         framer = Framer()
         first = await _first_frame(reader, framer)
         if first is None:
@@ -137,6 +150,7 @@ class BinanceFixAcceptor(Application):
         session = Session(config, MemoryStore(persist_messages=False), self._dictionary, self)
         client = _Client(Connection(session, self, reader, writer, framer), api_key, logon.get_str(25036) == "2")
         self.clients[session_id] = client
+        self.logons += 1
         drain = asyncio.create_task(self._drain(client))
         try:
             await client.connection.run(first_frame=first)

@@ -1,6 +1,7 @@
 """The Binance simulator process: REST (rest_api.py), the market data WebSocket streams, the WebSocket API with the
 user data stream subscription, the FIX order entry endpoint (fix_acceptor.py) on the same matching engine, a
-random-walk ticker, and the scenario API a QA script drives."""
+random-walk ticker, and the scenario API a QA script drives (also over HTTP: scenario_http.py). With ``state_path``
+prices, update ids and the order, trade and execution id counters outlive a restart (persisted.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -9,6 +10,7 @@ import itertools
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -17,21 +19,16 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from simulators.binance import persisted
 from simulators.binance.book import ApiError, SymbolSpec, now_ms
 from simulators.binance.exchange import Exchange
 from simulators.binance.fix_acceptor import BinanceFixAcceptor
 from simulators.binance.margin import MarginAccount
 from simulators.binance.margin import routes as margin_routes
 from simulators.binance.margin_orders import routes as margin_order_routes
-from simulators.binance.rest_api import (
-    SIM,
-    check_api_key,
-    check_signature,
-    check_timestamp,
-    json_response,
-    limits,
-    routes,
-)
+from simulators.binance.rest_api import SIM, check_api_key, check_signature, check_timestamp, limits, routes
+from simulators.binance.scenario_http import routes as scenario_routes
+from simulators.state import StateFile, keep_saving
 
 log = structlog.get_logger("simulators.binance")
 
@@ -53,6 +50,9 @@ class _Connection:
     def send(self, message: Any) -> None:
         self.queue.put_nowait(orjson.dumps(message))
 
+    def send_text(self, text: str) -> None:
+        self.queue.put_nowait(text.encode())
+
     async def write(self) -> None:
         while not self.ws.closed:
             await self.ws.send_str((await self.queue.get()).decode())
@@ -60,16 +60,20 @@ class _Connection:
 
 class BinanceSimulator:
     """Serves on ``host:port`` (0 = ephemeral), FIX order entry on ``fix_port`` (0 = ephemeral, None = none).
-    ``walk_interval`` None keeps prices still until set_price."""
+    ``walk_interval`` None keeps prices still until set_price; ``state_path`` is the state file (None: none)."""
 
     def __init__(self, *, api_key: str = TEST_API_KEY, api_secret: str = TEST_API_SECRET, host: str = "127.0.0.1",
                  port: int = 0, walk_interval: float | None = 0.5, seed: int | None = None,
                  symbols: list[SymbolSpec] | None = None, weight_limit: int = 6000, fix_port: int | None = 0,
-                 fix_keys: dict[str, Ed25519PublicKey] | None = None) -> None:
+                 fix_keys: dict[str, Ed25519PublicKey] | None = None, state_path: Path | str | None = None) -> None:
         self.api_key, self.api_secret = api_key, api_secret
         self.host, self.port = host, port
         self.walk_interval = walk_interval
         self.exchange = Exchange(symbols, seed=seed)
+        self._state = StateFile(state_path) if state_path is not None else None
+        if self._state is not None:
+            persisted.restore(self.exchange, self._state.load() or {})
+            persisted.reserve_through(self.exchange, self._save)
         self.weight_limit = weight_limit
         self.requests: list[tuple[str, str, dict[str, str]]] = []   # every /api/ request, for QA assertions
         self.snapshots = 0
@@ -86,8 +90,10 @@ class BinanceSimulator:
         self._streams: set[_Connection] = set()
         self._api: set[_Connection] = set()
         self._subscription_ids = itertools.count(0)
+        self.user_stream_subscriptions = 0          # subscriptions made, for QA: a new one is a reconnect
         self._runner: web.AppRunner | None = None
         self._walker: asyncio.Task[None] | None = None
+        self._saver: asyncio.Task[None] | None = None
         self.exchange.market_listeners.append(self._on_market)
         self.exchange.user_listeners.append(self._on_user_event)
         self.exchange.margin_listeners.append(self._on_margin_event)
@@ -107,7 +113,7 @@ class BinanceSimulator:
         app.router.add_get("/stream", self._stream_handler)
         app.router.add_get("/ws/{name}", self._stream_handler)
         app.router.add_get("/ws-api/v3", self._api_handler)
-        app.add_routes(_scenario_routes)
+        app.add_routes(scenario_routes)
         return app
 
     async def start(self) -> None:
@@ -120,18 +126,23 @@ class BinanceSimulator:
             await self.fix.start()
         if self.walk_interval:
             self._walker = asyncio.create_task(self._walk())
+        if self._state is not None:
+            self._saver = asyncio.create_task(keep_saving(self._save))
         log.info("binance_simulator_started", url=self.rest_url, fix_port=self.fix.port if self.fix else None)
 
     async def stop(self) -> None:
-        if self._walker is not None:
-            self._walker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._walker
+        for task in (self._walker, self._saver):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.drop_websockets()
         if self.fix is not None:
             await self.fix.stop()
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._state is not None:
+            self._save()
         log.info("binance_simulator_stopped", url=self.rest_url)
 
     @property
@@ -210,6 +221,20 @@ class BinanceSimulator:
         connections = list(self._streams | self._api)
         await asyncio.gather(*(c.ws.close(code=WSCloseCode.GOING_AWAY) for c in connections))
         log.info("binance_simulator_dropped_websockets", count=len(connections), refuse_for=refuse_for)
+
+    def inject_user_event(self, event: dict[str, Any] | str) -> None:
+        """One user data stream event of QA's own making to every subscription (given as text: a frame sent as it
+        is, JSON or not), as a broken or unexpected event."""
+        for connection in self._api:
+            for subscription in connection.subscriptions:
+                if isinstance(event, str):
+                    connection.send_text(event)
+                else:
+                    connection.send({"subscriptionId": subscription, "event": event})
+
+    def _save(self) -> None:
+        assert self._state is not None
+        self._state.save(persisted.snapshot(self.exchange))
 
     def weight_message(self) -> str:
         return (f"Too much request weight used; current limit is {self.weight_limit} request weight per 1 MINUTE. "
@@ -303,12 +328,14 @@ class BinanceSimulator:
             check_timestamp(params)
             payload = "&".join(f"{k}={params[k]}" for k in sorted(params) if k != "signature")
             check_signature(self, payload, params.get("signature"))
+            self.user_stream_subscriptions += 1
             subscription = next(self._subscription_ids)
             connection.subscriptions.add(subscription)
             return {"subscriptionId": subscription}
         if method == "userDataStream.subscribe.listenToken":
             if self.listen_tokens.get(str(params.get("listenToken")), 0) <= now_ms():
                 raise ApiError(-1209, "Invalid listenToken.")
+            self.user_stream_subscriptions += 1
             subscription = next(self._subscription_ids)
             connection.subscriptions.add(subscription)
             self._margin_subscriptions.add(subscription)
@@ -333,77 +360,3 @@ class BinanceSimulator:
         for connection in self._api:
             for subscription in connection.subscriptions & self._margin_subscriptions:
                 connection.send({"subscriptionId": subscription, "event": event})
-
-
-# ---- the scenario API over HTTP, for QA scripts driving a simulator started with `dynamictech sim binance`
-_scenario_routes = web.RouteTableDef()
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    return orjson.loads(await request.read() or b"{}")
-
-
-@_scenario_routes.post("/sim/price")
-async def _set_price(request: web.Request) -> web.Response:
-    body = await _body(request)
-    request.app[SIM].set_price(body["symbol"], Decimal(str(body["price"])))
-    return json_response({})
-
-
-@_scenario_routes.post("/sim/partial-fill")
-async def _partial_fill(request: web.Request) -> web.Response:
-    request.app[SIM].force_partial_fill(Decimal(str((await _body(request)).get("ratio", "0.5"))))
-    return json_response({})
-
-
-@_scenario_routes.post("/sim/timeout-next-order")
-async def _timeout_next(request: web.Request) -> web.Response:
-    request.app[SIM].timeout_next_order(bool((await _body(request)).get("silent", True)))
-    return json_response({})
-
-
-@_scenario_routes.post("/sim/drop-websockets")
-async def _drop(request: web.Request) -> web.Response:
-    await request.app[SIM].drop_websockets(float((await _body(request)).get("refuse_for", 0)))
-    return json_response({})
-
-
-@_scenario_routes.post("/sim/rate-limit")
-async def _rate_limit(request: web.Request) -> web.Response:
-    request.app[SIM].rate_limit_now(float((await _body(request)).get("retry_after", 1)))
-    return json_response({})
-
-
-@_scenario_routes.post("/sim/ban")
-async def _ban(request: web.Request) -> web.Response:
-    request.app[SIM].ban_now(float((await _body(request)).get("seconds", 120)))
-    return json_response({})
-
-
-@_scenario_routes.post("/sim/latency")
-async def _latency(request: web.Request) -> web.Response:
-    request.app[SIM].add_latency(float((await _body(request)).get("seconds", 0)))
-    return json_response({})
-
-
-@_scenario_routes.post("/sim/skip-depth")
-async def _skip_depth(request: web.Request) -> web.Response:
-    body = await _body(request)
-    request.app[SIM].skip_depth_updates(body["symbol"], int(body.get("count", 1)))
-    return json_response({})
-
-
-@_scenario_routes.post("/sim/fix-news")
-async def _fix_news(request: web.Request) -> web.Response:
-    body = await _body(request)
-    request.app[SIM].announce_maintenance(str(body.get("headline", "Your connection is about to be closed. "
-                                                                   "Please reconnect.")))
-    return json_response({})
-
-
-@_scenario_routes.get("/sim/state")
-async def _state(request: web.Request) -> web.Response:
-    exchange = request.app[SIM].exchange
-    return json_response({"prices": {s: str(b.mid) for s, b in exchange.books.items()},
-                          "balances": {a: str(v) for a, v in exchange.balances.items()},
-                          "openOrders": [o.as_json() for o in exchange.open_orders(None)]})

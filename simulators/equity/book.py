@@ -7,14 +7,11 @@ until the reference price reaches their stop.
 """
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from simulators.equity.fields import TERMINAL, OrdStatus, OrdType, TimeInForce
 from simulators.equity.stocks import Stock
-
-_order_ids = itertools.count(1)
 
 
 @dataclass(slots=True)
@@ -37,7 +34,7 @@ class SimOrder:
     price: Decimal | None = None
     stop_price: Decimal | None = None
     stock: Stock | None = None
-    order_id: str = field(default_factory=lambda: f"EQ-{next(_order_ids)}")
+    order_id: str = ""       # the broker's OrderID, given when the order is taken
     status: OrdStatus = OrdStatus.NEW
     cum_qty: Decimal = Decimal(0)
     avg_px: Decimal = Decimal(0)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from pathlib import Path
 
 from simulators.equity.clock import MarketClock
 from simulators.equity.simulator import EquitySimulator
@@ -20,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--walk-interval", type=float, default=1.0,
                         help="seconds between random-walk price steps; 0 keeps prices still (default 1)")
     parser.add_argument("--seed", type=int, default=None, help="random seed for a repeatable walk")
+    parser.add_argument("--state", type=Path, default=None,
+                        help="keep the last prices and OrderID/ExecID counters in this file, to start from it again")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace) -> None:
     simulator = EquitySimulator(
         args.host, args.port, sender_comp_id=args.sender_comp_id, target_comp_id=args.target_comp_id,
-        clock=MarketClock(args.clock), walk_interval=args.walk_interval or None, seed=args.seed)
+        clock=MarketClock(args.clock), walk_interval=args.walk_interval or None, seed=args.seed,
+        state_path=args.state)
     stop = stop_signal()
     await simulator.start()
     print(f"equity simulator: FIX 4.2 {args.sender_comp_id}->{args.target_comp_id} listening on "

@@ -3,7 +3,6 @@ order terms read from NewOrderSingle and OrderCancelReplaceRequest. Field by fie
 (fix_specs/FIX42.xml), on fix_sessions' codec."""
 from __future__ import annotations
 
-import itertools
 import time
 from decimal import Decimal
 
@@ -11,6 +10,7 @@ from fix_sessions.codec import Message, Value
 from fix_sessions.utctime import format_timestamp
 from simulators.equity.book import Level, SimOrder, StockBook
 from simulators.equity.fields import OrdStatus, OrdType, TimeInForce
+from simulators.state import Ids
 
 Body = list[tuple[int, Value]]
 
@@ -52,10 +52,11 @@ def read_order(message: Message) -> SimOrder:
 
 
 class Reports:
-    """Builds ExecutionReports with ExecIDs unique across simulator runs."""
+    """Builds ExecutionReports with ExecIDs unique across simulator runs: the run's start in each, and ``ids``
+    (kept in the state file when there is one) after it."""
 
-    def __init__(self) -> None:
-        self._ids = itertools.count(1)
+    def __init__(self, ids: Ids | None = None) -> None:
+        self.ids = ids if ids is not None else Ids()
         self._run = f"{int(time.time()):x}"
 
     def execution(self, order: SimOrder, exec_type: str, *, status_request: bool = False,
@@ -64,7 +65,7 @@ class Reports:
         body: Body = [(37, order.order_id), (11, order.cl_ord_id)]
         if orig_cl_ord_id:
             body.append((41, orig_cl_ord_id))
-        body += [(17, f"{self._run}-{next(self._ids)}"), (20, "3" if status_request else "0"), (150, exec_type),
+        body += [(17, f"{self._run}-{next(self.ids)}"), (20, "3" if status_request else "0"), (150, exec_type),
                  (39, order.status.value)]
         if reject_reason is not None:
             body.append((103, reject_reason))
@@ -87,7 +88,7 @@ class Reports:
 
     def unknown_order(self, message: Message) -> Body:
         """The answer to an OrderStatusRequest for an order the broker never had."""
-        return [(37, "NONE"), (11, message.get_str(11, "")), (17, f"{self._run}-{next(self._ids)}"), (20, "3"),
+        return [(37, "NONE"), (11, message.get_str(11, "")), (17, f"{self._run}-{next(self.ids)}"), (20, "3"),
                 (150, "8"), (39, "8"), (103, "5"), (55, message.get_str(55, "")),
                 (207, message.get_str(207, "")), (54, message.get_str(54, "1")), (151, "0"), (14, "0"), (6, "0"),
                 (58, "unknown order")]

@@ -4,7 +4,10 @@ Market time is ``clock`` (tests set it); FIX session time stays real. Orders out
 lot, off the tick or outside the band are rejected with ExecType=8, a Text and OrdRejReason (2 exchange closed,
 1 unknown symbol, 6 duplicate, 0 for the rest). QA drives it through the scenario methods: ``set_clock``,
 ``set_price``, ``set_liquidity``, ``set_previous_close``, ``reject_next``, ``add_latency``, ``drop_session``,
-``end_day``.
+``end_day``, ``inject_report``.
+
+With ``state_path`` each stock's last price and previous close, and the OrderID and ExecID counters, are kept in
+a file (simulators/state.py): a restarted broker quotes on from where it stopped and never gives an id twice.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import datetime as dt
 import random
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import structlog
 
@@ -29,6 +33,7 @@ from simulators.equity.fields import TERMINAL, OrdStatus, OrdType, TimeInForce
 from simulators.equity.market_rules import Refusal
 from simulators.equity.messages import Body, Reports, UnsupportedTerms
 from simulators.equity.stocks import STOCKS, Listings
+from simulators.state import Ids, StateFile, keep_saving
 
 log = structlog.get_logger("simulators.equity")
 
@@ -46,19 +51,31 @@ class EquitySimulator(Application):
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, sender_comp_id: str = "EQBROKER",
                  target_comp_id: str = "DYNAMICTECH", clock: MarketClock | None = None,
-                 walk_interval: float | None = None, seed: int | None = None) -> None:
+                 walk_interval: float | None = None, seed: int | None = None,
+                 state_path: Path | str | None = None) -> None:
         self.clock = clock or MarketClock()
         self.listings = Listings()
         self.books = {s.symbol: StockBook(s, s.opening_price, s.lot * 10 if s.lot > 1 else D(1000)) for s in STOCKS}
+        self._state = StateFile(state_path) if state_path is not None else None
+        saved = (self._state.load() if self._state is not None else None) or {}
+        for symbol, (price, previous_close) in saved.get("prices", {}).items():
+            if symbol in self.books:
+                book = self.books[symbol]
+                book.reference, book.previous_close = D(price), D(previous_close)
+                book.rebuild()
+        self._order_ids = Ids(int(saved.get("next_order_id", 1)))
+        self._reports = Reports(Ids(int(saved.get("next_exec_id", 1))))
+        if self._state is not None:
+            self._order_ids.on_reserve = self._reports.ids.on_reserve = self._save
         self.session_id = SessionID("FIX.4.2", sender_comp_id, target_comp_id)
         self.acceptor = SocketAcceptor([SessionConfig(
             session_id=self.session_id, connection_type="acceptor", socket_accept_host=host,
             socket_accept_port=port, data_dictionary=str(spec_path("FIX42.xml")), socket_reuse_address=True,
         )], self)
         self.received: list[Message] = []  # every application message from the hub, in order
+        self.logons = 0
         self.orders: dict[str, SimOrder] = {}  # by OrderID
         self._aliases: dict[str, str] = {}  # every ClOrdID an order went by -> OrderID
-        self._reports = Reports()
         self._subscriptions: dict[str, str] = {}  # stock symbol -> MDReqID
         self._published: dict[str, tuple[object, ...]] = {}
         self._reject_next: list[str] = []
@@ -69,18 +86,24 @@ class EquitySimulator(Application):
         self._walk_interval = walk_interval
         self._random = random.Random(seed)
         self._walker: asyncio.Task[None] | None = None
+        self._saver: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
         await self.acceptor.start()
         if self._walk_interval:
             self._walker = asyncio.create_task(self._walk())
+        if self._state is not None:
+            self._saver = asyncio.create_task(keep_saving(self._save))
         log.info("equity_sim.started", address=self.address)
 
     async def stop(self) -> None:
-        if self._walker is not None:
-            self._walker.cancel()
+        for task in (self._walker, self._saver):
+            if task is not None:
+                task.cancel()
         await self.acceptor.stop(logout_wait=0.5)
+        if self._state is not None:
+            self._save()
 
     @property
     def port(self) -> int:
@@ -144,6 +167,11 @@ class EquitySimulator(Application):
                 await self._send(b"8", self._reports.execution(order, "C", text="end of day"))
         log.info("equity_sim.day_ended")
 
+    async def inject_report(self, body: Body) -> None:
+        """One ExecutionReport with exactly these fields, outside the book: a broken or unexpected report, as QA
+        feeds one."""
+        await self._send(b"8", body)
+
     def order(self, cl_ord_id: str) -> SimOrder | None:
         order_id = self._aliases.get(cl_ord_id)
         return self.orders.get(order_id) if order_id else None
@@ -155,6 +183,7 @@ class EquitySimulator(Application):
 
     async def on_logon(self, session_id: SessionID) -> None:
         self._logged_on, self._lose_reports = True, False
+        self.logons += 1
 
     async def on_logout(self, session_id: SessionID) -> None:
         self._logged_on = False
@@ -179,10 +208,12 @@ class EquitySimulator(Application):
             order = messages.read_order(message)
         except UnsupportedTerms as error:
             order = SimOrder(cl_ord_id, message.get_str(55, ""), message.get_str(207, ""), message.get_str(54, ""),
-                             OrdType.LIMIT, TimeInForce.DAY, D(0), status=OrdStatus.REJECTED)
+                             OrdType.LIMIT, TimeInForce.DAY, D(0), status=OrdStatus.REJECTED,
+                             order_id=f"EQ-{next(self._order_ids)}")
             await self._send(b"8", self._reports.execution(order, "8", text=f"unsupported: {error}",
                                                            reject_reason="0"))
             return
+        order.order_id = f"EQ-{next(self._order_ids)}"
         order.stock = self.listings.find(order.ticker, order.mic or None)
         refusal = self._refusal(order, duplicate=cl_ord_id in self._aliases)
         self.orders[order.order_id] = order
@@ -349,6 +380,12 @@ class EquitySimulator(Application):
                     continue
                 await self._executed(book.move(price))
                 await self._publish(book)
+
+    def _save(self) -> None:
+        """Prices and the id counters into the state file: periodically, at stop, before each block of ids."""
+        assert self._state is not None
+        self._state.save({"prices": {s: [str(b.reference), str(b.previous_close)] for s, b in self.books.items()},
+                          "next_order_id": self._order_ids.restart_at, "next_exec_id": self._reports.ids.restart_at})
 
     async def _send(self, msg_type: bytes, body: Body) -> None:
         if not self._logged_on and self._lose_reports:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from simulators.fx_lp.lp import FxLPConfig, serve
 from simulators.fx_lp.pricing import SPECS
@@ -26,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quote-id-every", type=int, default=0,
                         help="every Nth MassQuote asks for an acknowledgement (0: never)")
     parser.add_argument("--seed", type=int, default=None, help="random seed, for repeatable prices")
+    parser.add_argument("--state", type=Path, default=None,
+                        help="keep the last prices and ExecID counter in this file, to start from it again")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     config = FxLPConfig(host=args.host, port=args.port, comp_id=args.comp_id, quote_client=args.quote_client,
                         trade_client=args.trade_client, dialect=args.dialect, symbols=symbols,
                         tick_interval=args.tick_interval, quote_id_every=args.quote_id_every, seed=args.seed,
+                        state_path=args.state,
                         username=os.environ.get("FX_LP_USERNAME", "demo"),
                         password=os.environ.get("FX_LP_PASSWORD", "demo"))
     run_main(serve(config))

@@ -4,17 +4,22 @@ plain FIX 4.4 (W then MarketDataIncrementalRefresh), with a scenario API for QA.
 Scenario API (what a test calls): ``set_price``, ``push_entry`` (one MassQuote/X entry with only the fields
 given), ``pause_stream``/``resume_stream``, the Matcher's knobs through ``partial_fill_ratio``, ``slippage``,
 ``reject_next`` (last look), ``latency``, ``refuse`` (answer F/G/H with BusinessMessageReject as an LP without
-them would), ``drop_sessions``, ``drop_trade_on_next_order`` (the order is filled, or lost, as the connection
-goes).
+them would), ``drop_sessions`` (and refuse their logons for a while), ``drop_trade_on_next_order`` (the order is
+filled, or lost, as the connection goes), ``inject_report`` (one ExecutionReport of QA's own making).
+
+With ``state_path`` the last prices and the OrderID/ExecID counter are kept in a file (simulators/state.py), so a
+restarted LP quotes on from where it stopped and never repeats an ExecID.
 """
 from __future__ import annotations
 
 import asyncio
 import itertools
 import random
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -29,6 +34,7 @@ from fix_specs import path as spec_path
 from simulators.fx_lp.orders import Body, Matcher, Outbound
 from simulators.fx_lp.pricing import SPECS, Level, PriceBook
 from simulators.runtime import stop_signal
+from simulators.state import Ids, StateFile, keep_saving
 
 log = structlog.get_logger("simulators.fx_lp")
 
@@ -51,6 +57,7 @@ class FxLPConfig:
     tick_interval: float = 0.25         # seconds between random-walk steps
     quote_id_every: int = 0             # every Nth MassQuote asks for a MassQuoteAcknowledgement (0: never)
     seed: int | None = None
+    state_path: Path | None = None      # prices and id counters kept here across restarts (None: none kept)
 
     @property
     def quote_session_id(self) -> SessionID:
@@ -68,7 +75,14 @@ class FxLP(Application):
         self.config = config
         rng = random.Random(config.seed)
         self.books = {symbol: PriceBook(SPECS[symbol], config.depth, rng) for symbol in config.symbols}
-        self.matcher = Matcher(self.books, config.dialect)
+        self._state = StateFile(config.state_path) if config.state_path is not None else None
+        saved = (self._state.load() if self._state is not None else None) or {}
+        for symbol, (bid, ask) in saved.get("prices", {}).items():
+            if symbol in self.books:
+                self.books[symbol].set_top(Decimal(bid), Decimal(ask))
+        self.matcher = Matcher(self.books, config.dialect, ids=Ids(int(saved.get("next_id", 1))))
+        if self._state is not None:
+            self.matcher.ids.on_reserve = self._save
         self.latency = 0.0                  # seconds before an order is answered
         self.refused_types: set[bytes] = set()
         self.received: list[tuple[SessionID, Message]] = []
@@ -79,6 +93,7 @@ class FxLP(Application):
         self._streaming = True
         self._drop_next_order = False
         self._take_dropped_order = True
+        self._held_until: dict[SessionID, float] = {}   # logons refused until then (time.monotonic)
         self._quote_ids = itertools.count(1)
         self._mass_quotes = 0
         self._acceptor: SocketAcceptor | None = None
@@ -94,6 +109,8 @@ class FxLP(Application):
         self._acceptor = SocketAcceptor(configs, self)
         await self._acceptor.start()
         self._spawn(self._stream())
+        if self._state is not None:
+            self._spawn(keep_saving(self._save))
         log.info("simulators.fx_lp.started", port=self.port, dialect=self.config.dialect)
 
     async def stop(self) -> None:
@@ -103,6 +120,8 @@ class FxLP(Application):
         if self._acceptor is not None:
             await self._acceptor.stop(logout_wait=0.5)
             self._acceptor = None
+        if self._state is not None:
+            self._save()
 
     @property
     def port(self) -> int:
@@ -155,9 +174,12 @@ class FxLP(Application):
         """Answer these message types (e.g. "F", "G", "H") with BusinessMessageReject, as an LP without them."""
         self.refused_types = {t.encode("ascii") for t in msg_types}
 
-    def drop_sessions(self, *session_ids: SessionID) -> None:
-        """Cut the TCP connections (all, or the given sessions) without a Logout."""
+    def drop_sessions(self, *session_ids: SessionID, hold_down: float = 0.0) -> None:
+        """Cut the TCP connections (all, or the given sessions) without a Logout; for ``hold_down`` seconds their
+        logons are then refused (a Logout with the reason), as an LP in an outage refuses them."""
         assert self._acceptor is not None
+        for session_id in session_ids or tuple(self.logons):
+            self._held_until[session_id] = time.monotonic() + hold_down
         for session_id, connection in list(self._acceptor.connections.items()):
             if not session_ids or session_id in session_ids:
                 log.info("simulators.fx_lp.drop", session=str(session_id))
@@ -169,11 +191,18 @@ class FxLP(Application):
         self._drop_next_order = True
         self._take_dropped_order = taken
 
+    async def inject_report(self, body: Body) -> None:
+        """One ExecutionReport with exactly these fields on the trade session, outside the matcher: a broken or
+        unexpected report, as QA feeds one."""
+        await self._send_all(self.config.trade_session_id, [(b"8", body)])
+
     def logged_on(self, session_id: SessionID) -> bool:
         return session_id in self._logged_on
 
     # ------------------------------------------------------------------ fix_sessions callbacks
     def accept_logon(self, message: Message, session_id: SessionID) -> None:
+        if time.monotonic() < self._held_until.get(session_id, 0.0):
+            raise RejectLogon("Session unavailable, try again later")
         if message.get_str(553) != self.config.username or message.get_str(554) != self.config.password:
             log.warning("simulators.fx_lp.logon_refused", session=str(session_id))
             raise RejectLogon("Invalid username or password")
@@ -328,6 +357,13 @@ class FxLP(Application):
                 if size_name in changed:
                     entries.append((271, _wire(changed[size_name] or Decimal(0))))
         return [(262, md_req_id), (268, count), *entries]
+
+    def _save(self) -> None:
+        """Prices and the id counter into the state file: periodically, at stop, and before each block of ids."""
+        assert self._state is not None
+        prices = {symbol: [str(book.bid), str(book.ask)] for symbol, book in self.books.items()
+                  if book.bid is not None and book.ask is not None}
+        self._state.save({"prices": prices, "next_id": self.matcher.ids.restart_at})
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)

@@ -3,7 +3,6 @@ out. Fills at the current top of book with optional adverse slippage, partial fi
 resting limits and stops matched on every price change, cancel, replace and status requests."""
 from __future__ import annotations
 
-import itertools
 import time
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
@@ -12,6 +11,7 @@ from fix_sessions.codec import Message, Value
 from fix_sessions.reject import BusinessReject, BusinessRejectReason
 from fix_sessions.utctime import format_timestamp
 from simulators.fx_lp.pricing import PriceBook
+from simulators.state import Ids
 
 Body = list[tuple[int, Value]]
 Outbound = tuple[bytes, Body]
@@ -56,7 +56,7 @@ class Matcher:
     slippage: Decimal = Decimal(0)              # fills this much worse than the touch
     last_look: list[str] = field(default_factory=list)  # texts of the next orders to refuse
     orders: dict[str, SimOrder] = field(default_factory=dict)   # by every ClOrdID of its chain
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
+    ids: Ids = field(default_factory=Ids)                       # OrderIDs and ExecIDs, one sequence
 
     # ------------------------------------------------------------------ requests
     def new_order(self, message: Message) -> list[Outbound]:
@@ -66,7 +66,7 @@ class Matcher:
         price_tag = 99 if self.dialect == "fix44" else 44
         ord_type = message.get_str(40) or MARKET
         order = SimOrder(
-            order_id=f"PXM-{next(self._ids)}", cl_ord_ids=[cl_ord_id], symbol=symbol, side=message.get_str(54) or "1",
+            order_id=f"PXM-{next(self.ids)}", cl_ord_ids=[cl_ord_id], symbol=symbol, side=message.get_str(54) or "1",
             ord_type=ord_type, quantity=_decimal(message.get(38)) or Decimal(0),
             price=_decimal(message.get(44)) if ord_type in (LIMIT, STOP_LIMIT) else None,
             stop_price=_decimal(message.get(price_tag)) if ord_type in (STOP, STOP_LIMIT) else None,
@@ -189,7 +189,7 @@ class Matcher:
         body: Body = [(37, order.order_id), (11, cl_ord_id)]
         if original:
             body.append((41, original))
-        body += [(17, f"E{next(self._ids)}"), (150, exec_type), (39, order.status), (55, order.symbol),
+        body += [(17, f"E{next(self.ids)}"), (150, exec_type), (39, order.status), (55, order.symbol),
                  (54, order.side), (38, _wire(order.quantity)), (40, order.ord_type)]
         if order.price is not None:
             body.append((44, _wire(order.price)))

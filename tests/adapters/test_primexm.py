@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
 from engine.domain.rejects import Rejection, retryable
 from engine.domain.terms import RouteRule
 from engine.oms import NewOrder
-from engine.ports import Quote, ReportKind, VenueDown, VenueOrder, utc_now
+from engine.ports import Quote, ReportKind, VenueDown, VenueOrder, VenueReport, utc_now
 from simulators.fx_lp import FxLP, FxLPConfig
 from tests.adapters.contract import Recorder
 from tests.stubs import D, hub
@@ -294,3 +295,114 @@ async def test_an_order_lost_with_the_connection_is_rejected_after_the_reconnect
         [report] = recorder.of("LOST")
         assert report.kind is ReportKind.REJECTED and report.code == "venue_unavailable" and retryable(report.code)
         assert report.reason == "the order never reached the LP"
+
+
+async def test_the_trade_session_refused_for_a_while_comes_back_reconciled_before_it_takes_orders() -> None:
+    """The LP cuts the trade session and refuses its logons; quotes stream on; an order resting at the LP fills
+    meanwhile. The adapter logs on again by itself, asks for the order's status and books the fill before it says
+    it is connected, then takes orders."""
+    async with trading() as (lp, venue, recorder):
+        await venue.subscribe(["EUR/USD"])
+        resting = VenueOrder("REST", "EUR/USD", Side.BUY, OrdType.LIMIT, D("1"), TimeInForce.GTC, price=D("1.0"))
+        await venue.place(resting)
+        await until(lambda: bool(recorder.of("REST", ReportKind.ACCEPTED)))
+        connected_at_fill: list[bool] = []
+
+        def note_fill(report: VenueReport) -> None:
+            if report.kind is ReportKind.FILL:
+                connected_at_fill.append(venue.health().connected)
+
+        venue.on_report(note_fill)
+        trade, quote = lp.config.trade_session_id, lp.config.quote_session_id
+        lp.drop_sessions(trade, hold_down=0.6)
+        await until(lambda: not venue.health().connected)
+        with pytest.raises(VenueDown):
+            await venue.place(market("DURING"))
+        lp.set_price("EUR/USD", D("0.99990"), D("0.99995"))   # REST fills; its report cannot get out
+        quotes = len(recorder.quotes)
+        await until(lambda: len(recorder.quotes) > quotes + 3)   # the quote session was never touched
+        assert lp.logons[quote] == 1
+        await until(lambda: venue.health().connected)
+        assert lp.logons[trade] == 2
+        [fill] = recorder.of("REST", ReportKind.FILL)
+        assert (fill.last_quantity, connected_at_fill) == (D("1"), [False]) and fill.last_price <= D("1.0")
+        asked = [m for _, m in lp.received if m.msg_type == b"H" and m.get_str(11) == "REST"]
+        assert asked, "reconciled by OrderStatusRequest"
+        await venue.place(market("AFTER"))
+        await until(lambda: bool(recorder.of("AFTER", ReportKind.FILL)))
+
+
+async def test_the_quote_session_refused_for_a_while_resubscribes_and_trading_goes_on_meanwhile() -> None:
+    async with trading() as (lp, venue, recorder):
+        await venue.subscribe(["GBP/USD"])
+        await until(lambda: venue.quote("GBP/USD") is not None)
+        quote = lp.config.quote_session_id
+        lp.drop_sessions(quote, hold_down=0.6)
+        await until(lambda: not lp.logged_on(quote))
+        assert venue.health().connected, "orders do not need the quote session"
+        await venue.place(market("MEANWHILE"))
+        await until(lambda: bool(recorder.of("MEANWHILE", ReportKind.FILL)))
+        await until(lambda: lp.logons[quote] == 2)
+        lp.pause_stream()
+        lp.set_price("GBP/USD", D("1.30000"), D("1.30010"))
+        await until(lambda: recorder.quotes[-1].bid == D("1.30000"))   # subscribed again on the new session
+        assert lp.logons[lp.config.trade_session_id] == 1
+
+
+async def test_a_fill_the_hub_cannot_book_does_not_take_the_lp_out_of_routing() -> None:
+    """What a restarted demo met: one fill the hub failed to book ended the trade session for good, and every FX
+    order after was 'every venue for EUR/USD is down' while prices streamed on."""
+    async with trading() as (lp, venue, _):
+        h = hub(rules=[RouteRule(("pxm",))], venues={"pxm": venue})
+        failed: list[str] = []
+
+        def booking_fails_once(report: VenueReport) -> None:
+            if report.kind is ReportKind.FILL and not failed:
+                failed.append(report.order_id)
+                raise RuntimeError("UNIQUE constraint failed: executions.exec_id")
+
+        venue.on_report(booking_fails_once)
+        first = await h.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D("1"),
+                                            time_in_force=TimeInForce.IOC))
+        await until(lambda: bool(failed))
+        assert failed == [first.order_id]
+        second = await h.oms.submit(NewOrder("c2", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D("1"),
+                                             time_in_force=TimeInForce.IOC))
+        await until(lambda: second.status is OrdStatus.FILLED)
+        assert venue.health().connected and lp.logons[lp.config.trade_session_id] == 1
+
+
+async def test_an_lp_restarted_with_its_state_file_is_found_again_and_quotes_on_from_where_it_stopped(
+        tmp_path: Path) -> None:
+    state = tmp_path / "fx-lp.json"
+    lp = FxLP(FxLPConfig(tick_interval=0.05, seed=7, state_path=state))
+    await lp.start()
+    venue = PrimeXMVenue(settings(lp), clock=utc_now)
+    recorder = Recorder()
+    venue.on_report(recorder.report)
+    venue.on_quote(recorder.quote)
+    await venue.connect()
+    again: FxLP | None = None
+    try:
+        await venue.subscribe(["EUR/USD"])
+        await venue.place(market("BEFORE"))
+        await until(lambda: bool(recorder.of("BEFORE", ReportKind.FILL)))
+        lp.pause_stream()
+        lp.set_price("EUR/USD", D("1.20000"), D("1.20006"))
+        await until(lambda: recorder.quotes[-1].bid == D("1.20000"))
+        port = lp.port
+        await lp.stop()
+        await until(lambda: not venue.health().connected)
+        quotes = len(recorder.quotes)
+        again = FxLP(FxLPConfig(port=port, tick_interval=0.05, seed=8, state_path=state))
+        await again.start()
+        await until(lambda: venue.health().connected and len(recorder.quotes) > quotes)
+        assert abs((recorder.quotes[-1].bid or D(0)) - D("1.20000")) < D("0.001"), "resubscribed, near where it was"
+        await venue.place(market("AFTER"))
+        await until(lambda: bool(recorder.of("AFTER", ReportKind.FILL)))
+        before, after = ({r.exec_id for r in recorder.of(o, ReportKind.FILL)} for o in ("BEFORE", "AFTER"))
+        assert before and after and not before & after, "no ExecID of the last run given again"
+    finally:
+        await venue.close()
+        if again is not None:
+            await again.stop()

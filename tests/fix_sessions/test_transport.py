@@ -180,3 +180,26 @@ async def test_sessions_run_over_tls_when_configured(tmp_path) -> None:  # type:
     finally:
         await clients.stop()
         await hub.stop()
+
+
+async def test_a_counterparty_that_accepts_tcp_and_refuses_the_logon_is_dialed_ever_less_often() -> None:
+    """An LP blocks an account that hammers it: the back-off grows until a logon succeeds, and a TCP connect
+    alone does not start it again (it used to: a refusing venue was dialed every 0.05 s here)."""
+    connects = 0
+
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connects
+        connects += 1
+        writer.close()
+
+    server = await asyncio.start_server(refuse, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    clients = SocketInitiator([initiator_config(port, "ALPHA")], Recorder(), first_retry=0.05)
+    await clients.start()
+    try:
+        await asyncio.sleep(2.0)
+    finally:
+        await clients.stop()
+        server.close()
+        await server.wait_closed()
+    assert 2 <= connects <= 8, f"{connects} connects in 2 s: 0.05, 0.1, 0.2, 0.4, 0.8, 1 s apart give about 6"

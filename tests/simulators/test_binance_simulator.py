@@ -7,6 +7,7 @@ import hmac
 import time
 from collections.abc import AsyncIterator
 from decimal import Decimal as D
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -166,3 +167,31 @@ async def test_margin_orders_trade_from_the_margin_wallet_and_stream_on_the_list
     status, body, _ = await call(http, sim, "POST", "/sapi/v1/margin/order", {
         **buy, "quantity": "0.01", "sideEffectType": "SHORT"})
     assert status == 400 and body["code"] == -1102
+
+
+async def test_with_a_state_file_the_exchange_starts_again_from_its_prices_and_never_repeats_an_id(
+        http: aiohttp.ClientSession, tmp_path: Path) -> None:
+    """Binance's orderId and tradeId are unique per symbol for good, and a book's update ids only go up."""
+    state = tmp_path / "binance.json"
+    first = BinanceSimulator(walk_interval=None, state_path=state)
+    await first.start()
+    first.set_price("BTCUSDT", D(64000))
+    status, placed, _ = await call(http, first, "POST", "/api/v3/order", {
+        "symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "newOrderRespType": "FULL"})
+    assert status == 200 and placed["fills"]
+    trade_id, update_id = placed["fills"][-1]["tradeId"], first.exchange.books["BTCUSDT"].update_id
+    killed = BinanceSimulator(walk_interval=None, state_path=state)  # as a SIGKILL now would leave it
+    assert killed.exchange.books["BTCUSDT"].mid == D(64000)
+    assert next(killed.exchange.order_ids) > placed["orderId"] and next(killed.exchange.trade_ids) > trade_id
+    await first.stop()
+    again = BinanceSimulator(walk_interval=None, state_path=state)
+    await again.start()
+    try:
+        assert again.exchange.books["BTCUSDT"].update_id >= update_id
+        status, depth, _ = await call(http, again, "GET", "/api/v3/depth", {"symbol": "BTCUSDT", "limit": "5"})
+        assert D(depth["bids"][0][0]) < D(64000) < D(depth["asks"][0][0])
+        status, second, _ = await call(http, again, "POST", "/api/v3/order", {
+            "symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "newOrderRespType": "FULL"})
+        assert status == 200 and second["orderId"] > placed["orderId"] and second["fills"][0]["tradeId"] > trade_id
+    finally:
+        await again.stop()

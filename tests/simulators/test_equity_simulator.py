@@ -11,6 +11,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal as D
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fix_sessions.application import Application
@@ -53,9 +54,10 @@ class Hub(Application):
 
 
 @asynccontextmanager
-async def exchange(market_time: dt.datetime, walk_interval: float | None = None
+async def exchange(market_time: dt.datetime, walk_interval: float | None = None, state_path: Path | None = None
                    ) -> AsyncIterator[tuple[EquitySimulator, SocketInitiator, Hub]]:
-    simulator = EquitySimulator(clock=MarketClock(market_time), walk_interval=walk_interval, seed=7)
+    simulator = EquitySimulator(clock=MarketClock(market_time), walk_interval=walk_interval, seed=7,
+                                state_path=state_path)
     await simulator.start()
     hub = Hub()
     initiator = SocketInitiator([SessionConfig(
@@ -179,3 +181,25 @@ def test_the_cli_prints_its_address_and_stops_on_sigint() -> None:
         assert process.wait(timeout=10) == 0
     finally:
         process.kill()
+
+
+async def test_with_a_state_file_the_broker_starts_again_from_its_last_prices_and_gives_new_order_ids(
+        tmp_path: Path) -> None:
+    """The demo's 0700.HK marked at 611 before a restart is still near 611 after it, not back at 600."""
+    state = tmp_path / "equity.json"
+
+    async def order_id(initiator: SocketInitiator, hub: Hub, cl_ord_id: str) -> int:
+        await initiator.send_to_target(HUB, b"D", order(cl_ord_id, "AAPL", "XNAS", "10", "150.00"))
+        await hub.until(lambda: bool(hub.of(b"8", cl_ord_id)))
+        return int((hub.of(b"8", cl_ord_id)[0].get_str(37) or "").removeprefix("EQ-"))
+
+    async with exchange(US_OPEN, state_path=state) as (simulator, initiator, hub):
+        await simulator.set_price("0700.HK", D("611.0"))
+        first = await order_id(initiator, hub, "BEFORE")
+        async with exchange(US_OPEN, state_path=state) as (killed, initiator, hub):  # as a SIGKILL now would leave it
+            assert killed.books["0700.HK"].reference == D("611.0")
+            assert await order_id(initiator, hub, "AFTER-KILL") > first
+    async with exchange(US_OPEN, state_path=state) as (restarted, initiator, hub):
+        assert restarted.books["0700.HK"].reference == D("611.0")
+        assert restarted.books["0700.HK"].top()[1] is not None and restarted.books["0700.HK"].top()[1].price > 611
+        assert await order_id(initiator, hub, "AFTER-STOP") > first

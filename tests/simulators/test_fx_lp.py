@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal as D
+from pathlib import Path
 
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
@@ -184,3 +185,25 @@ async def test_the_command_line_prints_its_address_and_stops_on_sigterm() -> Non
     assert line.startswith(b"fx-lp: listening on 127.0.0.1:") and b"primexm" in line
     process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+async def test_with_a_state_file_the_lp_starts_again_from_its_last_prices_and_never_repeats_an_exec_id(
+        tmp_path: Path) -> None:
+    state = tmp_path / "fx-lp.json"
+    async with connected(state_path=state) as (lp, initiator, client):
+        await until(lambda: TRADE in client.logged_on)
+        lp.pause_stream()
+        lp.set_price("EUR/USD", D("1.10000"), D("1.10006"))
+        await initiator.send_to_target(TRADE, b"D", order("K", "100000"))
+        await until(lambda: len(client.of(b"8")) == 2)
+        before = {int((m.get_str(17) or "")[1:]) for m in client.of(b"8")}
+        killed = FxLP(FxLPConfig(state_path=state))   # as a SIGKILL now would leave it: saved before the ids went out
+        assert (killed.books["EUR/USD"].bid, killed.books["EUR/USD"].ask) == (D("1.10000"), D("1.10006"))
+        assert next(killed.matcher.ids) > max(before)
+    async with connected(state_path=state) as (lp, initiator, client):   # stopped, then started again
+        bid = lp.books["EUR/USD"].bid
+        assert bid is not None and abs(bid - D("1.10000")) < D("0.001"), "near where it stopped (it walks on)"
+        await until(lambda: TRADE in client.logged_on)
+        await initiator.send_to_target(TRADE, b"D", order("L", "100000"))
+        await until(lambda: len(client.of(b"8")) == 2)
+        assert min(int((m.get_str(17) or "")[1:]) for m in client.of(b"8")) > max(before)
