@@ -141,22 +141,24 @@ class Demo:
 
 async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 8080,
                 bus_url: str | None = None, fix_ports: tuple[int, int] = (9878, 9879),
-                orders_per_second: int = 50) -> Demo:
+                orders_per_second: int = 50, database_url: str | None = None) -> Demo:
     """Start everything; the simulators' ports are ephemeral, the web terminal's is ``web_port`` and the FIX doors'
-    ``fix_ports`` (order entry, drop copy; 0: any); ``orders_per_second`` is the throttle per account (0: none)."""
-    url = f"sqlite:///{data_dir / 'demo.db'}"
+    ``fix_ports`` (order entry, drop copy; 0: any); ``orders_per_second`` is the throttle per account (0: none);
+    ``database_url`` is a SQLAlchemy URL (default: SQLite in ``data_dir``)."""
+    url = database_url or f"sqlite:///{data_dir / 'demo.db'}"
     upgrade(url)
     hub_settings = HubSettings(url, bus_url=bus_url, orders_per_second=orders_per_second,
                                reference_rates={"USDT/USD": D(1), "USD/HKD": D("7.8"), "USD/INR": D("83.5")})
     clock = utc_now   # the one clock of the demo: venues, hub, doors
     stoppers = []
-    fx = FxLP(FxLPConfig(tick_interval=0.25))
+    state = data_dir / "simulators"   # the venues resume near their last prices, their ids never repeat
+    fx = FxLP(FxLPConfig(tick_interval=0.25, state_path=state / "fx-lp.json"))
     await fx.start()
     stoppers.append(fx.stop)
-    binance = BinanceSimulator(walk_interval=0.5)
+    binance = BinanceSimulator(walk_interval=0.5, state_path=state / "binance.json")
     await binance.start()
     stoppers.append(binance.stop)
-    equity = EquitySimulator(walk_interval=1.0)
+    equity = EquitySimulator(walk_interval=1.0, state_path=state / "equity.json")
     await equity.start()
     stoppers.append(equity.stop)
     venues = {
@@ -199,7 +201,7 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
 async def main(args: argparse.Namespace) -> None:
     stop = stop_signal()   # before the banner: whoever reads it may signal at once
     demo = await start(Path(args.data), args.host, args.port, args.bus, (args.fix_port, args.drop_copy_port),
-                       args.orders_per_second)
+                       args.orders_per_second, args.database)
     print("DynamicTech demo is running", flush=True)
     for name, where in demo.urls.items():
         print(f"  {name:10} {where}")
@@ -216,6 +218,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--fix-port", type=int, default=9878, help="client FIX order entry port")
     parser.add_argument("--drop-copy-port", type=int, default=9879, help="broker drop-copy FIX port")
     parser.add_argument("--data", default="var/demo", help="where the demo's SQLite database and key live")
+    parser.add_argument("--database", metavar="URL",
+                        help="a SQLAlchemy URL, e.g. postgresql+psycopg://... (default: SQLite at <--data>/demo.db)")
     parser.add_argument("--bus", default=os.environ.get("BUS_URL"),
                         help="redis://... or mqtt://... (default BUS_URL, else the in-process bus)")
     parser.add_argument("--orders-per-second", type=_throttle, default=50,
