@@ -444,7 +444,9 @@ class OMS:
                               fill.commission, report.at)
         # All of it commits, or none of it does and nothing here changed: what a client is told is what happened.
         before = (order.filled, order.average_price, order.status)
-        positions = self.accounting.positions.snapshot(order.account_id, order.symbol)
+        book = self.accounting.positions
+        positions = book.snapshot(book.touched(route.context.account.position_mode, order.account_id, order.symbol,
+                                               order.order_id, order.position_id))
         entries = self.accounting.ledger.mark()
         try:
             with self.transactions.transaction() if self.transactions is not None else nullcontext():
@@ -461,7 +463,7 @@ class OMS:
         except Exception:
             order.filled, order.average_price = before[0], before[1]
             order.restore_status(before[2])
-            self.accounting.positions.restore(order.account_id, order.symbol, positions)
+            book.restore(positions)
             self.accounting.ledger.roll_back(entries)
             log.exception("oms.fill_not_booked", order_id=order.order_id, venue=report.venue, exec_id=report.exec_id,
                           quantity=str(fill.quantity), price=str(fill.client_price))

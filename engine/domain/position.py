@@ -74,18 +74,25 @@ class PositionBook:
             changed.append(opened)
         return changed, realised
 
-    def snapshot(self, account_id: str, symbol: str) -> dict[str, Position]:
-        """Copies of an account's positions in a symbol, for ``restore`` if a fill's transaction fails."""
-        return {key: Position(p.account_id, p.symbol, p.quantity, p.average_price, p.position_id)
-                for key, p in self.positions.items() if p.account_id == account_id and p.symbol == symbol}
+    def snapshot(self, keys: tuple[str, ...]) -> dict[str, Position | None]:
+        """Copies of the positions ``keys`` name (None: not open), for ``restore`` if a fill's transaction fails."""
+        return {key: None if (p := self.positions.get(key)) is None
+                else Position(p.account_id, p.symbol, p.quantity, p.average_price, p.position_id) for key in keys}
 
-    def restore(self, account_id: str, symbol: str, snapshot: dict[str, Position]) -> None:
-        for key in [k for k, p in self.positions.items() if p.account_id == account_id and p.symbol == symbol]:
-            if key not in snapshot:
-                del self.positions[key]
+    def restore(self, snapshot: dict[str, Position | None]) -> None:
         for key, saved in snapshot.items():
-            position = self.positions.setdefault(key, saved)
-            position.quantity, position.average_price = saved.quantity, saved.average_price
+            if saved is None:
+                self.positions.pop(key, None)
+            else:
+                self.positions[key] = saved
+
+    @staticmethod
+    def touched(mode: PositionMode, account_id: str, symbol: str, order_id: str, close_id: str | None
+                ) -> tuple[str, ...]:
+        """The positions ``apply`` may change for this fill: the netting one, or the ticket closed and the one opened."""
+        if mode is PositionMode.NETTING:
+            return (netting_id(account_id, symbol),)
+        return (order_id,) if close_id is None else (close_id, order_id)
 
     def get(self, account_id: str, symbol: str) -> Position:
         """The netting position (created flat on first use)."""

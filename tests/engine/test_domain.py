@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 
 from engine.domain.order import InvalidTransition, Order, OrdStatus, OrdType, Side
-from engine.domain.position import Position
-from engine.domain.tenancy import Account, Directory, Group, Role, TenancyError, Tenant, User
+from engine.domain.position import Position, PositionBook
+from engine.domain.tenancy import Account, Directory, Group, PositionMode, Role, TenancyError, Tenant, User
 from tests.stubs import NOW, D, eurusd, hsbc_hk
 
 
@@ -73,3 +73,16 @@ def test_instruments_know_their_steps_ticks_and_hours() -> None:
     assert hk.is_open(wednesday.replace(hour=2))          # 10:00 in Hong Kong
     assert not hk.is_open(wednesday.replace(hour=4, minute=30))  # the lunch break
     assert not hk.is_open(dt.datetime(2026, 11, 29, 2, tzinfo=dt.timezone.utc))  # Sunday
+
+
+def test_a_hedging_fill_that_does_not_commit_leaves_every_ticket_as_it_was() -> None:
+    """A close bigger than its ticket closes it and opens the rest: both are put back, the new ticket removed."""
+    book = PositionBook()
+    book.apply(PositionMode.HEDGING, "ACC-1", "EUR/USD", "O1", None, D(1), D("1.1"), D(100000))
+    keys = book.touched(PositionMode.HEDGING, "ACC-1", "EUR/USD", "O2", "O1")
+    saved = book.snapshot(keys)
+    book.apply(PositionMode.HEDGING, "ACC-1", "EUR/USD", "O2", "O1", D(-3), D("1.2"), D(100000))
+    assert book.positions["O1"].quantity == 0 and book.positions["O2"].quantity == -2
+    book.restore(saved)
+    assert set(book.positions) == {"O1"}
+    assert (book.positions["O1"].quantity, book.positions["O1"].average_price) == (D(1), D("1.1"))

@@ -12,7 +12,7 @@ import pytest
 from adapters.memory import MemoryVenue
 from dynamictech.hub import BusUnreachable, Hub, HubSettings
 from engine.accounting import Financing
-from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
+from engine.domain.order import Order, OrdStatus, OrdType, Side, TimeInForce
 from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
 from engine.domain.terms import Markup, RouteRule
 from engine.ledger import EntryKind, LedgerAccount, wallet
@@ -161,8 +161,8 @@ async def test_a_falling_market_brings_a_margin_call_then_a_stop_out_that_closes
     await hub.stop()
 
 
-async def test_a_venue_down_at_start_does_not_keep_the_hub_down_and_its_orders_are_reconciled_when_it_is_back(
-        tmp_path: Path) -> None:
+async def resting_then_stopped(tmp_path: Path) -> tuple[str, dict[str, MemoryVenue], Order]:
+    """A hub that rested a EUR/USD buy at lp-1 and stopped: its database, its LPs and the order."""
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     seed(url)
     lps = venues()
@@ -173,6 +173,12 @@ async def test_a_venue_down_at_start_does_not_keep_the_hub_down_and_its_orders_a
                                               D("1.08000")))
     assert resting.venue == "lp-1" and resting.status is OrdStatus.NEW
     await first.stop()
+    return url, lps, resting
+
+
+async def test_a_venue_down_at_start_does_not_keep_the_hub_down_and_its_orders_are_reconciled_when_it_is_back(
+        tmp_path: Path) -> None:
+    url, lps, resting = await resting_then_stopped(tmp_path)
     lps["lp-1"].forget_subscribers()
     lps["lp-1"].set_quote("EUR/USD", D("1.07990"), D("1.07998"))   # it fills while the hub is away
     lps["lp-1"].refuse_connections = 2                               # and lp-1 is unreachable when the hub restarts
@@ -240,15 +246,7 @@ async def test_a_hub_whose_bus_cannot_be_reached_never_says_ready(tmp_path: Path
 
 async def test_a_venue_that_fails_its_reconcile_never_keeps_the_hub_down_and_is_reconciled_later(
         tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'hub.db'}"
-    seed(url)
-    lps = venues()
-    first = funded_hub(url, lps)
-    await first.start()
-    await priced(first)
-    resting = await first.oms.submit(NewOrder("r1", "ACC-1", "EUR/USD", Side.BUY, OrdType.LIMIT, D(1), D("1.08000")))
-    assert resting.status is OrdStatus.NEW
-    await first.stop()
+    url, lps, resting = await resting_then_stopped(tmp_path)
     venue = lps[resting.venue or ""]
     answer, calls = venue.order_status, []
 
