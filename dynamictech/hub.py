@@ -31,8 +31,10 @@ from engine.services import Services
 from engine.storage.bars import SqlBarStore
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
+from engine.storage.group_commit import GroupCommit
 from engine.storage.journal import SqlOrderJournal
 from engine.storage.ledger_store import SqlLedgerStore
+from engine.storage.report_outbox import SqlReportOutbox
 from engine.storage.unit_of_work import UnitOfWork
 from routing.interceptors.commission import Commission
 from routing.interceptors.ib_rebate import IbRebate
@@ -47,6 +49,7 @@ from routing.router import Router
 
 log = structlog.get_logger("dynamictech.hub")
 
+REPORTS_KEPT = dt.timedelta(days=7)   # how long a door session that is away can still be sent what it missed
 STOP_OUT_RETRY_SECONDS = 2.0   # one closing order per account at a time, however often the clock ticks
 DEFAULT_PIPELINE = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission", "ib_rebate"]
 
@@ -81,7 +84,8 @@ class Hub:
         self.settings = settings
         self.clock = clock
         self.unit = UnitOfWork(make_engine(settings.database_url))
-        self.journal = SqlOrderJournal(self.unit, clock)
+        self.commits = GroupCommit(self.unit.engine)   # the hot path's rows: orders, fills, positions, ledger
+        self.journal = SqlOrderJournal(self.commits, clock)
         self.directory_store = SqlDirectory(self.unit)
         config = self.directory_store.load()
         self.directory = config.directory
@@ -99,10 +103,11 @@ class Hub:
                         RiskGate(settings.risk_limits, view), self.markup, Commission(config.commission_plans),
                         IbRebate(self.directory, settings.rebate_plans)]
         pipelines = Pipelines(interceptors, settings.pipeline_by_tenant, settings.pipeline)
-        self.oms = OMS(directory=self.directory, instruments=instruments, ledger=Ledger(clock, SqlLedgerStore(self.unit)),
-                       bus=self.bus, pipelines=pipelines, router=self.router, journal=self.journal,
-                       transactions=self.unit, order_id_prefix=settings.order_id_prefix or _order_id_prefix(clock()),
-                       clock=clock)
+        self.reports = SqlReportOutbox(self.commits, clock)
+        self.oms = OMS(directory=self.directory, instruments=instruments,
+                       ledger=Ledger(clock, SqlLedgerStore(self.commits)), bus=self.bus, pipelines=pipelines,
+                       router=self.router, journal=self.journal, transactions=self.commits, reports=self.reports,
+                       order_id_prefix=settings.order_id_prefix or _order_id_prefix(clock()), clock=clock)
         self.oms.accounting.reference_rates.update(settings.reference_rates)
         audiences = [(group.tenant_id, group.group_id) for group in self.directory.groups.values()]
         self.feed = PriceFeed(instruments, pipelines, audiences, self.bus, clock, settings.feed_limits)
@@ -120,7 +125,7 @@ class Hub:
     @property
     def services(self) -> Services:
         """What the doors are given."""
-        return Services(self.oms, self.bus, self.directory, self.ready, self.clock)
+        return Services(self.oms, self.bus, self.directory, self.ready, self.clock, self.reports)
 
     async def start(self) -> None:
         """Connect the bus and the venues, restore and reconcile, then take flow. A bus that cannot be reached keeps
@@ -182,6 +187,7 @@ class Hub:
         self.bars.close()
         for venue in self.router.venues.values():
             await venue.close()
+        await self.commits.close()   # the last batch, and the events it holds back, before the bus is flushed
         try:   # a broker that is gone must not keep the process from stopping
             await asyncio.wait_for(self.bus.flush(), self.settings.bus_connect_seconds)
         except TimeoutError:
@@ -270,7 +276,8 @@ class Hub:
         if now.time() >= self.settings.rollover and self._financed != now.date():
             self._financed = now.date()
             posted = self.oms.accounting.charge_financing(now.date(), self.settings.financing)
-            log.info("hub.rollover", day=now.date().isoformat(), entries=posted)
+            pruned = self.reports.prune(now - REPORTS_KEPT)
+            log.info("hub.rollover", day=now.date().isoformat(), entries=posted, reports_pruned=pruned)
 
 
 def _order_id_prefix(now: dt.datetime) -> str:

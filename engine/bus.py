@@ -29,6 +29,10 @@ def is_latest_value(topic: str) -> bool:
     return topic.startswith(LATEST_VALUE_PREFIXES)
 
 
+class Publisher(Protocol):
+    def publish(self, topic: str, event: dict[str, Any]) -> None: ...
+
+
 class Bus(Protocol):
     def publish(self, topic: str, event: dict[str, Any]) -> None:
         """Hand an event over; never blocks. Events of one publisher arrive in publish order."""

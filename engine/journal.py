@@ -3,9 +3,12 @@ moved. ``engine.storage.journal.SqlOrderJournal`` is the durable one; ``MemoryJo
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import AbstractContextManager
-from typing import Protocol
+import functools
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Protocol
 
+from engine.bus import Publisher
 from engine.domain.order import Execution, Order
 from engine.domain.position import Position
 
@@ -23,9 +26,55 @@ class OrderJournal(Protocol):
 
 
 class Transactions(Protocol):
-    """Makes a block of journal and ledger writes one transaction (``engine.storage.unit_of_work``)."""
+    """When journal and ledger writes are on disk (``engine.storage.group_commit``): a block of them is one
+    transaction, a venue send waits for ``durable``, and what a client hears of is released by ``after_commit``."""
 
     def transaction(self) -> AbstractContextManager[None]: ...
+    def after_commit(self, callback: Callable[[], None]) -> None: ...
+    async def durable(self) -> None: ...
+
+
+class Immediate:
+    """Transactions of a journal in memory: nothing to wait for."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        callback()
+
+    async def durable(self) -> None:
+        return None
+
+
+class Reports(Protocol):
+    """The durable outbox of the events doors must deliver (``engine.storage.report_outbox``): ``append`` writes
+    one with the state it reports and numbers it; a door session's cursor is the last one it holds."""
+
+    def append(self, topic: str, event: dict[str, Any]) -> int: ...
+    def last(self) -> int: ...
+    def cursor(self, consumer: str) -> int | None: ...
+    def advance(self, consumer: str, seq: int) -> None: ...
+    def since(self, seq: int, topics: list[str]) -> list[tuple[int, str, dict[str, Any]]]: ...
+
+
+REPORTED = ("orders.", "executions.")   # the topics whose events a FIX door or drop copy must never miss
+
+
+class CommittedPublisher:
+    """Publishes an event once everything written before it has committed, in the order published: no client, door
+    or drop copy hears of a state the database may not hold. With ``reports``, an order or execution event is also
+    written to the outbox in the same batch and carries its number (``seq``)."""
+
+    def __init__(self, bus: Publisher, transactions: Transactions, reports: Reports | None = None) -> None:
+        self.bus = bus
+        self.transactions = transactions
+        self.reports = reports
+
+    def publish(self, topic: str, event: dict[str, Any]) -> None:
+        if self.reports is not None and topic.startswith(REPORTED):
+            event = {**event, "seq": self.reports.append(topic, event)}
+        self.transactions.after_commit(functools.partial(self.bus.publish, topic, event))
 
 
 class MemoryJournal:

@@ -13,7 +13,6 @@ import asyncio
 import datetime as dt
 import itertools
 from collections.abc import Callable, Coroutine
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -29,7 +28,7 @@ from engine.domain.order import CONDITIONAL, Execution, Order, OrdStatus, OrdTyp
 from engine.domain.rejects import Rejection, retryable
 from engine.domain.tenancy import Directory, PositionMode
 from engine.domain.terms import RouteRule
-from engine.journal import MemoryJournal, OrderJournal, Transactions
+from engine.journal import CommittedPublisher, Immediate, MemoryJournal, OrderJournal, Reports, Transactions
 from engine.ledger import Ledger
 from engine.margin import MarginSnapshot
 from engine.ports import (
@@ -68,6 +67,7 @@ class NewOrder:
     take_profit: Decimal | None = None
     stop_loss: Decimal | None = None
     position_id: str | None = None
+    received_at: dt.datetime | None = None   # when the door read it: a backlog inside the hub is not the client's rate
 
 
 # What a triggered conditional order becomes at its venue.
@@ -86,15 +86,18 @@ class _Route:
 class OMS:
     def __init__(self, *, directory: Directory, instruments: dict[str, Instrument], ledger: Ledger, bus: Bus,
                  pipelines: Pipelines, router: Router, journal: OrderJournal | None = None,
-                 clock: Clock, transactions: Transactions | None = None, order_id_prefix: str = "O") -> None:
+                 clock: Clock, transactions: Transactions | None = None, reports: Reports | None = None,
+                 order_id_prefix: str = "O") -> None:
         self.directory = directory
         self.instruments = instruments
         self.bus = bus
         self.pipelines = pipelines
         self.router = router
         self.journal: OrderJournal = journal or MemoryJournal()
-        self.accounting = Accounting(directory, instruments, ledger, bus)
-        self.transactions = transactions
+        self.transactions: Transactions = transactions or Immediate()
+        self.reports = reports
+        self.publisher = CommittedPublisher(bus, self.transactions, reports)   # what doors hear of is on disk first
+        self.accounting = Accounting(directory, instruments, ledger, self.publisher)
         self.order_id_prefix = order_id_prefix  # unique per process start, so ids never repeat across restarts
         self.clock = clock
         self.orders: dict[str, Order] = {}
@@ -103,6 +106,7 @@ class OMS:
         self._held = HeldOrders()
         self.brackets = Brackets(self)
         self._expiring: set[str] = set()
+        self._cancel_reasons: dict[str, str] = {}         # order id -> why the hub asked its venue to cancel it
         self._expirable: dict[str, Order] = {}            # open orders with an expiry: the clock looks only here
         self.oco_groups: dict[str, list[Order]] = {}      # OCO id -> its legs
         self.children: dict[str, list[Order]] = {}        # parent order id -> its bracket legs
@@ -115,10 +119,16 @@ class OMS:
 
     # ---------------------------------------------------------------- the doors' side
     async def submit(self, request: NewOrder, *, oco_id: str | None = None, parent_id: str | None = None) -> Order:
+        """Take an order; it returns once the order as it now stands is on disk, so a door's answer is true."""
+        order = await self._submit(request, oco_id, parent_id)
+        await self.transactions.durable()
+        return order
+
+    async def _submit(self, request: NewOrder, oco_id: str | None, parent_id: str | None) -> Order:
         account = self.directory.accounts.get(request.account_id)
         if account is None:
             raise KeyError(f"unknown account {request.account_id}")
-        now = self.clock()
+        now = request.received_at or self.clock()
         expire_at = request.expire_at
         instrument = self.instruments.get(request.symbol)
         if request.time_in_force is TimeInForce.DAY and instrument is not None:
@@ -135,7 +145,7 @@ class OMS:
             return order
         self._add(order)
         self.journal.record(order)
-        context = OrderContext(order, instrument, account, self.clock())
+        context = OrderContext(order, instrument, account, now)
         rejection = self._check_position_id(order, account.position_mode) or \
             self.pipelines.for_tenant(account.tenant_id).before_route(context)
         if rejection is not None:
@@ -182,21 +192,23 @@ class OMS:
 
     async def cancel_order(self, order: Order, reason: str, *, expire: bool = False) -> Rejection | None:
         if self._held.release(order):
-            order.move(OrdStatus.EXPIRED if expire else OrdStatus.CANCELED)
-            self.event(order, "expired" if expire else "canceled", reason)
+            self._end(order, OrdStatus.EXPIRED if expire else OrdStatus.CANCELED, reason)
             return None
         if order.status in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_NEW, OrdStatus.PENDING_REPLACE) \
                 or order.venue is None:   # one request at a time: the venue answers the one in flight first
             return Rejection("request_pending", f"order {order.cl_ord_id} is {order.status.name.lower()}")
         previous = order.status
         order.move(OrdStatus.PENDING_CANCEL)
+        self._cancel_reasons[order.order_id] = reason
         if expire:
             self._expiring.add(order.order_id)
         self.event(order, "pending_cancel", f"cancel sent to {order.venue}: {reason}")
         try:
+            await self.transactions.durable()
             await self.router.venues[order.venue].cancel(order.order_id)
         except (VenueDown, KeyError):
             self._expiring.discard(order.order_id)
+            self._cancel_reasons.pop(order.order_id, None)
             order.move(previous)  # back to where it stood: the venue never heard of the cancel
             self.event(order, "cancel_failed", f"venue {order.venue} cannot take the cancel now")
             return Rejection("venue_down", f"venue {order.venue} cannot take the cancel now")
@@ -225,6 +237,7 @@ class OMS:
         route.context = probe
         order.venue_price = probe.venue_price
         self.event(order, "pending_replace", f"replace to quantity {quantity} price {price} sent to {order.venue}")
+        await self.transactions.durable()
         await self.router.venues[order.venue].replace(order.order_id, quantity, probe.venue_price)
         return None
 
@@ -293,6 +306,7 @@ class OMS:
             except (VenueDown, OSError) as error:   # one venue never keeps the hub from starting
                 log.error("oms.reconcile_failed", order_id=order.order_id, venue=order.venue, reason=str(error))
                 deferred.add(order.venue or "")
+        await self.transactions.durable()   # what reconciling booked is on disk before the hub takes new flow
         return deferred
 
     async def reconcile_venue(self, name: str) -> None:
@@ -311,8 +325,8 @@ class OMS:
         if status is None:
             log.error("oms.reconcile_venue_lost_order", order_id=order.order_id, venue=order.venue,
                       status=order.status.name)
-            order.move(OrdStatus.CANCELED)
-            self.event(order, "canceled", f"{order.venue} has no record of this live order: see the dealer")
+            self._end(order, OrdStatus.CANCELED, f"{order.venue} has no record of this live order: see the dealer",
+                      "venue_lost_order")
             return
         missing = status.last_quantity - order.filled
         log.info("oms.reconciled", order_id=order.order_id, venue=order.venue,
@@ -335,6 +349,7 @@ class OMS:
         """Wait for the work reports started (reroutes, brackets, OCO cancels): tests and shutdown."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
+        await self.transactions.durable()
 
     def margin(self, account_id: str) -> MarginSnapshot:
         return self.accounting.margin(account_id)
@@ -386,6 +401,7 @@ class OMS:
             self.journal.record(order)  # where it went is on disk before it goes: a restart asks that venue
             request = self._venue_order(order)
             try:
+                await self.transactions.durable()
                 await self.router.venues[name].place(request)
             except VenueDown as error:
                 log.warning("route.failover", order_id=order.order_id, venue=name, reason=str(error))
@@ -449,7 +465,7 @@ class OMS:
                                                order.order_id, order.position_id))
         entries = self.accounting.ledger.mark()
         try:
-            with self.transactions.transaction() if self.transactions is not None else nullcontext():
+            with self.transactions.transaction():
                 order.fill(fill.quantity, fill.client_price)
                 self.journal.record_fill(execution)
                 changed = self.accounting.book_fill(
@@ -471,7 +487,7 @@ class OMS:
         self.accounting.publish_fill(order.tenant_id, order.account_id, order.symbol, changed)
         self.event(order, "fill", f"{fill.quantity} at {fill.client_price} (venue {fill.venue_price})", fill,
                    journaled=True)
-        self.bus.publish(f"executions.{order.tenant_id}", {
+        self.publisher.publish(f"executions.{order.tenant_id}", {
             "order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "account_id": order.account_id,
             "exec_id": fill.exec_id, "symbol": order.symbol, "side": order.side.name, "quantity": str(fill.quantity),
             "price": str(fill.client_price), "venue_price": str(fill.venue_price), "venue": report.venue,
@@ -504,6 +520,7 @@ class OMS:
         if order.status in (OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE):
             order.move(OrdStatus.PARTIALLY_FILLED if order.filled else OrdStatus.NEW)
         self._expiring.discard(order.order_id)
+        self._cancel_reasons.pop(order.order_id, None)
         self.event(order, "cancel_replace_rejected", report.reason or "refused by venue")
 
     def _canceled(self, order: Order, report: VenueReport) -> None:
@@ -514,8 +531,8 @@ class OMS:
             self._expiring.discard(order.order_id)
             self._expired(order, report)
             return
-        order.move(OrdStatus.CANCELED)
-        self.event(order, "canceled", report.reason or "canceled")
+        asked = self._cancel_reasons.pop(order.order_id, None)
+        self._end(order, OrdStatus.CANCELED, asked or report.reason or f"canceled by {report.venue}")
 
     def _replaced(self, order: Order, report: VenueReport) -> None:
         context = self._routes[order.order_id].context
@@ -524,8 +541,15 @@ class OMS:
         self.event(order, "replaced", f"quantity {order.quantity} price {order.price}")
 
     def _expired(self, order: Order, report: VenueReport) -> None:
-        order.move(OrdStatus.EXPIRED)
-        self.event(order, "expired", report.reason or f"{order.time_in_force.name} order expired")
+        asked = self._cancel_reasons.pop(order.order_id, None)
+        self._end(order, OrdStatus.EXPIRED, asked or report.reason or f"{order.time_in_force.name} order expired")
+
+    def _end(self, order: Order, status: OrdStatus, reason: str, code: str | None = None) -> None:
+        """Canceled or expired, with why: the reason is kept with the order for every door and the history."""
+        code = code or status.name.lower()
+        order.rejection = Rejection(code, reason)
+        order.move(status)
+        self.event(order, status.name.lower(), reason, code=code)
 
     def _reject(self, order: Order, rejection: Rejection) -> None:
         order.rejection = rejection
@@ -550,7 +574,7 @@ class OMS:
             "stop_price": None if order.stop_price is None else str(order.stop_price)}
         if fill is not None:
             event.update(exec_id=fill.exec_id, last_quantity=str(fill.quantity), last_price=str(fill.client_price))
-        self.bus.publish(f"orders.{order.tenant_id}.{order.account_id}", event)
+        self.publisher.publish(f"orders.{order.tenant_id}.{order.account_id}", event)
 
     def history(self, account_id: str, limit: int) -> list[Order]:
         """An account's orders, newest first, whatever their state: the journal's, with the live ones as held

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from engine.bus import Bus
 from engine.domain.tenancy import Directory
+from engine.journal import Reports
 from engine.oms import OMS
 from engine.ports import Clock
 
@@ -21,3 +22,4 @@ class Services:
     directory: Directory
     ready: asyncio.Event
     clock: Clock
+    reports: Reports | None = None   # the durable outbox a FIX door resumes from after a restart

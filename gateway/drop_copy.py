@@ -1,9 +1,10 @@
 """The brokers' drop-copy door: a FIX 4.4 acceptor application that copies every execution of a tenant, in order,
 to that tenant's drop-copy sessions as ExecutionReports (ExecType=F, CopyMsgIndicator=Y).
 
-Nothing here remembers what a broker has seen: each execution is handed to the session layer at once, logged on
-or not; the session stores it under its MsgSeqNum, and a broker that was away gets what it missed through its
-ResendRequest, exactly once and in order. So a drop-copy session needs a persistent store and no sequence resets
+Each execution is handed to the session layer at once, logged on or not; the session stores it under its
+MsgSeqNum, and a broker that was away gets what it missed through its ResendRequest, exactly once and in order.
+An execution the hub booked but had not yet handed over when it stopped is in the report outbox: the door sends it
+at start (``gateway.resume``, PossResend=Y). So a drop-copy session needs a persistent store and no sequence resets
 (``gateway.config.check_drop_copy_session``). For example:
 
     [SESSION]                             # the .cfg     [gateway.drop_copy.BROKERA-DC]      # the hub's TOML
@@ -23,7 +24,7 @@ from typing import Any
 
 import structlog
 
-from engine.domain.order import Side
+from engine.domain.order import OrdStatus, Side
 from engine.services import Services
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
@@ -33,6 +34,7 @@ from fix_sessions.settings import SessionConfig
 from gateway.config import Bindings, check_drop_copy_session
 from gateway.outbox import Outbox
 from gateway.reports import Fields, transact_time
+from gateway.resume import POSS_RESEND, Resume
 
 log = structlog.get_logger("gateway.drop_copy")
 
@@ -50,9 +52,17 @@ class DropCopy(Application):
             binding = bindings.drop_copy(config.session_id)
             assert binding is not None, f"{config.session_id} has no drop-copy binding"
             self._by_tenant.setdefault(binding.tenant_id, []).append(config.session_id)
+        self.resume = Resume("drop_copy", services.reports)
+        missed: dict[int, tuple[str, dict[str, Any]]] = {}   # what a crash kept from the sessions' stores
+        for tenant, sessions in self._by_tenant.items():
+            for session_id in sessions:
+                missed.update(self.resume.missed(session_id, [f"executions.{tenant}"]))
+        for seq in sorted(missed):
+            topic, execution = missed[seq]
+            self._on_execution(topic.removeprefix("executions."), execution, resent=True)
         self._unsubscribe = [
             services.bus.subscribe(f"executions.{tenant}", functools.partial(self._on_execution_topic, tenant),
-                              group=f"gateway.drop_copy.{tenant}")
+                                   group=f"gateway.drop_copy.{tenant}")
             for tenant in self._by_tenant]
 
     def close(self) -> None:
@@ -71,25 +81,24 @@ class DropCopy(Application):
     def _on_execution_topic(self, tenant: str, topic: str, execution: dict[str, Any]) -> None:
         self._on_execution(tenant, execution)
 
-    def _on_execution(self, tenant: str, execution: dict[str, Any]) -> None:
+    def _on_execution(self, tenant: str, execution: dict[str, Any], *, resent: bool = False) -> None:
+        sessions = [s for s in self._by_tenant[tenant] if self.resume.wanted(s, execution)]
+        if not sessions:
+            return
         fields = self._report(execution)
-        for session_id in self._by_tenant[tenant]:
-            self.outbox.put(session_id, b"8", fields)
+        for session_id in sessions:
+            self.outbox.put(session_id, b"8", fields, header=POSS_RESEND if resent else (),
+                            taken=self.resume.taken(session_id, execution))
         log.info("gateway.drop_copy.execution", tenant=tenant, exec_id=execution["exec_id"],
-                 order_id=execution["order_id"], sessions=[str(s) for s in self._by_tenant[tenant]])
+                 order_id=execution["order_id"], sessions=[str(s) for s in sessions], resent=resent)
 
     def _report(self, execution: dict[str, Any]) -> Fields:
-        # The order as this fill left it: the OMS publishes the execution right after booking it, so the order
-        # read now is the order after this fill (and before any later one).
-        order = self.services.oms.orders.get(execution["order_id"])
+        # The order as this fill left it, from the event: it is published once its batch commits, when the order in
+        # memory may already have moved on (a later fill of the same batch).
         quantity = execution["quantity"]
-        if order is not None:
-            status, cum, leaves, average = (order.status.value, str(order.filled), str(order.leaves),
-                                            str(order.average_price))
-            order_quantity = str(order.quantity)
-        else:
-            log.warning("gateway.drop_copy.order_unknown", order_id=execution["order_id"])
-            status, cum, leaves, average, order_quantity = "2", quantity, "0", execution["price"], quantity
+        status, cum, leaves, average = (OrdStatus[execution["status"]].value, execution["filled"],
+                                        execution["leaves"], execution["average_price"])
+        order_quantity = execution["order_quantity"]
         return [
             (37, execution["order_id"]), (11, execution["cl_ord_id"]), (17, execution["exec_id"]), (150, "F"),
             (39, status), (1, execution["account_id"]), (55, execution["symbol"]),

@@ -18,6 +18,8 @@ Not offered over FIX: trailing stops (OrdType P needs PegPriceType(1094), which 
 """
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -53,6 +55,7 @@ from gateway.reports import (
     rejected_new_order,
     transact_time,
 )
+from gateway.resume import POSS_RESEND, Resume
 
 log = structlog.get_logger("gateway.order_entry")
 
@@ -103,14 +106,24 @@ class OrderEntry(Application):
         self._chains: dict[str, _Chain] = {}                  # order id -> its client chain
         self._by_client: dict[tuple[str, str], str] = {}      # (account, any ClOrdID of a chain) -> order id
         self._acknowledged: set[str] = set()                  # orders whose ExecType=0 went out
+        self._submitting: set[asyncio.Task[None]] = set()     # new orders handed to the OMS, not yet returned
         self._exec_ids = itertools.count(1)
         self._exec_prefix = f"{services.oms.order_id_prefix}X"   # unique per start, as the OMS's order ids
         self.market_data = MarketData(services.bus, services.oms.instruments, outbox, logged_on)
+        self.resume = Resume("order_entry", services.reports)
+        topics = {account: f"orders.{services.directory.accounts[account].tenant_id}.{account}"
+                  for account in self._by_account}
+        missed: dict[int, tuple[str, dict[str, Any]]] = {}   # what a crash kept from the sessions' stores
+        for session_id, binding in self._bindings.items():
+            missed.update(self.resume.missed(session_id, [topics[account] for account in binding.accounts]))
+        accounts = {topic: account for account, topic in topics.items()}
+        for seq in sorted(missed):
+            topic, event = missed[seq]
+            self._on_order_event(accounts[topic], event, resent=True)
         self._unsubscribe = [
-            services.bus.subscribe(f"orders.{services.directory.accounts[account].tenant_id}.{account}",
-                              functools.partial(self._on_order_topic, account),
-                              group=f"gateway.order_entry.{account}")
-            for account in self._by_account]
+            services.bus.subscribe(topic, functools.partial(self._on_order_topic, account),
+                                   group=f"gateway.order_entry.{account}")
+            for account, topic in topics.items()]
 
     def close(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -135,10 +148,15 @@ class OrderEntry(Application):
                    b"V": self._market_data}.get(message.msg_type)
         if handler is None:
             raise UnsupportedMessageType()
+        if message.msg_type != b"D" and self._submitting:
+            # New orders of the session were handed to the OMS after this request's order may have been: they all
+            # take their first step (the OMS indexes each before its first wait) before this request looks for one.
+            await asyncio.sleep(0)
         await handler(message, session_id, self._bindings[session_id])
 
     # ---------------------------------------------------------------- requests
     async def _new_order(self, message: Message, session_id: SessionID, binding: ClientBinding) -> None:
+        received_at = self.clock()
         cl_ord_id = message.get_str(11) or ""
         given = message.get_str(1)
         try:
@@ -147,26 +165,43 @@ class OrderEntry(Application):
                 raise _Refused(99, "the hub is not taking orders now")
             if (account, cl_ord_id) in self._by_client:   # a ClOrdID of a cancel or replace: the OMS never saw it
                 raise _Refused(ORD_REJ_REASON["duplicate_cl_ord_id"], f"ClOrdID {cl_ord_id} was already used")
-            request = _order_request(message, cl_ord_id, account)
+            request = dataclasses.replace(_order_request(message, cl_ord_id, account), received_at=received_at)
             log.info("gateway.order_entry.order_received", session=str(session_id), cl_ord_id=cl_ord_id,
                      account=account, symbol=request.symbol, side=request.side.name,
                      ord_type=request.ord_type.name, quantity=str(request.quantity))
-            try:
-                order = await self.oms.submit(request)
-            except KeyError:  # bound, but gone from the directory since the gateway started
-                raise _Refused(ORD_REJ_REASON["unknown_account"], "unknown account") from None
         except _Refused as refusal:
-            log.warning("gateway.order_entry.order_refused", session=str(session_id), cl_ord_id=cl_ord_id,
-                        account=given, reason=refusal.reason, text=refusal.text)
-            self.outbox.put(session_id, b"8", rejected_new_order(
-                now=self.clock(), exec_id=self._exec_id(), cl_ord_id=cl_ord_id, account=given, symbol=message.get_str(55) or "",
-                side=message.get(54) or b"", quantity=message.get_str(38) or "0", reason=refusal.reason,
-                text=refusal.text))
+            self._refuse(message, session_id, cl_ord_id, given, refusal)
+            return
+        # The OMS answers through the order's events once it is on disk; the session's next message does not wait
+        # for this order's commit, so one connection's orders share the journal's batches.
+        task = asyncio.get_running_loop().create_task(self._submit(message, session_id, request, given))
+        self._submitting.add(task)
+        task.add_done_callback(self._submitting.discard)
+
+    async def _submit(self, message: Message, session_id: SessionID, request: NewOrder, given: str | None) -> None:
+        account, cl_ord_id = request.account_id, request.cl_ord_id
+        try:
+            order = await self.oms.submit(request)
+        except KeyError:  # bound, but gone from the directory since the gateway started
+            self._refuse(message, session_id, cl_ord_id, given,
+                         _Refused(ORD_REJ_REASON["unknown_account"], "unknown account"))
+            return
+        except Exception:   # the order may be journaled: its events, not a guess here, tell the client
+            log.exception("gateway.order_entry.submit_failed", session=str(session_id), cl_ord_id=cl_ord_id)
             return
         key = (account, cl_ord_id)
         if key not in self._by_client and self.oms.orders.get(order.order_id) is order:
             self._by_client[key] = order.order_id
             self._chains.setdefault(order.order_id, _Chain(account, cl_ord_id))
+
+    def _refuse(self, message: Message, session_id: SessionID, cl_ord_id: str, given: str | None,
+                refusal: _Refused) -> None:
+        log.warning("gateway.order_entry.order_refused", session=str(session_id), cl_ord_id=cl_ord_id,
+                    account=given, reason=refusal.reason, text=refusal.text)
+        self.outbox.put(session_id, b"8", rejected_new_order(
+            now=self.clock(), exec_id=self._exec_id(), cl_ord_id=cl_ord_id, account=given,
+            symbol=message.get_str(55) or "", side=message.get(54) or b"", quantity=message.get_str(38) or "0",
+            reason=refusal.reason, text=refusal.text))
 
     async def _cancel(self, message: Message, session_id: SessionID, binding: ClientBinding) -> None:
         await self._amend(message, session_id, binding, "cancel")
@@ -241,8 +276,10 @@ class OrderEntry(Application):
     def _on_order_topic(self, account: str, topic: str, event: dict[str, Any]) -> None:
         self._on_order_event(account, event)
 
-    def _on_order_event(self, account: str, event: dict[str, Any]) -> None:
-        sessions = self._by_account.get(account, [])
+    def _on_order_event(self, account: str, event: dict[str, Any], *, resent: bool = False) -> None:
+        sessions = [s for s in self._by_account.get(account, []) if self.resume.wanted(s, event)]
+        if not sessions:
+            return   # every session bound to the account has it already
         what, order_id = event["event"], event["order_id"]
         chain = self._chains.get(order_id)
         pending = chain.pending if chain is not None else None
@@ -255,7 +292,7 @@ class OrderEntry(Application):
                 now=self.clock(), order_id=order_id, cl_ord_id=pending.cl_ord_id, orig_cl_ord_id=pending.orig_cl_ord_id,
                 status=status.value, account=account, reason=reason, text=event_text(event) or what,
                 response_to=CANCEL_REQUEST if pending.kind == "cancel" else REPLACE_REQUEST)
-            self._send(sessions, b"9", fields, event, what)
+            self._send(sessions, b"9", fields, event, what, resent)
             pending = None
         exec_type = EXEC_TYPE.get(what)
         if exec_type is None:  # cancel_failed is answered by the OrderCancelReject of the request
@@ -270,17 +307,19 @@ class OrderEntry(Application):
             cl_ord_id, orig = pending.cl_ord_id, pending.orig_cl_ord_id
             if what in ("canceled", "replaced"):
                 chain.current, chain.pending = pending.cl_ord_id, None
-        exec_id = event["exec_id"] if what == "fill" else self._exec_id()
+        # A numbered event's ExecID is its number, the same when it is sent again after a restart.
+        exec_id = event["exec_id"] if what == "fill" else f"EV{event['seq']}" if "seq" in event else self._exec_id()
         fields = execution_report(event, account, now=self.clock(), exec_id=exec_id, exec_type=exec_type, cl_ord_id=cl_ord_id,
                                   orig_cl_ord_id=orig, expire_time=self._expire_time(order_id, event))
-        self._send(sessions, b"8", fields, event, what)
+        self._send(sessions, b"8", fields, event, what, resent)
 
     def _send(self, sessions: list[SessionID], msg_type: bytes, fields: list[Any], event: dict[str, Any],
-              what: str) -> None:
+              what: str, resent: bool) -> None:
         for session_id in sessions:
-            self.outbox.put(session_id, msg_type, fields)
+            self.outbox.put(session_id, msg_type, fields, header=POSS_RESEND if resent else (),
+                            taken=self.resume.taken(session_id, event))
         log.info("gateway.order_entry.report", msg_type=msg_type.decode(), what=what, order_id=event["order_id"],
-                 status=event["status"], sessions=[str(s) for s in sessions])
+                 status=event["status"], sessions=[str(s) for s in sessions], resent=resent)
 
     # ---------------------------------------------------------------- lookups
     def _find(self, accounts: list[str], cl_ord_id: str, order_id: str | None) -> tuple[str, Order] | None:

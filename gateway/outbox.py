@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 
@@ -19,15 +19,17 @@ from fix_sessions.transport import SocketAcceptor
 log = structlog.get_logger("gateway.outbox")
 
 Fields = Sequence[tuple[int, Value]]
+Taken = Callable[[], None] | None   # called once the session's store holds the message (``gateway.resume``)
 
 
 class Outbox:
     def __init__(self) -> None:
-        self._queue: asyncio.Queue[tuple[SessionID, bytes, Fields]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[SessionID, bytes, Fields, Fields, Taken]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
-    def put(self, session_id: SessionID, msg_type: bytes, body: Fields) -> None:
-        self._queue.put_nowait((session_id, msg_type, body))
+    def put(self, session_id: SessionID, msg_type: bytes, body: Fields, *, header: Fields = (),
+            taken: Taken = None) -> None:
+        self._queue.put_nowait((session_id, msg_type, body, header, taken))
 
     def start(self, acceptor: SocketAcceptor) -> None:
         self._task = asyncio.create_task(self._run(acceptor))
@@ -45,12 +47,16 @@ class Outbox:
 
     async def _run(self, acceptor: SocketAcceptor) -> None:
         while True:
-            session_id, msg_type, body = await self._queue.get()
+            session_id, msg_type, body, header, taken = await self._queue.get()
+            stored = True
             try:
-                await acceptor.send_to_target(session_id, msg_type, body)
+                await acceptor.send_to_target(session_id, msg_type, body, header)
             except (ConnectionError, OSError) as error:  # stored before the write: the resend recovers it
                 log.warning("gateway.outbox.write_failed", session=str(session_id), reason=str(error))
             except Exception:  # one bad message must not stop every later report: logged for the operator
+                stored = False   # and not taken: a restart offers it again
                 log.exception("gateway.outbox.send_failed", session=str(session_id), msg_type=msg_type.decode())
             finally:
                 self._queue.task_done()
+            if stored and taken is not None:
+                taken()

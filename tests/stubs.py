@@ -99,7 +99,8 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
     order = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission", "ib_rebate"]
     pipelines = Pipelines(interceptors, {"broker-a": order}, order)
     oms = OMS(directory=directory, instruments=instruments, ledger=ledger, bus=bus, pipelines=pipelines,
-              router=router, journal=journal, transactions=transactions, order_id_prefix=order_id_prefix,
+              router=router, journal=journal,
+              transactions=transactions or getattr(journal, "commits", None), order_id_prefix=order_id_prefix,
               clock=lambda: NOW)
     oms_holder.append(oms)
     oms.accounting.marks.update({"EUR/USD": D("1.08345"), "BTC/USDT": D("60005"), "USDT/USD": D(1), "USD/HKD": D("7.8")})

@@ -44,7 +44,8 @@ VENUE_CODES: dict[str, RejectCode] = {c.code: c for c in (
 )}
 
 HUB_CODES = frozenset({
-    "bad_expire_time", "bad_quantity", "bad_stop_loss", "bad_take_profit", "bad_trail", "cannot_replace",
+    "bad_expire_time", "bad_quantity", "bad_stop_loss", "bad_take_profit", "bad_trail", "cannot_replace", "canceled",
+    "expired", "venue_lost_order",
     "duplicate_cl_ord_id", "halted", "insufficient_margin", "market_closed", "no_price", "no_route", "no_venue",
     "not_hedging", "not_sent", "order_too_large", "position_too_large", "price_off_tick", "quantity_off_step",
     "quantity_out_of_range", "request_pending", "stop_off_tick", "symbol_exposure", "tenant_exposure", "throttled",

@@ -1,9 +1,9 @@
 """The durable order journal: every accepted order is written before it is routed, and every change after; with
-it, each fill (keyed by ExecID) and the positions it changed, in the fill's transaction."""
+it, each fill (keyed by ExecID) and the positions it changed, in the fill's transaction. Writes are plain rows
+handed to the group commit (``engine.storage.group_commit``); reads go to the database."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlmodel import Session, select
 
@@ -11,95 +11,88 @@ from engine.domain.order import TERMINAL, Execution, Order, OrdStatus, OrdType, 
 from engine.domain.position import Position
 from engine.domain.rejects import Rejection
 from engine.ports import Clock
+from engine.storage.group_commit import GroupCommit
 from engine.storage.tables import ExecutionRecord, OrderRecord, PositionRecord
 from engine.storage.types import as_utc
-from engine.storage.unit_of_work import UnitOfWork
+
+_ORDERS = OrderRecord.__table__  # type: ignore[attr-defined]
+_EXECUTIONS = ExecutionRecord.__table__  # type: ignore[attr-defined]
+_POSITIONS = PositionRecord.__table__  # type: ignore[attr-defined]
 
 
 class SqlOrderJournal:
-    def __init__(self, unit: UnitOfWork, clock: Clock) -> None:
-        self.unit = unit
+    def __init__(self, commits: GroupCommit, clock: Clock) -> None:
+        self.commits = commits
+        self.engine = commits.engine
         self.clock = clock
 
     def record(self, order: Order) -> None:
-        now = self.clock()
-        with self.unit.session() as session:
-            row = session.get(OrderRecord, order.order_id)
-            values: dict[str, Any] = dict(
-                order_id=order.order_id, cl_ord_id=order.cl_ord_id, tenant_id=order.tenant_id,
-                account_id=order.account_id, symbol=order.symbol, side=order.side.value,
-                ord_type=order.ord_type.value, time_in_force=order.time_in_force.value, quantity=order.quantity,
-                price=order.price, stop_price=order.stop_price, venue_price=order.venue_price,
-                venue_stop_price=order.venue_stop_price, status=order.status.value, filled=order.filled,
-                average_price=order.average_price, venue=order.venue, venue_order_id=order.venue_order_id,
-                reject_code=order.rejection.code if order.rejection else None,
-                reject_reason=order.rejection.reason if order.rejection else None, expire_at=order.expire_at, trail=order.trail,
-                take_profit=order.take_profit, stop_loss=order.stop_loss, parent_id=order.parent_id,
-                oco_id=order.oco_id, position_id=order.position_id, updated_at=now,
-            )
-            if row is None:
-                session.add(OrderRecord(created_at=order.created_at, **values))
-            else:
-                for name, value in values.items():
-                    setattr(row, name, value)
+        rejection = order.rejection
+        self.commits.write(_ORDERS, {
+            "order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "tenant_id": order.tenant_id,
+            "account_id": order.account_id, "symbol": order.symbol, "side": order.side.value,
+            "ord_type": order.ord_type.value, "time_in_force": order.time_in_force.value, "quantity": order.quantity,
+            "price": order.price, "stop_price": order.stop_price, "venue_price": order.venue_price,
+            "venue_stop_price": order.venue_stop_price, "status": order.status.value, "filled": order.filled,
+            "average_price": order.average_price, "venue": order.venue, "venue_order_id": order.venue_order_id,
+            "reject_code": rejection.code if rejection else None,
+            "reject_reason": rejection.reason if rejection else None, "expire_at": order.expire_at,
+            "trail": order.trail, "take_profit": order.take_profit, "stop_loss": order.stop_loss,
+            "parent_id": order.parent_id, "oco_id": order.oco_id, "position_id": order.position_id,
+            "created_at": order.created_at, "updated_at": self.clock()}, ("order_id",), update=True)
 
     def record_fill(self, execution: Execution) -> None:
-        with self.unit.session() as session:
-            session.add(ExecutionRecord(
-                exec_id=execution.exec_id, order_id=execution.order_id, account_id=execution.account_id,
-                symbol=execution.symbol, side=execution.side.value, quantity=execution.quantity,
-                price=execution.price, venue=execution.venue, venue_price=execution.venue_price,
-                markup_revenue=execution.markup_revenue, commission=execution.commission, at=execution.at))
+        self.commits.write(_EXECUTIONS, {
+            "exec_id": execution.exec_id, "order_id": execution.order_id, "account_id": execution.account_id,
+            "symbol": execution.symbol, "side": execution.side.value, "quantity": execution.quantity,
+            "price": execution.price, "venue": execution.venue, "venue_price": execution.venue_price,
+            "markup_revenue": execution.markup_revenue, "commission": execution.commission, "at": execution.at},
+            ("exec_id",), update=False)
 
     def record_position(self, position: Position) -> None:
-        with self.unit.session() as session:
-            row = session.get(PositionRecord, position.position_id)
-            now = self.clock()
-            if row is None:
-                session.add(PositionRecord(position_id=position.position_id, account_id=position.account_id,
-                                           symbol=position.symbol, quantity=position.quantity,
-                                           average_price=position.average_price, updated_at=now))
-            else:
-                row.quantity, row.average_price, row.updated_at = position.quantity, position.average_price, now
+        self.commits.write(_POSITIONS, {
+            "position_id": position.position_id, "account_id": position.account_id, "symbol": position.symbol,
+            "quantity": position.quantity, "average_price": position.average_price, "updated_at": self.clock()},
+            ("position_id",), update=True)
 
     def open_orders(self) -> list[Order]:
         """What a restarted OMS must reconcile with the venues before it takes new flow."""
         terminal = [status.value for status in TERMINAL]
-        with Session(self.unit.engine) as session:
+        with Session(self.engine) as session:
             rows = session.exec(select(OrderRecord).where(OrderRecord.status.not_in(terminal))).all()  # type: ignore[attr-defined]
             return [_order(row) for row in rows]
 
     def orders_since(self, since: dt.datetime) -> list[Order]:
         """Every order of the trading day a restarted OMS takes back, whatever its state (ClOrdIDs are unique per
         day, and an OrderStatusRequest may name a filled or canceled one)."""
-        with Session(self.unit.engine) as session:
+        with Session(self.engine) as session:
             query = select(OrderRecord).where(OrderRecord.created_at >= since)
             return [_order(row) for row in session.exec(query).all()]
 
     def account_orders(self, account_id: str, limit: int) -> list[Order]:
         """An account's order history, newest first."""
-        with Session(self.unit.engine) as session:
+        with Session(self.engine) as session:
             query = (select(OrderRecord).where(OrderRecord.account_id == account_id)
                      .order_by(OrderRecord.created_at.desc()).limit(limit))  # type: ignore[attr-defined]
             return [_order(row) for row in session.exec(query).all()]
 
     def all_orders(self) -> list[Order]:
-        with Session(self.unit.engine) as session:
+        with Session(self.engine) as session:
             return [_order(row) for row in session.exec(select(OrderRecord)).all()]
 
     def positions(self) -> list[Position]:
-        with Session(self.unit.engine) as session:
+        with Session(self.engine) as session:
             return [Position(row.account_id, row.symbol, row.quantity, row.average_price, row.position_id)
                     for row in session.exec(select(PositionRecord)).all()]
 
     def exec_ids(self, order_ids: list[str]) -> set[str]:
-        with Session(self.unit.engine) as session:
+        with Session(self.engine) as session:
             query = select(ExecutionRecord.exec_id).where(ExecutionRecord.order_id.in_(order_ids))  # type: ignore[attr-defined]
             return set(session.exec(query).all())
 
     def executions(self, account_id: str) -> list[Execution]:
         """An account's fills, oldest first: the history a client's terminal shows."""
-        with Session(self.unit.engine) as session:
+        with Session(self.engine) as session:
             rows = session.exec(select(ExecutionRecord).where(ExecutionRecord.account_id == account_id)
                                 .order_by(ExecutionRecord.at)).all()  # type: ignore[arg-type]
             return [Execution(r.exec_id, r.order_id, r.account_id, r.symbol, Side(r.side), r.quantity, r.price,

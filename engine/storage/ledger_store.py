@@ -6,27 +6,29 @@ from collections import defaultdict
 from sqlmodel import Session, select
 
 from engine.ledger import EntryKind, JournalEntry, LedgerAccount, Posting
+from engine.storage.group_commit import GroupCommit
 from engine.storage.tables import JournalEntryRecord, PostingRecord
 from engine.storage.types import as_utc
-from engine.storage.unit_of_work import UnitOfWork
+
+_ENTRIES, _POSTINGS = JournalEntryRecord.__table__, PostingRecord.__table__  # type: ignore[attr-defined]
 
 
 class SqlLedgerStore:
-    def __init__(self, unit: UnitOfWork) -> None:
-        self.unit = unit
+    def __init__(self, commits: GroupCommit) -> None:
+        self.commits = commits
+        self.engine = commits.engine
 
     def append(self, entry: JournalEntry) -> None:
-        with self.unit.session() as session:
-            session.add(JournalEntryRecord(entry_id=entry.entry_id, kind=entry.kind.value, reference=entry.reference,
-                                           at=entry.at))
-            session.flush()
-            for posting in entry.postings:
-                session.add(PostingRecord(entry_id=entry.entry_id, owner=posting.account.owner,
-                                          purpose=posting.account.purpose, currency=posting.currency,
-                                          amount=posting.amount))
+        """Queued with the rest of its batch; an entry already stored (a batch written again) is not doubled."""
+        self.commits.write(_ENTRIES, {"entry_id": entry.entry_id, "kind": entry.kind.value,
+                                      "reference": entry.reference, "at": entry.at}, ("entry_id",), update=False)
+        for posting in entry.postings:
+            self.commits.write(_POSTINGS, {"entry_id": entry.entry_id, "owner": posting.account.owner,
+                                           "purpose": posting.account.purpose, "currency": posting.currency,
+                                           "amount": posting.amount}, (), update=False)
 
     def load(self) -> list[JournalEntry]:
-        with Session(self.unit.engine) as session:
+        with Session(self.engine) as session:
             postings: dict[int, list[Posting]] = defaultdict(list)
             for row in session.exec(select(PostingRecord).order_by(PostingRecord.posting_id)):  # type: ignore[arg-type]
                 postings[row.entry_id].append(Posting(LedgerAccount(row.owner, row.purpose), row.currency, row.amount))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from sqlalchemy import BigInteger
 from sqlmodel import Column, Field, SQLModel
 
 from engine.storage.types import Amount
@@ -212,5 +213,27 @@ class LayoutRecord(SQLModel, table=True):
     updated_at: dt.datetime
 
 
+class ReportRecord(SQLModel, table=True):
+    """An order or execution event a door must deliver, numbered in the order it happened; written with the state
+    it reports (``engine.storage.report_outbox``)."""
+
+    __tablename__ = "report_outbox"
+
+    seq: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    topic: str = Field(index=True)
+    payload: str                      # the event as JSON
+    at: dt.datetime = Field(index=True)
+
+
+class ReportCursorRecord(SQLModel, table=True):
+    """The last event a door's session has durably taken (its FIX store holds the message)."""
+
+    __tablename__ = "report_cursors"
+
+    consumer: str = Field(primary_key=True)
+    seq: int = Field(sa_column=Column(BigInteger(), nullable=False))
+
+
 ENGINE_TABLES = ("orders", "journal_entries", "postings", "executions", "positions", "tenants", "users", "groups",
-                 "accounts", "route_rules", "markups", "commission_plans", "bars", "credentials", "api_keys", "layouts")
+                 "accounts", "route_rules", "markups", "commission_plans", "bars", "credentials", "api_keys", "layouts",
+                 "report_outbox", "report_cursors")

@@ -18,6 +18,7 @@ from engine.storage.access import SqlAccess, load_fernet
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
+from engine.storage.group_commit import GroupCommit
 from engine.storage.ledger_store import SqlLedgerStore
 from engine.storage.unit_of_work import UnitOfWork
 from fix_specs import path as spec_path
@@ -72,7 +73,7 @@ def seed(url: str, data: Path) -> None:
     store.save_directory(directory)
     store.save_route_rules([RouteRule(("lp",))])
     SqlAccess(unit, load_fernet(data / "var" / "secret.key"), utc_now).set_password("trader", "trader", "trader-pass")
-    Ledger(utc_now, SqlLedgerStore(unit)).transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"),
+    Ledger(utc_now, SqlLedgerStore(GroupCommit(unit.engine))).transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"),
                                           "USD", D("10000"))
 
 

@@ -19,16 +19,16 @@ from engine.ledger import Ledger  # noqa: E402
 from engine.oms import NewOrder  # noqa: E402
 from engine.ports import utc_now
 from engine.storage.database import make_engine  # noqa: E402
+from engine.storage.group_commit import GroupCommit  # noqa: E402
 from engine.storage.journal import SqlOrderJournal  # noqa: E402
 from engine.storage.ledger_store import SqlLedgerStore  # noqa: E402
-from engine.storage.unit_of_work import UnitOfWork  # noqa: E402
 from tests.engine.remote_venue import RemoteVenue  # noqa: E402
 from tests.stubs import D, hub  # noqa: E402
 
 
 async def main(url: str, port: int) -> None:
     configure_logging("warning")  # JSON on stderr; stdout is the test's channel
-    unit = UnitOfWork(make_engine(url))
+    unit = GroupCommit(make_engine(url))
     journal = SqlOrderJournal(unit, utc_now)
     venue = RemoteVenue("lp-1", port)
     await venue.connect()

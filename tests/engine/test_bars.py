@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-
-import pytest
 
 from engine.bars import BarBuilder, period_start
 from engine.bus import InProcessBus
@@ -15,13 +12,6 @@ from engine.storage.unit_of_work import UnitOfWork
 from tests.stubs import D
 
 T0 = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'bars.db'}"
-    return str(request.getfixturevalue("fresh_postgres_url"))
 
 
 def publish(bus: InProcessBus, seconds: float, bid: str, group: str = "standard") -> None:

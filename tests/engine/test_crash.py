@@ -10,29 +10,20 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from adapters.memory import MemoryVenue
 from engine.domain.order import OrdStatus
 from engine.ledger import EntryKind, Ledger
 from engine.ports import utc_now
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
+from engine.storage.group_commit import GroupCommit
 from engine.storage.journal import SqlOrderJournal
 from engine.storage.ledger_store import SqlLedgerStore
-from engine.storage.unit_of_work import UnitOfWork
 from tests.engine.remote_venue import serve_venue
 
 HUB = Path(__file__).with_name("crash_hub.py")
 BURST = 300
 KILL_AFTER = 60
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hub.db'}"
-    return str(request.getfixturevalue("fresh_postgres_url"))
 
 
 async def start_hub(url: str, port: int) -> asyncio.subprocess.Process:
@@ -61,7 +52,7 @@ async def test_sigkill_mid_burst_then_restart_accounts_for_every_order_once(data
     await hub.wait()
 
     restarted = await start_hub(database, port)  # restores and reconciles before it says ready
-    unit = UnitOfWork(make_engine(database))
+    unit = GroupCommit(make_engine(database))
     journal = SqlOrderJournal(unit, utc_now)
     try:
         async with asyncio.timeout(30):

@@ -1,9 +1,8 @@
 """Migrations, the durable order journal, and a restart that reconciles with the venue, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from pathlib import Path
+import datetime as dt
 
-import pytest
 import sqlalchemy
 
 from engine.domain.order import OrdStatus, OrdType, Side
@@ -11,16 +10,10 @@ from engine.oms import NewOrder
 from engine.ports import utc_now
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
+from engine.storage.group_commit import GroupCommit
 from engine.storage.journal import SqlOrderJournal
 from engine.storage.unit_of_work import UnitOfWork
 from tests.stubs import NOW, D, hub
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'hub.db'}"
-    return str(request.getfixturevalue("fresh_postgres_url"))
 
 
 def test_upgrade_creates_the_schema_and_is_idempotent(database: str) -> None:
@@ -56,9 +49,8 @@ def test_history_written_before_an_upgrade_keeps_its_meaning(database: str) -> N
 
 async def test_orders_are_journaled_and_a_restart_reconciles_with_the_venue(database: str) -> None:
     upgrade(database)
-    journal = SqlOrderJournal(UnitOfWork(make_engine(database)), utc_now)
-    before = hub()
-    before.oms.journal = journal
+    journal = SqlOrderJournal(GroupCommit(make_engine(database)), utc_now)
+    before = hub(journal=journal)
     filled = await before.oms.submit(NewOrder("c1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
     resting = await before.oms.submit(NewOrder("c2", "ACC-1", "EUR/USD", Side.BUY, OrdType.LIMIT, D(2),
                                                D("1.08000")))
@@ -69,11 +61,10 @@ async def test_orders_are_journaled_and_a_restart_reconciles_with_the_venue(data
     venue = before.venues["lp-1"]
     venue.forget_subscribers()
     venue.set_quote("EUR/USD", D("1.07990"), D("1.07995"))
-    after = hub(order_id_prefix="R")
+    after = hub(order_id_prefix="R", journal=journal)
     after.venues["lp-1"] = venue
     after.oms.router.venues = after.venues  # type: ignore[assignment]
     venue.on_report(after.oms.on_report)
-    after.oms.journal = journal
     await after.oms.restore()
     restored = after.oms.orders[resting.order_id]
     assert restored.status is OrdStatus.FILLED and restored.filled == D(2)
@@ -89,7 +80,7 @@ def test_the_ledger_survives_a_restart_and_a_replayed_reference_is_still_booked_
     from engine.storage.ledger_store import SqlLedgerStore
 
     upgrade(database)
-    store = SqlLedgerStore(UnitOfWork(make_engine(database)))
+    store = SqlLedgerStore(GroupCommit(make_engine(database)))
     ledger = Ledger(utc_now, store)
     ledger.transfer(EntryKind.DEPOSIT, "pay-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
                     D("1000.01"))
@@ -108,11 +99,9 @@ async def test_a_fill_books_its_order_state_and_ledger_entries_in_one_transactio
     from engine.storage.ledger_store import SqlLedgerStore
 
     upgrade(database)
-    unit = UnitOfWork(make_engine(database))
+    unit = GroupCommit(make_engine(database))
     journal, store = SqlOrderJournal(unit, utc_now), SqlLedgerStore(unit)
-    h = hub(markup_points="0.00003", commission_per_lot="7")
-    h.oms.journal, h.oms.transactions = journal, unit
-    h.oms.accounting.ledger = Ledger(utc_now, store)
+    h = hub(markup_points="0.00003", commission_per_lot="7", journal=journal, ledger=Ledger(utc_now, store))
     h.oms.accounting.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"), wallet("ACC-1"), "USD",
                           D(10000))
 
@@ -135,6 +124,7 @@ async def test_a_fill_books_its_order_state_and_ledger_entries_in_one_transactio
     assert len(h.oms.unbooked) == 1
     journal.record = lambda order: SqlOrderJournal.record(journal, order)  # type: ignore[method-assign]
     h.oms.retry_unbooked()   # the hub's clock tries again: the fill is booked once, now
+    await h.oms.settle()     # and committed with its batch
     assert first.status is OrdStatus.FILLED and h.oms.unbooked == []
     assert [o.filled for o in SqlOrderJournal(unit, utc_now).all_orders()] == [D(1)]
     await h.oms.submit(NewOrder("c2", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
@@ -145,7 +135,7 @@ async def test_a_fill_books_its_order_state_and_ledger_entries_in_one_transactio
 
 async def test_after_a_restart_a_held_stop_is_held_again_not_sent(database: str) -> None:
     upgrade(database)
-    journal = SqlOrderJournal(UnitOfWork(make_engine(database)), utc_now)
+    journal = SqlOrderJournal(GroupCommit(make_engine(database)), utc_now)
     before = hub(markup_points="0.00003", journal=journal)
     stop = await before.oms.submit(NewOrder("s1", "ACC-1", "EUR/USD", Side.BUY, OrdType.STOP, D(1),
                                             stop_price=D("1.08500")))
@@ -197,7 +187,7 @@ async def test_a_fill_replayed_after_a_restart_is_not_booked_again(database: str
     from engine.storage.ledger_store import SqlLedgerStore
 
     upgrade(database)
-    unit = UnitOfWork(make_engine(database))
+    unit = GroupCommit(make_engine(database))
     journal = SqlOrderJournal(unit, utc_now)
     before = hub(journal=journal, ledger=Ledger(utc_now, SqlLedgerStore(unit)), transactions=unit)
     venue = before.venues["lp-1"]
@@ -216,3 +206,22 @@ async def test_a_fill_replayed_after_a_restart_is_not_booked_again(database: str
     assert restored.filled == D(1) and after.oms.accounting.net("ACC-1", "EUR/USD") == D(1)
     assert after.wallet() == wallet_after_restart
     assert [e.exec_id for e in journal.executions("ACC-1")] == [first_fill.exec_id]
+
+
+async def test_the_report_outbox_numbers_events_across_restarts_and_forgets_them_after_a_week(database: str) -> None:
+    from engine.storage.report_outbox import SqlReportOutbox
+
+    upgrade(database)
+    before = SqlReportOutbox(GroupCommit(make_engine(database)), lambda: NOW)
+    first = before.append("orders.broker-a.ACC-1", {"order_id": "O1"})
+    await before.commits.durable()
+    later = NOW + dt.timedelta(days=8)
+    after = SqlReportOutbox(GroupCommit(make_engine(database)), lambda: later)   # the hub started again
+    second = after.append("orders.broker-a.ACC-1", {"order_id": "O2"})
+    after.append("executions.broker-a", {"order_id": "O2"})
+    await after.commits.durable()
+    assert second == first + 1, "numbers go on from where the last run stopped"
+    assert [(seq, event) for seq, _, event in after.since(0, ["orders.broker-a.ACC-1"])] == [
+        (first, {"order_id": "O1", "seq": first}), (second, {"order_id": "O2", "seq": second})]
+    assert after.prune(later - dt.timedelta(days=7)) == 1
+    assert [event["order_id"] for _, _, event in after.since(0, ["orders.broker-a.ACC-1"])] == ["O2"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import replace
 
 import pytest
@@ -11,7 +12,7 @@ from engine.domain.terms import RouteRule
 from engine.ledger import EntryKind
 from engine.oms import NewOrder
 from routing.interceptors.risk_gate import RiskLimits
-from tests.stubs import D, hub
+from tests.stubs import NOW, D, hub
 
 
 def buy(cl_ord_id: str, quantity: str, ord_type: OrdType = OrdType.MARKET, price: str | None = None,
@@ -153,6 +154,16 @@ async def test_kill_switch_throttle_and_risk_limits() -> None:
     h.kill_switch.resume(symbol="EUR/USD")
     assert _code(await h.oms.submit(buy("big", "6"))) == "order_too_large"
     assert _code(await h.oms.submit(buy("t3", "1"))) == "throttled"
+
+
+async def test_the_throttle_counts_orders_when_they_arrived_not_when_a_busy_hub_got_to_them() -> None:
+    """Three orders that came 0.6 s apart reach the pipeline at one instant (the hub was behind): all pass a throttle
+    of 2 a second; three that came at once do not."""
+    h = hub(throttle=2)
+    spread = [replace(buy(f"s{n}", "1"), received_at=NOW - dt.timedelta(seconds=1.2 - 0.6 * n)) for n in range(3)]
+    assert [_code(await h.oms.submit(order)) for order in spread] == [None, None, None]
+    at_once = [replace(buy(f"b{n}", "1"), received_at=NOW + dt.timedelta(seconds=5)) for n in range(3)]
+    assert [_code(await h.oms.submit(order)) for order in at_once] == [None, None, "throttled"]
 
 
 async def test_a_replayed_fill_and_an_overfill_are_never_booked_twice() -> None:

@@ -2,6 +2,7 @@
 the caller's group; accounts, balances, positions, orders and fills for the caller's own accounts only."""
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,7 @@ class Rest:
         self.oms = services.oms
         self.bus = services.bus
         self.ready = services.ready
+        self.clock = services.clock
         self.feed = feed
         self.markup = markup
         self.bar_history = bars.history
@@ -175,8 +177,10 @@ class Rest:
         return json_response([order_json(o) for o in orders])
 
     async def place(self, request: web.Request) -> web.Response:
+        received_at = self.clock()
         account = self._caller(request).account(request.match_info["account_id"])
-        request_order = new_order(await self._body(request), account.account_id)
+        request_order = dataclasses.replace(new_order(await self._body(request), account.account_id),
+                                            received_at=received_at)
         await self.ready.wait()
         order = await self.oms.submit(request_order)
         return json_response(order_json(order), status=201)
