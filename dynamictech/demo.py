@@ -26,7 +26,7 @@ from adapters.equity_fix.profiles import PROFILES
 from adapters.primexm import PrimeXMVenue
 from adapters.primexm.config import PrimeXMConfig
 from dynamictech.hub import Hub, HubSettings
-from dynamictech.runtime import stop_signal
+from dynamictech.runtime import settle_heap, stop_signal
 from engine.domain.instrument import AssetClass, Instrument
 from engine.domain.tenancy import Account, Directory, Group, PositionMode, Role, Tenant, User
 from engine.domain.terms import CommissionPlan, Markup, RouteRule
@@ -180,12 +180,12 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
         "drop_copy": {FIX_DROP_COPY: {"tenant": TENANT}}}))   # before the hub starts: it hears the restart's fills
     await hub.start()
     stoppers.append(hub.stop)
-    await gateway.start()
-    stoppers.append(gateway.stop)
-    for _ in range(100):   # the first prices, so a trader's first order can be priced
+    for _ in range(100):   # the first prices before the doors open, so a trader's first order can be priced
         if not any(hub.feed.is_stale(symbol) for symbol in ("EUR/USD", "BTC/USDT")):
             break
         await asyncio.sleep(0.05)
+    await gateway.start()
+    stoppers.append(gateway.stop)
     runner, port = await serve(create_app(hub.services, hub.feed, hub.markup, hub.bars, access), web_host, web_port)
     stoppers.append(runner.cleanup)
     order_entry, drop_copy = gateway.ports if len(gateway.ports) == 2 else (gateway.ports[0], gateway.ports[0])
@@ -202,6 +202,7 @@ async def main(args: argparse.Namespace) -> None:
     stop = stop_signal()   # before the banner: whoever reads it may signal at once
     demo = await start(Path(args.data), args.host, args.port, args.bus, (args.fix_port, args.drop_copy_port),
                        args.orders_per_second, args.database)
+    settle_heap()
     print("DynamicTech demo is running", flush=True)
     for name, where in demo.urls.items():
         print(f"  {name:10} {where}")

@@ -217,8 +217,7 @@ class Hub:
         """Margin call and stop-out: each account with positions is checked; a change of state is one event on
         ``risk.<tenant>``; at stop-out the position losing most is closed at market, one order at a time (at most
         one every ``STOP_OUT_RETRY_SECONDS``), until the account is back above the stop-out level."""
-        accounts = {p.account_id for p in self.oms.accounting.positions.positions.values() if p.quantity}
-        for account_id in accounts:
+        for account_id in self.oms.accounting.positions.open_accounts():
             account = self.directory.accounts[account_id]
             try:
                 margin = self.oms.margin(account_id)
@@ -267,6 +266,7 @@ class Hub:
     async def tick(self) -> None:
         """Expire what is due; once a day past the rollover, book the night's financing (idempotent per day)."""
         self.oms.retry_unbooked()
+        self.oms.forget_ended()
         await self.oms.expire_due()
         self.feed.sweep()
         await self.watch_margin()

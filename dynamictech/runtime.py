@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
+import gc
 import logging
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 import structlog
+
+_STDERR: _LogFile | None = None
 
 
 def configure_logging(level: str | None = None) -> None:
@@ -27,9 +33,61 @@ def configure_logging(level: str | None = None) -> None:
             structlog.processors.JSONRenderer(serializer=orjson.dumps, default=str),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, name, logging.INFO)),
-        logger_factory=structlog.BytesLoggerFactory(file=sys.stderr.buffer),
+        logger_factory=structlog.BytesLoggerFactory(file=_stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
+
+
+def _stderr() -> _LogFile:
+    global _STDERR
+    if _STDERR is None:
+        _STDERR = _LogFile(sys.stderr.buffer)
+    return _STDERR
+
+
+class _LogFile:
+    """stderr with its lines gathered: written out when 64 KB are waiting or every 0.1 s, instead of one write and
+    flush per event (a tenth of the hub's time on the order path). A crash loses at most the last 0.1 s of logs;
+    the journal, not the log, is what restart relies on."""
+
+    def __init__(self, out: BinaryIO, period: float = 0.1) -> None:
+        self.out = out
+        self._pending: list[bytes] = []
+        self._size = 0
+        self._lock = threading.Lock()
+        threading.Thread(target=self._flush_every, args=(period,), name="log-flush", daemon=True).start()
+        atexit.register(self.drain)
+
+    def write(self, data: bytes) -> None:
+        with self._lock:
+            self._pending.append(data)
+            self._size += len(data)
+            full = self._size >= 65536
+        if full:
+            self.drain()
+
+    def flush(self) -> None:
+        """Called after every event by structlog: the timer writes instead."""
+
+    def drain(self) -> None:
+        with self._lock:   # held while writing, so lines leave in the order they came
+            if self._pending:
+                self.out.write(b"".join(self._pending))
+                self.out.flush()
+                self._pending, self._size = [], 0
+
+    def _flush_every(self, period: float) -> None:
+        while True:
+            time.sleep(period)
+            self.drain()
+
+
+def settle_heap() -> None:
+    """Once the process has started: what it built (instruments, the directory, the day's orders, the simulators)
+    lives as long as it does, so it leaves the garbage collector's generations and a full collection walks only
+    what came after."""
+    gc.collect()
+    gc.freeze()
 
 
 def run(main: Coroutine[Any, Any, None]) -> None:

@@ -33,7 +33,7 @@ import structlog
 
 from adapters.registry import build as build_venue
 from dynamictech.hub import DEFAULT_PIPELINE, BusUnreachable, Hub, HubSettings
-from dynamictech.runtime import stop_signal
+from dynamictech.runtime import settle_heap, stop_signal
 from engine.domain.instrument import AssetClass, Instrument, Market
 from engine.margin import MarginLevels
 from engine.ports import Clock, Venue, utc_now
@@ -136,6 +136,7 @@ async def run(config_path: Path) -> None:
         await gateway.start()
     host = config.get("web", {}).get("host", "127.0.0.1")
     runner, port = await serve(create_app(hub.services, hub.feed, hub.markup, hub.bars, access), host, int(config.get("web", {}).get("port", 8080)))
+    settle_heap()
     log.info("hub.serving", web=f"{host}:{port}", venues=sorted(hub.router.venues))
     await stop.wait()
     await runner.cleanup()

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import structlog
 
-from engine.bus import Bus
+from engine.bus import Publisher
 from engine.domain.instrument import Instrument
 from engine.domain.position import Position, PositionBook
 from engine.domain.tenancy import Directory
@@ -33,7 +33,8 @@ class Financing:
 
 
 class Accounting:
-    def __init__(self, directory: Directory, instruments: dict[str, Instrument], ledger: Ledger, bus: Bus) -> None:
+    def __init__(self, directory: Directory, instruments: dict[str, Instrument], ledger: Ledger,
+                 bus: Publisher) -> None:
         self.directory = directory
         self.instruments = instruments
         self.ledger = ledger
@@ -58,7 +59,7 @@ class Accounting:
     def tenant_exposure(self, tenant_id: str, symbol: str | None) -> Decimal:
         """Gross notional in USD of a tenant's positions, in one symbol or all."""
         total = Decimal(0)
-        for position in self.positions.positions.values():
+        for position in self.positions.open_positions():   # what is open, not every ticket the book has had
             account = self.directory.accounts[position.account_id]
             if account.tenant_id != tenant_id or (symbol is not None and position.symbol != symbol):
                 continue
@@ -118,9 +119,9 @@ class Accounting:
         """Book one day's financing on every open position; a day already charged is not charged again (the entry
         reference is the day and the position). Returns how many entries were posted."""
         posted = 0
-        for position in list(self.positions.positions.values()):
+        for position in self.positions.open_positions():
             terms = rates.get(position.symbol)
-            if not position.quantity or terms is None:
+            if terms is None:
                 continue
             account = self.directory.accounts[position.account_id]
             instrument = self.instruments[position.symbol]
@@ -132,10 +133,10 @@ class Accounting:
             if not charge:
                 continue
             reference = f"{day.isoformat()}:{position.position_id}"
-            before = len(self.ledger.entries)
+            before = self.ledger.mark()
             self.ledger.transfer(EntryKind.FINANCING, reference, wallet(account.account_id),
                                  LedgerAccount(account.tenant_id, "financing"), account.base_currency, charge)
-            if len(self.ledger.entries) > before:
+            if self.ledger.mark() > before:   # booked now, not on an earlier run of the same day
                 posted += 1
                 log.info("book.financing", account=account.account_id, position_id=position.position_id,
                          day=day.isoformat(), charge=str(charge), currency=account.base_currency)

@@ -1,14 +1,15 @@
 """The double-entry journal: every fill, fee, commission, markup, financing charge, deposit, withdrawal and adjustment
-is one entry whose postings sum to zero in each currency. Balances are derived from the entries, never set.
+is one entry whose postings sum to zero in each currency. Balances are derived from the entries, never set: each
+entry adds its postings to running balances, so a balance costs the same after a million entries as after one.
 
 An entry carries a reference (a fill's ExecID, a deposit's idempotency key); posting the same reference twice
-returns the first entry, so a replayed execution report or webhook is never applied twice.
+books nothing the second time, so a replayed execution report or webhook is never applied twice.
 """
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -76,21 +77,45 @@ class LedgerStore(Protocol):
     def load(self) -> list[JournalEntry]: ...
 
 
+RECENT_ENTRIES = 1_000   # entries a ledger holds in memory: far more than one transaction posts (see roll_back)
+
+
 class Ledger:
-    def __init__(self, clock: Clock, store: LedgerStore | None = None) -> None:
+    """Running balances per account and currency, the references already booked, and the latest entries.
+
+    A hub runs for months, so nothing a post does may cost more as the journal grows: a post updates the balances
+    it touches, records its reference, and joins the latest ``keep`` entries held in memory, pushing the oldest out
+    (the store, when there is one, keeps them all). The references are kept for good, so a reference is booked
+    once however old it is; they are held as plain strings and numbers, which the garbage collector never scans.
+    """
+
+    def __init__(self, clock: Clock, store: LedgerStore | None = None, *, keep: int = RECENT_ENTRIES) -> None:
+        if keep < 1:
+            raise ValueError(f"a ledger keeps at least one entry in memory, not {keep}")
         self.clock = clock
         self.store = store
-        self.entries: list[JournalEntry] = []
+        self.keep = keep
+        self._recent: OrderedDict[int, JournalEntry] = OrderedDict()   # entry id -> entry, oldest first
         self._balances: dict[LedgerAccount, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-        self._by_reference: dict[tuple[EntryKind, str], JournalEntry] = {}
+        self._booked: dict[EntryKind, dict[str, int]] = {kind: {} for kind in EntryKind}  # reference -> entry id
+        self._count = 0   # entries booked (loaded ones included), less those rolled back
+        last_id = 0
         for entry in store.load() if store is not None else []:
             self._apply(entry)
-        self._ids = itertools.count(self.entries[-1].entry_id + 1 if self.entries else 1)
+            last_id = entry.entry_id
+        self._ids = itertools.count(last_id + 1)
 
-    def post(self, kind: EntryKind, reference: str, postings: list[Posting]) -> JournalEntry:
-        existing = self._by_reference.get((kind, reference))
-        if existing is not None:
-            return existing
+    @property
+    def entries(self) -> list[JournalEntry]:
+        """The latest entries held in memory (at most ``keep``), oldest first; the store has the whole journal."""
+        return list(self._recent.values())
+
+    def post(self, kind: EntryKind, reference: str, postings: list[Posting]) -> JournalEntry | None:
+        """Book an entry and return it. A reference already booked books nothing: it returns the first entry while
+        that is among the latest ``keep`` held in memory, else None (the entry is in the store)."""
+        booked = self._booked[kind].get(reference)
+        if booked is not None:
+            return self._recent.get(booked)
         _check_balanced(kind, reference, postings)
         entry = JournalEntry(next(self._ids), kind, reference, tuple(postings), self.clock())
         if self.store is not None:
@@ -101,27 +126,44 @@ class Ledger:
         return entry
 
     def _apply(self, entry: JournalEntry) -> None:
+        balances = self._balances
         for posting in entry.postings:
-            self._balances[posting.account][posting.currency] += posting.amount
-        self.entries.append(entry)
-        self._by_reference[(entry.kind, entry.reference)] = entry
+            balances[posting.account][posting.currency] += posting.amount
+        self._booked[entry.kind][entry.reference] = entry.entry_id
+        recent = self._recent
+        recent[entry.entry_id] = entry
+        if len(recent) > self.keep:
+            recent.popitem(last=False)
+        self._count += 1
 
     def mark(self) -> int:
-        """Where the journal stands now, for ``roll_back`` if the transaction around what follows fails."""
-        return len(self.entries)
+        """Where the journal stands now (how many entries it has booked), for ``roll_back`` if the transaction
+        around what follows fails."""
+        return self._count
 
     def roll_back(self, mark: int) -> None:
-        """Forget the entries posted since ``mark``: their transaction did not commit, so they never happened."""
-        for entry in reversed(self.entries[mark:]):
+        """Forget the entries posted since ``mark``: their transaction did not commit, so they never happened. They
+        must still be held in memory: a transaction posts a few entries, a ledger keeps a thousand by default."""
+        undo = self._count - mark
+        if undo <= 0:
+            return
+        if undo > len(self._recent):
+            raise ValueError(f"cannot roll back {undo} entries: only the latest {len(self._recent)} are in memory")
+        for _ in range(undo):
+            _, entry = self._recent.popitem()
             for posting in entry.postings:
                 self._balances[posting.account][posting.currency] -= posting.amount
-            del self._by_reference[(entry.kind, entry.reference)]
-        del self.entries[mark:]
+            del self._booked[entry.kind][entry.reference]
+        self._count = mark
 
     def transfer(self, kind: EntryKind, reference: str, source: LedgerAccount, target: LedgerAccount,
-                 currency: str, amount: Decimal) -> JournalEntry:
-        """Move ``amount`` from ``source`` to ``target``: the common two-posting entry."""
+                 currency: str, amount: Decimal) -> JournalEntry | None:
+        """Move ``amount`` from ``source`` to ``target``: the common two-posting entry (see ``post``)."""
         return self.post(kind, reference, [Posting(source, currency, -amount), Posting(target, currency, amount)])
+
+    def booked(self, kind: EntryKind, reference: str) -> bool:
+        """Whether an entry of this kind and reference is in the journal (held in memory or not)."""
+        return reference in self._booked[kind]
 
     def balance(self, account: LedgerAccount, currency: str) -> Decimal:
         held = self._balances.get(account)

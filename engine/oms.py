@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -110,7 +111,8 @@ class OMS:
         self._expirable: dict[str, Order] = {}            # open orders with an expiry: the clock looks only here
         self.oco_groups: dict[str, list[Order]] = {}      # OCO id -> its legs
         self.children: dict[str, list[Order]] = {}        # parent order id -> its bracket legs
-        self._exec_ids: set[str] = set()
+        self._exec_ids: dict[str, set[str]] = {}          # order id -> the keys of the fills booked on it
+        self._ended: deque[tuple[dt.datetime, str]] = deque()   # ended orders, oldest first: forgotten after a day
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[object]] = set()
         self.unbooked: list[VenueReport] = []   # reports that failed to apply (a database error): retried by the clock
@@ -278,8 +280,10 @@ class OMS:
             if not ended.is_open:   # the day's history: OrderStatusRequest, duplicate ClOrdIDs, the order list
                 self.orders[ended.order_id] = ended
                 self._by_client[(ended.account_id, ended.cl_ord_id)] = ended.order_id
+                self._ended.append((ended.created_at, ended.order_id))
         orders = self.journal.open_orders()
-        self._exec_ids |= self.journal.exec_ids([order.order_id for order in orders])
+        for order_id, keys in self.journal.exec_ids([order.order_id for order in orders]).items():
+            self._exec_ids.setdefault(order_id, set()).update(keys)
         at_venues = []
         for order in orders:
             self._add(order)
@@ -338,6 +342,29 @@ class OMS:
         if status.status in (OrdStatus.CANCELED, OrdStatus.EXPIRED) and order.is_open:
             self._canceled(order, VenueReport(status.venue, ReportKind.CANCELED, order.order_id,
                                               reason="canceled at the venue while the hub was down", at=status.at))
+
+    def forget_ended(self) -> int:
+        """Let go of the orders that ended more than a day ago (their history is in the journal), so that what the
+        hub holds, and the garbage collector walks, does not grow with every order it ever took."""
+        horizon = self.clock() - HISTORY_KEPT
+        forgotten = 0
+        while self._ended and self._ended[0][0] <= horizon:
+            order = self.orders.get(self._ended.popleft()[1])
+            if order is None or order.is_open:
+                continue
+            del self.orders[order.order_id]
+            if self._by_client.get((order.account_id, order.cl_ord_id)) == order.order_id:
+                del self._by_client[(order.account_id, order.cl_ord_id)]
+            self._exec_ids.pop(order.order_id, None)
+            self._expirable.pop(order.order_id, None)
+            for key, index in ((order.oco_id, self.oco_groups), (order.parent_id, self.children)):
+                legs = index.get(key) if key is not None else None
+                if legs is not None:
+                    legs[:] = [leg for leg in legs if leg is not order]
+                    if not legs:
+                        del index[key]  # type: ignore[arg-type]
+            forgotten += 1
+        return forgotten
 
     def retry_unbooked(self) -> None:
         """Apply again what failed to apply; what fails again waits for the next try."""
@@ -418,7 +445,7 @@ class OMS:
             log.error("oms.unknown_order_report", venue=report.venue, order_id=report.order_id, kind=report.kind)
             return
         key = None if report.exec_id is None else fill_key(report)
-        if key is not None and key in self._exec_ids:
+        if key is not None and key in self._exec_ids.get(order.order_id, ()):
             log.info("oms.duplicate_report", order_id=order.order_id, venue=report.venue, exec_id=report.exec_id)
             return
         if report.venue != order.venue:
@@ -435,7 +462,7 @@ class OMS:
                 self.unbooked.append(report)
                 return
         if key is not None:   # seen once handled (a fill once booked), so a report that failed can come again
-            self._exec_ids.add(key)
+            self._exec_ids.setdefault(order.order_id, set()).add(key)
 
     def _accepted(self, order: Order, report: VenueReport) -> None:
         order.venue_order_id = report.venue_order_id
@@ -448,11 +475,11 @@ class OMS:
             log.error("oms.overfill", order_id=order.order_id, venue=report.venue, exec_id=report.exec_id,
                       quantity=str(report.last_quantity), leaves=str(order.leaves))
             return
-        route = self._routes[order.order_id]
+        account = self.directory.accounts[order.account_id]
         instrument = self.instruments[order.symbol]
         quantity, price = _on_step(report.last_quantity, instrument.lot_step), _on_step(report.last_price,
                                                                                           instrument.tick_size)
-        fill = FillContext(order, instrument, route.context.account, fill_key(report),
+        fill = FillContext(order, instrument, account, fill_key(report),
                            quantity, price, price)
         self.pipelines.for_tenant(order.tenant_id).after_fill(fill)
         execution = Execution(fill.exec_id, order.order_id, order.account_id, order.symbol, order.side,
@@ -461,7 +488,7 @@ class OMS:
         # All of it commits, or none of it does and nothing here changed: what a client is told is what happened.
         before = (order.filled, order.average_price, order.status)
         book = self.accounting.positions
-        positions = book.snapshot(book.touched(route.context.account.position_mode, order.account_id, order.symbol,
+        positions = book.snapshot(book.touched(account.position_mode, order.account_id, order.symbol,
                                                order.order_id, order.position_id))
         entries = self.accounting.ledger.mark()
         try:
@@ -563,6 +590,9 @@ class OMS:
         write its own report (a FIX ExecutionReport, a terminal's order row) without asking back."""
         if not journaled:
             self.journal.record(order)
+        if not order.is_open:
+            self._routes.pop(order.order_id, None)   # nothing more goes to a venue for it
+            self._ended.append((self.clock(), order.order_id))
         log.info("order." + what, order_id=order.order_id, cl_ord_id=order.cl_ord_id, account=order.account_id,
                  status=order.status.name, detail=detail)
         event = {

@@ -107,6 +107,7 @@ class OrderEntry(Application):
         self._by_client: dict[tuple[str, str], str] = {}      # (account, any ClOrdID of a chain) -> order id
         self._acknowledged: set[str] = set()                  # orders whose ExecType=0 went out
         self._submitting: set[asyncio.Task[None]] = set()     # new orders handed to the OMS, not yet returned
+        self._stopping = False
         self._exec_ids = itertools.count(1)
         self._exec_prefix = f"{services.oms.order_id_prefix}X"   # unique per start, as the OMS's order ids
         self.market_data = MarketData(services.bus, services.oms.instruments, outbox, logged_on)
@@ -125,6 +126,12 @@ class OrderEntry(Application):
                                    group=f"gateway.order_entry.{account}")
             for account, topic in topics.items()]
 
+    async def stop_taking(self) -> None:
+        """Refuse new orders from now on, and wait for the ones handed to the OMS to be taken."""
+        self._stopping = True
+        while self._submitting:
+            await asyncio.gather(*self._submitting, return_exceptions=True)
+
     def close(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
@@ -132,7 +139,7 @@ class OrderEntry(Application):
 
     # ---------------------------------------------------------------- session callbacks
     def accept_logon(self, message: Message, session_id: SessionID) -> None:
-        if not self.services.ready.is_set():
+        if not self.services.ready.is_set() or self._stopping:
             raise RejectLogon("the hub is not taking orders now")
 
     async def on_logon(self, session_id: SessionID) -> None:
@@ -161,7 +168,7 @@ class OrderEntry(Application):
         given = message.get_str(1)
         try:
             account = _account(given, binding)
-            if not self.services.ready.is_set():
+            if not self.services.ready.is_set() or self._stopping:
                 raise _Refused(99, "the hub is not taking orders now")
             if (account, cl_ord_id) in self._by_client:   # a ClOrdID of a cancel or replace: the OMS never saw it
                 raise _Refused(ORD_REJ_REASON["duplicate_cl_ord_id"], f"ClOrdID {cl_ord_id} was already used")

@@ -53,10 +53,15 @@ class Gateway:
         log.info("gateway.started", ports=self.ports, sessions=[str(s) for s in self.acceptor.sessions])
 
     async def stop(self) -> None:
+        """New orders are refused first; the ones already handed to the OMS are answered and the doors keep
+        listening until every session has logged out. What is booked after that reaches them from the report
+        outbox when the gateway starts again."""
+        await self.order_entry.stop_taking()
+        await self.outbox.drain()
+        await self.acceptor.stop()
         self.order_entry.close()
         self.drop_copy.close()
         await self.outbox.stop()
-        await self.acceptor.stop()
         log.info("gateway.stopped")
 
 

@@ -10,7 +10,7 @@ from engine.bus import InProcessBus
 from engine.domain.instrument import AssetClass, Instrument, Market, TradingSession
 from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
 from engine.domain.terms import CommissionPlan, Markup, RebatePlan, RouteRule
-from engine.journal import OrderJournal, Transactions
+from engine.journal import OrderJournal, Reports, Transactions
 from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
 from engine.oms import OMS
 from engine.ports import utc_now
@@ -69,7 +69,7 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
         rules: list[RouteRule] | None = None, deposit: str = "10000",
         limits: RiskLimits | None = None, venues: dict | None = None, ledger: Ledger | None = None,
         journal: OrderJournal | None = None, transactions: Transactions | None = None,
-        order_id_prefix: str = "O", rebates: RebatePlan | None = None) -> Hub:
+        order_id_prefix: str = "O", rebates: RebatePlan | None = None, reports: Reports | None = None) -> Hub:
     """A broker with one trader (ACC-1, USD, 1:100) and two in-memory LPs quoting EUR/USD and BTC/USDT."""
     directory = Directory()
     directory.add_tenant(Tenant("broker-a", "Broker A"))
@@ -100,7 +100,8 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
     pipelines = Pipelines(interceptors, {"broker-a": order}, order)
     oms = OMS(directory=directory, instruments=instruments, ledger=ledger, bus=bus, pipelines=pipelines,
               router=router, journal=journal,
-              transactions=transactions or getattr(journal, "commits", None), order_id_prefix=order_id_prefix,
+              transactions=transactions or getattr(journal, "commits", None), reports=reports,
+              order_id_prefix=order_id_prefix,
               clock=lambda: NOW)
     oms_holder.append(oms)
     oms.accounting.marks.update({"EUR/USD": D("1.08345"), "BTC/USDT": D("60005"), "USDT/USD": D(1), "USD/HKD": D("7.8")})

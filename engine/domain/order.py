@@ -140,9 +140,19 @@ class Order:
         if quantity <= 0 or self.filled + quantity > self.quantity:
             raise ValueError(f"order {self.order_id}: fill of {quantity} would overfill {self.leaves} left")
         total = self.filled + quantity
-        self.average_price = (self.average_price * self.filled + price * quantity) / total
+        self.average_price = average(self.average_price, self.filled, price, quantity)
         self.filled = total
         self.move(OrdStatus.FILLED if total == self.quantity else OrdStatus.PARTIALLY_FILLED)
+
+
+AVERAGE_STEP = Decimal("1E-18")   # the journal's precision (NUMERIC(38, 18)): memory and database agree after a restart
+
+
+def average(held_price: Decimal, held: Decimal, price: Decimal, quantity: Decimal) -> Decimal:
+    """The quantity-weighted average price of what is held and a fill, to at most the journal's 18 decimals."""
+    exact = (held_price * held + price * quantity) / (held + quantity)
+    exponent = exact.as_tuple().exponent
+    return exact.quantize(AVERAGE_STEP) if isinstance(exponent, int) and exponent < -18 else exact
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,10 +85,15 @@ class SqlOrderJournal:
             return [Position(row.account_id, row.symbol, row.quantity, row.average_price, row.position_id)
                     for row in session.exec(select(PositionRecord)).all()]
 
-    def exec_ids(self, order_ids: list[str]) -> set[str]:
+    def exec_ids(self, order_ids: list[str]) -> dict[str, set[str]]:
+        """The keys of the fills booked on each of these orders."""
+        keys: dict[str, set[str]] = {}
         with Session(self.engine) as session:
-            query = select(ExecutionRecord.exec_id).where(ExecutionRecord.order_id.in_(order_ids))  # type: ignore[attr-defined]
-            return set(session.exec(query).all())
+            query = select(ExecutionRecord.order_id, ExecutionRecord.exec_id).where(
+                ExecutionRecord.order_id.in_(order_ids))  # type: ignore[attr-defined]
+            for order_id, exec_id in session.exec(query).all():
+                keys.setdefault(order_id, set()).add(exec_id)
+        return keys
 
     def executions(self, account_id: str) -> list[Execution]:
         """An account's fills, oldest first: the history a client's terminal shows."""

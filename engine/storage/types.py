@@ -1,5 +1,5 @@
-"""Column types. Money and quantities stay exact: NUMERIC(38, 18) on PostgreSQL; on SQLite, whose NUMERIC goes
-through floating point, the decimal's text. Times read back are made UTC-aware (``as_utc``)."""
+"""Column types. Money and quantities stay exact: NUMERIC(38, 18) on PostgreSQL (read back without its padding
+zeros); on SQLite, whose NUMERIC goes through floating point, the decimal's text. Times read back are made UTC-aware (``as_utc``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -28,7 +28,17 @@ class Amount(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(value) if dialect.name == "sqlite" else value
+        if dialect.name == "sqlite":
+            return Decimal(value)
+        return _without_padding(value)
+
+
+def _without_padding(value: Decimal) -> Decimal:
+    """NUMERIC(38, 18) hands every value back with 18 decimals: zero as ``0E-18``, which a FIX field must never
+    carry, and 1.5 as 1.500000000000000000. The trailing zeros go, never an integer's own digits."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
 
 
 def as_utc(moment: dt.datetime) -> dt.datetime:

@@ -166,6 +166,21 @@ async def test_the_throttle_counts_orders_when_they_arrived_not_when_a_busy_hub_
     assert [_code(await h.oms.submit(order)) for order in at_once] == [None, None, "throttled"]
 
 
+async def test_an_order_ended_a_day_ago_is_let_go_and_its_cl_ord_id_may_name_a_new_one() -> None:
+    """A hub runs for months: what it holds must not grow with every order it took (the journal keeps them)."""
+    h = hub()
+    done = await h.oms.submit(buy("d1", "1"))
+    resting = await h.oms.submit(buy("r1", "1", OrdType.LIMIT, "1.07000"))
+    h.oms.clock = lambda: NOW + dt.timedelta(hours=23)
+    assert h.oms.forget_ended() == 0, "the day's orders answer status requests"
+    h.oms.clock = lambda: NOW + dt.timedelta(days=1, seconds=1)
+    assert h.oms.forget_ended() == 1
+    assert done.order_id not in h.oms.orders and h.oms.orders[resting.order_id] is resting
+    again = await h.oms.submit(buy("d1", "1"))   # ClOrdIDs are unique within a day
+    assert again.status is OrdStatus.FILLED and again.order_id != done.order_id
+    assert [o.cl_ord_id for o in h.oms.history("ACC-1", 10)].count("d1") == 2, "the history still has both"
+
+
 async def test_a_replayed_fill_and_an_overfill_are_never_booked_twice() -> None:
     h = hub()
     report = None
