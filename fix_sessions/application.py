@@ -44,3 +44,8 @@ class Application:
 
     async def from_app(self, message: Message, session_id: SessionID) -> None:
         """An application message was received; raise ``FieldReject`` or ``BusinessReject`` to refuse it."""
+
+    async def settled(self, session_id: SessionID) -> None:
+        """Called after the messages of one read, before the session stores their sequence numbers: returns once
+        what ``from_app`` took from them is durable (a crash before that leaves them to the counterparty's
+        resend). ``from_app`` may hand work on without waiting for it; this is where the session waits once."""

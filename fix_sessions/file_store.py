@@ -146,7 +146,7 @@ class FileStore(SequenceNumbers):
 
     def _numbers_changed(self) -> None:
         """The sender number on disk never runs ahead of the messages on disk (held-back saves imply their own)."""
-        text = _SEQNUMS % (self._durable_sender, self._target)
+        text = _SEQNUMS % (self._durable_sender, self.stored_target())
         self._seqnums_map[:len(text)] = text
         if self._sync:
             self._seqnums_map.flush()

@@ -246,7 +246,7 @@ class SqlStore(SequenceNumbers):
     # ------------------------------------------------------------------ on the writer thread
     def take_changes(self) -> _Changes:
         with self._lock:
-            changes = _Changes(self._version, self._reset, self._unwritten, self._sender, self._target)
+            changes = _Changes(self._version, self._reset, self._unwritten, self._sender, self.stored_target())
             self._reset, self._unwritten, self._queued, self._taken = None, [], False, self._version
         return changes
 

@@ -29,6 +29,10 @@ class MessageStore(Protocol):
     def set_next_sender_seq_num(self, value: int) -> None: ...
     def set_next_target_seq_num(self, value: int) -> None: ...
     def incr_next_target_seq_num(self) -> None: ...
+    def hold_target(self) -> None:
+        """Keep the target number written as it is now until ``release_target`` (``SequenceNumbers``)."""
+
+    def release_target(self) -> None: ...
     def save(self, seq_num: int, raw: bytes) -> None:
         """Keep an outbound message for resend and make the next sender number seq_num + 1, as one step."""
 
@@ -49,10 +53,29 @@ class MessageStore(Protocol):
 
 
 class SequenceNumbers:
-    """The two numbers every store serves from memory; a durable store writes them in ``_numbers_changed``."""
+    """The two numbers every store serves from memory; a durable store writes them in ``_numbers_changed``.
+
+    While the target number is held (``hold_target``), a durable store writes the number as it was when the hold
+    began: what the application took from the messages counted since must be durable before the numbers that
+    consume them are (QuickFIX advances the number after fromApp returns). A crash meanwhile leaves them to the
+    counterparty's resend."""
 
     _sender = 1
     _target = 1
+    _held_target: int | None = None
+
+    def hold_target(self) -> None:
+        if self._held_target is None:
+            self._held_target = self._target
+
+    def release_target(self) -> None:
+        if self._held_target is not None:
+            self._held_target = None
+            self._numbers_changed()
+
+    def stored_target(self) -> int:
+        """The target number a durable store writes now."""
+        return self._target if self._held_target is None else self._held_target
 
     def next_sender_seq_num(self) -> int:
         return self._sender

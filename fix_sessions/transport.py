@@ -65,9 +65,13 @@ class Connection:
             self._timer = asyncio.create_task(self._run_timers())
             if first_frame is not None:
                 await self.execute(self.session.receive(first_frame, time.time()))
+            store = self.session.store
             while not self.closed.is_set():
                 frame = self.framer.next_frame()
                 if frame is None:
+                    if self._in_batch:   # what the read's messages started is durable before their numbers are
+                        await self.application.settled(self.session.session_id)
+                        store.release_target()
                     self._in_batch = False
                     self._flush()
                     data = await self.reader.read(READ_SIZE)
@@ -75,6 +79,7 @@ class Connection:
                         break
                     self.framer.feed(data)
                     self._in_batch = True
+                    store.hold_target()
                     continue
                 await self.execute(self.session.receive(frame, time.time()))
         except (ConnectionError, OSError) as error:
@@ -181,6 +186,12 @@ class Connection:
         self.closed.set()
         if self._timer is not None:
             self._timer.cancel()
+        if self._in_batch:   # the connection ended inside a read: its messages are taken once they are durable
+            self._in_batch = False
+            try:
+                await self.application.settled(self.session.session_id)
+            finally:
+                self.session.store.release_target()
         await self.execute(self.session.on_disconnect(time.time()))
         if self._releasing is not None:
             await self._releasing

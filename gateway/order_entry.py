@@ -161,6 +161,13 @@ class OrderEntry(Application):
             await asyncio.sleep(0)
         await handler(message, session_id, self._bindings[session_id])
 
+    async def settled(self, session_id: SessionID) -> None:
+        """The new orders of the read are journaled before the session stores their MsgSeqNums: a crash in
+        between leaves them to the client's resend (PossDupFlag=Y), never lost without an answer."""
+        if self._submitting:
+            await asyncio.sleep(0)   # each new order's first step (accept, check, journal) runs before it waits
+            await self.oms.transactions.durable()
+
     # ---------------------------------------------------------------- requests
     async def _new_order(self, message: Message, session_id: SessionID, binding: ClientBinding) -> None:
         received_at = self.clock()
@@ -170,6 +177,10 @@ class OrderEntry(Application):
             account = _account(given, binding)
             if not self.services.ready.is_set() or self._stopping:
                 raise _Refused(99, "the hub is not taking orders now")
+            known = self.oms.find(account, cl_ord_id)
+            if known is not None and message.get(43) == b"Y":   # sent again after a crash: it is this order
+                self.outbox.put(session_id, b"8", self._status_report(known, account, known.cl_ord_id, []))
+                return
             if (account, cl_ord_id) in self._by_client:   # a ClOrdID of a cancel or replace: the OMS never saw it
                 raise _Refused(ORD_REJ_REASON["duplicate_cl_ord_id"], f"ClOrdID {cl_ord_id} was already used")
             request = dataclasses.replace(_order_request(message, cl_ord_id, account), received_at=received_at)
@@ -267,13 +278,15 @@ class OrderEntry(Application):
         else:
             account, order = found
             chain = self._chains.get(order.order_id)
-            # ExecID is 0 on an order status report (FIX 4.4, ExecType=I)
-            fields = execution_report(_snapshot(order), account, now=self.clock(), exec_id="0", exec_type="I",
-                                      cl_ord_id=chain.current if chain else order.cl_ord_id,
-                                      expire_time=_expire_time(order), extra=extra)
+            fields = self._status_report(order, account, chain.current if chain else order.cl_ord_id, extra)
         log.info("gateway.order_entry.status_sent", session=str(session_id), cl_ord_id=cl_ord_id,
                  found=found is not None)
         self.outbox.put(session_id, b"8", fields)
+
+    def _status_report(self, order: Order, account: str, cl_ord_id: str, extra: Fields) -> Fields:
+        # ExecID is 0 on an order status report (FIX 4.4, ExecType=I)
+        return execution_report(_snapshot(order), account, now=self.clock(), exec_id="0", exec_type="I",
+                                cl_ord_id=cl_ord_id, expire_time=_expire_time(order), extra=extra)
 
     async def _market_data(self, message: Message, session_id: SessionID, binding: ClientBinding) -> None:
         account = self.services.directory.accounts[binding.default_account]

@@ -89,3 +89,6 @@ class _BySession(Application):
 
     async def from_app(self, message: Message, session_id: SessionID) -> None:
         await self.applications[session_id].from_app(message, session_id)
+
+    async def settled(self, session_id: SessionID) -> None:
+        await self.applications[session_id].settled(session_id)

@@ -124,3 +124,47 @@ async def test_a_failed_commit_ends_the_connection_and_what_waited_on_it_is_neve
                 committing.set_result(None)
         await clients.stop()
         await hub.stop()
+
+
+class Unsettled(Recorder):
+    """An application that takes orders at once and makes them durable only when the test says so."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.durable = asyncio.Event()
+
+    async def settled(self, session_id: SessionID) -> None:
+        await self.durable.wait()
+
+
+async def test_an_order_read_is_counted_on_disk_only_once_the_application_has_made_it_durable(
+        tmp_path: Path) -> None:
+    """As QuickFIX advances the number after fromApp: a crash before the order is durable leaves it to the resend."""
+    port, database = free_port(), tmp_path / "hub.db"
+    hub_app, client_app = Unsettled(), Recorder()
+    hub = SocketAcceptor([replace(acceptor_config(port, "ALPHA"), sql_store_url=f"sqlite:///{database}")], hub_app)
+    clients = SocketInitiator([initiator_config(port, "ALPHA")], client_app)
+
+    def stored_target() -> int:
+        hub.sessions[HUB].store.flush()
+        with sqlite3.connect(database) as db:
+            return int(db.execute("SELECT next_target_seq_num FROM fix_session_state "
+                                  "WHERE sender_comp_id = 'HUB'").fetchone()[0])
+
+    await hub.start()
+    await clients.start()
+    try:
+        await until(lambda: len(client_app.logons) == 1, "the logon")
+        hub_app.durable.set()
+        await until(lambda: stored_target() == 2, "the Logon counted")
+        hub_app.durable.clear()
+        await clients.send_to_target(CLIENT, b"D", new_order("HELD-1"))
+        await until(lambda: len(hub_app.messages) == 1, "the order taken")
+        await asyncio.sleep(0.1)
+        assert stored_target() == 2, "not counted on disk before the application says it is durable"
+        assert hub.sessions[HUB].store.next_target_seq_num() == 3, "in memory, the session is at the next one"
+        hub_app.durable.set()
+        await until(lambda: stored_target() == 3, "counted once durable")
+    finally:
+        await clients.stop()
+        await hub.stop()

@@ -1,5 +1,6 @@
 """A fill booked while no door could send it (the hub stopped between the commit and the send) reaches the trader's
-FIX session and the broker's drop copy when the hub starts again, marked PossResend, once, with its ExecID."""
+FIX session and the broker's drop copy when the hub starts again, marked PossResend, once, with its ExecID; an order
+sent again as a possible duplicate is answered with its status."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,10 +10,14 @@ from dynamictech.hub import Hub, HubSettings
 from engine.domain.order import OrdStatus, OrdType, Side
 from engine.ledger import EntryKind, LedgerAccount, wallet
 from engine.oms import NewOrder
+from fix_sessions.codec import Message
+from fix_sessions.session_id import SessionID
 from fix_sessions.settings import parse_settings
+from fix_sessions.transport import SocketInitiator
 from gateway.config import parse_bindings
 from gateway.service import Gateway
 from tests.gateway.conftest import BROKER, PROP_FIRM, FixClient, gateway_cfg, seed, venues
+from tests.fix_sessions.test_transport import Recorder, initiator_config, until
 from tests.gateway.messages import new_order
 from tests.stubs import D, btcusdt, eurusd
 
@@ -83,3 +88,35 @@ async def test_a_fill_booked_while_no_door_could_send_it_goes_out_when_the_hub_s
     assert [m[11] for m in trader.of_type("8")] == ["F2", "F2"], f"{sent[17]} and R1 are not sent again"
     await third.stop_gateway()
     await third.hub.stop()
+
+
+async def test_an_order_sent_again_as_a_possible_duplicate_is_answered_with_its_status(tmp_path: Path) -> None:
+    """What a client's resend brings after the hub stopped between journaling an order and counting its message."""
+    seed(f"sqlite:///{tmp_path / 'hub.db'}")
+    life = Life(tmp_path)
+    life.hub.oms.accounting.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"),
+                                            wallet("ACC-1"), "USD", D(100000))
+    await life.start()
+    client_app = Recorder()
+    client = SocketInitiator([initiator_config(life.gateway.ports[0], PROP_FIRM)], client_app)
+    session = SessionID("FIX.4.4", PROP_FIRM, "HUB")
+    await client.start()
+    try:
+        await until(lambda: len(client_app.logons) == 1, "the logon")
+
+        def reports(cl_ord_id: str) -> list[Message]:
+            return [m for _, m in client_app.messages if m.get_str(11) == cl_ord_id]
+
+        await client.send_to_target(session, b"D", new_order("P1"))
+        await until(lambda: any(m.get(150) == b"F" for m in reports("P1")), "the fill")
+        filled = next(m for m in reports("P1") if m.get(150) == b"F")
+        await client.send_to_target(session, b"D", new_order("P1"), [(43, "Y"), (122, filled.get_str(52))])
+        await until(lambda: len(reports("P1")) == 3, "the answer to the resend")
+        answer = reports("P1")[-1]
+        assert (answer.get(150), answer.get(39), answer.get(37)) == (b"I", b"2", filled.get(37)), \
+            "its status, not a duplicate ClOrdID's reject"
+        assert len(life.hub.oms.history("ACC-1", 10)) == 1
+    finally:
+        await client.stop()
+        await life.stop_gateway()
+        await life.hub.stop()
