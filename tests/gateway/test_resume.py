@@ -16,8 +16,8 @@ from fix_sessions.settings import parse_settings
 from fix_sessions.transport import SocketInitiator
 from gateway.config import parse_bindings
 from gateway.service import Gateway
-from tests.gateway.conftest import BROKER, PROP_FIRM, FixClient, gateway_cfg, seed, venues
 from tests.fix_sessions.test_transport import Recorder, initiator_config, until
+from tests.gateway.conftest import BROKER, PROP_FIRM, FixClient, gateway_cfg, seed, venues
 from tests.gateway.messages import new_order
 from tests.stubs import D, btcusdt, eurusd
 
