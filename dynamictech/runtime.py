@@ -26,7 +26,6 @@ def configure_logging(level: str | None = None) -> None:
     name = (level or os.environ.get("DYNAMICTECH_LOG_LEVEL", "info")).upper()
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,

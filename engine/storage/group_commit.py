@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 from sqlalchemy import Table
@@ -32,8 +32,7 @@ log = structlog.get_logger("engine.storage.group_commit")
 Row = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Write:
+class Write(NamedTuple):
     table: Table
     row: Row
     key: tuple[str, ...]       # the columns that identify the row
