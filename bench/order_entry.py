@@ -50,6 +50,7 @@ BEGIN = b"FIX.4.4"
 QUANTITY = {"EUR/USD": b"0.01", "BTC/USDT": b"0.001"}   # engine units: lots of 100,000 EUR; BTC
 BANNER = re.compile(r"fix orders fix://127\.0\.0\.1:(\d+) \((FIX\.4\.4), TargetCompID (\S+), SenderCompID (\S+)")
 STOP_WAIT = 10.0
+FIX_PASSWORD = b"alice-fix-demo"   # the demo banner's fix login for ALICE (fix-echo checks none)
 LOGON_WAIT = 60.0     # a hub busy with a backlog answers a Logon late
 DRAIN_LIMIT = 600.0   # the most a backlog is waited for after its load
 STALL = 30.0          # ... or this long with no order ending
@@ -127,7 +128,8 @@ class Session(asyncio.Protocol):
             self.on_app(message, now)
 
     async def logon(self) -> None:
-        self.send(b"A", [(98, b"0"), (108, b"%d" % self.heartbeat), (141, b"Y")])
+        self.send(b"A", [(98, b"0"), (108, b"%d" % self.heartbeat), (141, b"Y"), (553, self.sender),
+                         (554, FIX_PASSWORD)])
         await asyncio.wait_for(self.logged_on.wait(), LOGON_WAIT)
         if self.closed.is_set():
             raise RuntimeError(f"logon refused: {self.logout_text or 'connection closed'}")

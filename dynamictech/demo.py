@@ -32,7 +32,7 @@ from engine.domain.tenancy import Account, Directory, Group, PositionMode, Role,
 from engine.domain.terms import CommissionPlan, Markup, RouteRule
 from engine.ledger import EntryKind, LedgerAccount, wallet
 from engine.ports import utc_now
-from engine.storage.access import SqlAccess, load_fernet
+from engine.storage.access import SqlAccess, hash_password, load_fernet
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
@@ -56,6 +56,8 @@ ACCOUNTS = {"alice": "ALICE-USD", "bob": "BOB-USD"}
 # The client FIX doors: a counterparty's SenderCompID -> what it is bound to (our CompID is DYNAMICTECH).
 FIX_CLIENTS = {"ALICE": ACCOUNTS["alice"], "BOB": ACCOUNTS["bob"]}
 FIX_DROP_COPY = "DEMOBROKER-DC"
+# Username(553) is the CompID; Password(554) below (the banner prints both, as it does the web logins).
+FIX_LOGINS = {"ALICE": "alice-fix-demo", "BOB": "bob-fix-demo", FIX_DROP_COPY: "dropcopy-demo"}
 CONTRACT_SIZES = {"XAU/USD": D(100), "XAG/USD": D(5000)}
 INDICES = {"US30", "NAS100", "SPX500", "GER40"}
 
@@ -128,6 +130,7 @@ class Demo:
     hub: Hub
     urls: dict[str, str]
     logins: dict[str, str] = field(default_factory=lambda: dict(LOGINS))
+    fix_logins: dict[str, str] = field(default_factory=lambda: dict(FIX_LOGINS))
     stoppers: list = field(default_factory=list)  # type: ignore[type-arg]
 
     async def stop(self) -> None:
@@ -176,8 +179,10 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
         hub.oms.accounting.ledger.transfer(EntryKind.DEPOSIT, f"demo-funding-{account_id}", LedgerAccount("bank", "cash"),
                                      wallet(account_id), "USD", D(100_000))
     gateway = Gateway(hub.services, parse_settings(_gateway_cfg(data_dir / "fix", fix_ports)).acceptors(), parse_bindings({
-        "order_entry": {comp_id: {"accounts": [account]} for comp_id, account in FIX_CLIENTS.items()},
-        "drop_copy": {FIX_DROP_COPY: {"tenant": TENANT}}}))   # before the hub starts: it hears the restart's fills
+        "order_entry": {comp_id: {"accounts": [account], "password_hash": hash_password(FIX_LOGINS[comp_id])}
+                        for comp_id, account in FIX_CLIENTS.items()},
+        "drop_copy": {FIX_DROP_COPY: {"tenant": TENANT, "password_hash": hash_password(FIX_LOGINS[FIX_DROP_COPY])}},
+    }))   # before the hub starts: it hears the restart's fills
     await hub.start()
     stoppers.append(hub.stop)
     for _ in range(100):   # the first prices before the doors open, so a trader's first order can be priced
@@ -207,6 +212,7 @@ async def main(args: argparse.Namespace) -> None:
     for name, where in demo.urls.items():
         print(f"  {name:10} {where}")
     print("  logins     " + ", ".join(f"{user} / {password}" for user, password in demo.logins.items()))
+    print("  fix logins " + ", ".join(f"{comp_id} / {password}" for comp_id, password in demo.fix_logins.items()))
     print(f"  started    {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC; Ctrl-C stops", flush=True)
     await stop.wait()
     await demo.stop()

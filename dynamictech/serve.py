@@ -12,8 +12,9 @@ instruments and venues from one TOML file, secrets from the environment, the web
     [[venues]]            name, type = "primexm" | "binance" | "equity_fix", env_prefix?, and any field of that
                           adapter's config except secrets (passwords and keys come only from the environment)
     [fix]                 sessions = "gateway.cfg"   (the client FIX doors' sessions, QuickFIX-style, beside this file)
-    [gateway.order_entry.<CompID>]  accounts = [...], default_account?
-    [gateway.drop_copy.<CompID>]    tenant = "..."
+    [gateway.order_entry.<CompID>]  accounts = [...], password_hash, default_account?, username?, sources?
+    [gateway.drop_copy.<CompID>]    tenant = "...", password_hash, username?, sources?
+                                    (python -m gateway.logon_check makes a password_hash)
 
 Tenants, accounts, route rules, markups and commission plans live in the database (``dynamictech db upgrade``, then
 the admin tools); the hub reloads the route table when told.

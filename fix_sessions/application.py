@@ -2,7 +2,9 @@
 
 ``to_admin``, ``to_app`` and ``accept_logon`` run inside the session's state machine, before a message is encoded
 or a logon answered, so they are plain (synchronous) methods: they may add fields or refuse, never wait. The rest
-are coroutines run by the transport in message order; a slow one holds back its own session only.
+are coroutines run by the transport in message order; a slow one holds back its own session only. ``authenticate``
+is the acceptor's one check that may wait (a slow password hash on a thread), run before the session sees the
+counterparty's Logon.
 """
 from __future__ import annotations
 
@@ -32,6 +34,10 @@ class Application:
 
     def to_admin(self, message: Message, session_id: SessionID) -> None:
         """An admin message is about to be sent; it may be changed (for example to sign a Logon)."""
+
+    async def authenticate(self, message: Message, session_id: SessionID, peer: str) -> None:
+        """An acceptor received this Logon from ``peer`` (its address); raise ``RejectLogon`` to refuse it before
+        the session answers. The session's own checks (sequence, SendingTime) run after."""
 
     def accept_logon(self, message: Message, session_id: SessionID) -> None:
         """A counterparty's Logon passed the session checks; raise ``RejectLogon`` to refuse it."""

@@ -205,18 +205,31 @@ def _check_frame(frame: bytes, fields: list[tuple[int, bytes]]) -> None:
         raise GarbledMessage(f"CheckSum {fields[-1][1].decode('latin-1')} is wrong")
 
 
+class FrameTooLarge(ValueError):
+    """A frame, or the partial frame buffered so far, is larger than the framer's bound: the peer is refused (its
+    connection closed) rather than buffered without limit."""
+
+
+# The bytes a frame may hold beyond its body: "8=FIXT.1.1|9=nnnnnnn|" before it, "10=nnn|" after.
+_FRAME_OVERHEAD = 64
+
+
 class Framer:
     """Cuts a byte stream into frames by BodyLength, finding the CheckSum as QuickFIX's parser does.
 
     A BodyLength that is too long swallows the next message and both are then ignored as garbled: that is the
-    behaviour counterparties expect (QuickFIX acceptance test 2m).
+    behaviour counterparties expect (QuickFIX acceptance test 2m). A partial frame that grows past ``max_size``
+    (plus header and trailer) without completing raises ``FrameTooLarge``: memory per peer stays bounded. The
+    search for the trailer resumes where the last read left it, so a frame arriving in many reads is scanned once.
     """
 
-    __slots__ = ("_buffer", "max_size")
+    __slots__ = ("_buffer", "max_size", "_scan", "_trailer")
 
     def __init__(self, max_size: int = MAX_MESSAGE_SIZE) -> None:
         self._buffer = bytearray()
         self.max_size = max_size
+        self._scan = 0       # where the search for the front frame's trailer (or its final SOH) resumes
+        self._trailer = -1   # the front frame's "<SOH>10=" once found
 
     def feed(self, data: bytes) -> None:
         self._buffer += data
@@ -224,45 +237,60 @@ class Framer:
     def __len__(self) -> int:
         return len(self._buffer)
 
+    def _drop(self, count: int) -> None:
+        """Drop ``count`` bytes from the front; what was learnt about the front frame no longer holds."""
+        del self._buffer[:count]
+        self._scan, self._trailer = 0, -1
+
+    def _check_partial(self) -> None:
+        if len(self._buffer) > self.max_size + _FRAME_OVERHEAD:
+            raise FrameTooLarge(f"a message is larger than {self.max_size} bytes")
+
     def next_frame(self) -> bytes | None:
-        """The next whole frame, or None when more bytes are needed. Junk before a frame is dropped."""
+        """The next whole frame, or None when more bytes are needed. Junk before a frame is dropped.
+
+        Raises ``FrameTooLarge`` when the frame being buffered outgrows ``max_size``."""
         buffer = self._buffer
         while True:
             start = buffer.find(b"8=FIX")
             if start < 0:
                 # keep a possible partial "8=FIX" at the very end
-                del buffer[: max(0, len(buffer) - 4)]
+                self._drop(max(0, len(buffer) - 4))
                 return None
             if start:
-                del buffer[:start]
+                self._drop(start)
             length_at = buffer.find(b"\x019=", 0, 64)
             if length_at < 0:
                 if len(buffer) >= 64:
-                    del buffer[:2]
+                    self._drop(2)
                     continue
                 return None
             length_end = buffer.find(SOH, length_at + 3, length_at + 16)
             if length_end < 0:
                 if len(buffer) >= length_at + 16:
-                    del buffer[:2]
+                    self._drop(2)
                     continue
                 return None
             declared = bytes(buffer[length_at + 3:length_end])
             if not declared.isdigit() or int(declared) > self.max_size:
-                del buffer[:2]
+                self._drop(2)
                 continue
             body_end = length_end + 1 + int(declared)
             if len(buffer) < body_end:
                 return None
-            trailer = buffer.find(b"\x0110=", body_end - 1)
+            trailer = self._trailer
             if trailer < 0:
-                if len(buffer) > body_end + self.max_size:
-                    del buffer[:2]
-                    continue
-                return None
-            end = buffer.find(SOH, trailer + 4)
+                trailer = buffer.find(b"\x0110=", max(body_end - 1, self._scan))
+                if trailer < 0:
+                    self._check_partial()
+                    self._scan = max(body_end - 1, len(buffer) - 4)   # a "<SOH>10=" may straddle the next read
+                    return None
+                self._trailer, self._scan = trailer, trailer + 4
+            end = buffer.find(SOH, self._scan)
             if end < 0:
+                self._check_partial()
+                self._scan = len(buffer)
                 return None
             frame = bytes(buffer[: end + 1])
-            del buffer[: end + 1]
+            self._drop(end + 1)
             return frame

@@ -88,6 +88,8 @@ class Session:
         self.heartbeat_interval = config.heartbeat_interval
         self._resend_range: tuple[int, int] | None = None
         self._queue: dict[int, Message] = {}
+        self._queue_full_logged = False   # one warning per filling of the queue, not one per dropped message
+        self._logon_refusal: RejectLogon | None = None   # Application.authenticate's verdict on this connection
         self._test_requests = 0
         self._last_sent = self._last_received = self._connected_at = 0.0
         self._schedule = (
@@ -132,6 +134,19 @@ class Session:
         self._connected_at = self._last_received = self._last_sent = now
         if self.initiator:
             self._generate_logon(now)
+        return self._out
+
+    def refuse_logon(self, refusal: RejectLogon | None) -> None:
+        """The next Logon on this connection is refused with ``refusal`` (None: it may pass)."""
+        self._logon_refusal = refusal
+
+    def terminate(self, now: float, reason: str) -> list[act.Action]:
+        """End the connection at once for ``reason`` (a peer breaking a limit): when logged on a Logout carrying
+        the reason goes out first, without waiting for its answer."""
+        self._out = []
+        if self._state is SessionState.LOGGED_ON:
+            self._generate_logout(now, reason)
+        self._disconnect(reason, now)
         return self._out
 
     def on_disconnect(self, now: float) -> list[act.Action]:
@@ -216,6 +231,7 @@ class Session:
         """Both sequence numbers back to 1 and the stored messages dropped (what ResetSeqNumFlag asks for)."""
         self.store.reset(self._utc(now))
         self._queue.clear()
+        self._queue_full_logged = False
         self._log.info("fix.session.reset")
 
     # ------------------------------------------------------------------ inbound processing
@@ -303,7 +319,12 @@ class Session:
     def _target_too_high(self, message: Message, seq: int, now: float) -> None:
         expected = self.store.next_target_seq_num()
         self._log.info("fix.seq.too_high", expected=expected, received=seq)
-        self._queue[seq] = message
+        if len(self._queue) < self.config.max_queued_messages or seq in self._queue:
+            self._queue[seq] = message
+        elif not self._queue_full_logged:
+            # Not queued: the ResendRequest (this one or the next gap's) brings it again, so nothing is lost.
+            self._queue_full_logged = True
+            self._log.warning("fix.seq.queue_full", limit=self.config.max_queued_messages, dropped=seq)
         if (self._resend_range is not None and not self.config.send_redundant_resend_requests
                 and seq >= self._resend_range[0]):
             return
@@ -332,6 +353,8 @@ class Session:
             for stale in [seq for seq in self._queue if seq < expected]:
                 del self._queue[stale]
             message = self._queue.pop(expected, None)
+            if not self._queue:
+                self._queue_full_logged = False
             if message is None:
                 return
             if message.msg_type in (LOGON, RESEND_REQUEST):
@@ -353,6 +376,10 @@ class Session:
         if not self._verify(message, now, False, True):
             return
         try:
+            if self._logon_refusal is not None:
+                raise self._logon_refusal
+            if (message.get(108) or b"").startswith(b"-"):
+                raise RejectLogon("HeartBtInt(108) must not be negative")
             self.application.accept_logon(message, self.session_id)
         except RejectLogon as refusal:
             self._log.warning("fix.session.logon_refused", reason=str(refusal))
@@ -654,6 +681,7 @@ class Session:
         self._sent_reset = False
         self._resend_range = None
         self._queue.clear()
+        self._queue_full_logged = False
         self._test_requests = 0
         self.heartbeat_interval = self.config.heartbeat_interval
         if self.config.reset_on_disconnect:

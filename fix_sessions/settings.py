@@ -6,8 +6,9 @@ does not parse, is an error naming the file and line. Relative paths are left as
 read from the process's working directory.
 
 DynamicTech's own keys: ``SQLStoreURL`` (a SQLAlchemy URL for the SQL message store) and ``Username`` /
-``Password`` (Logon tags 553/554). For all three, ``env:NAME`` reads the environment variable NAME, so secrets
-stay out of files.
+``Password`` (Logon tags 553/554); for these three, ``env:NAME`` reads the environment variable NAME, so secrets
+stay out of files. ``SessionConfig.max_message_size`` (bytes of one inbound message's body, 1 MiB by default) and
+``max_queued_messages`` (messages held out of order during a resend, 4096) bound what one peer makes us buffer.
 """
 from __future__ import annotations
 
@@ -115,6 +116,8 @@ class SessionConfig:
     socket_reuse_address: bool = False
     socket_nodelay: bool = True
     timestamp_precision: int = 3
+    max_message_size: int = 1 << 20     # bytes of one inbound message's body; a larger one closes the connection
+    max_queued_messages: int = 4096     # messages held out of order while a gap is resent; beyond, dropped
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     tls: TlsSettings | None = None

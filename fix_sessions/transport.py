@@ -4,6 +4,9 @@ Each connection has its own reader and timer tasks, so a slow or silent peer hol
 wait on a peer: a peer that stops reading until its unsent bytes pass ``max_pending_bytes`` is disconnected as
 a slow consumer (what it missed stays in the store for its ResendRequest), in the manner of Artio. Bytes wait only
 for the store: those whose changes a store commits off the loop (SQL) are held, in order, until it has.
+What one peer makes us hold is bounded too: a message past ``SessionConfig.max_message_size`` ends its connection
+(after a Logout naming the limit, once logged on), and an acceptor closes at once a connection beyond
+``max_pending_logons`` (``max_pending_logons_per_host`` from one address) not logged on yet.
 """
 from __future__ import annotations
 
@@ -11,14 +14,14 @@ import asyncio
 import socket
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 
 import structlog
 
 from fix_sessions import actions as act
-from fix_sessions.application import Application
-from fix_sessions.codec import Framer, GarbledMessage, Value, parse
+from fix_sessions.application import Application, RejectLogon
+from fix_sessions.codec import Framer, FrameTooLarge, GarbledMessage, Value, parse
 from fix_sessions.dictionary import DataDictionary, load
 from fix_sessions.reject import BusinessReject, FieldReject
 from fix_sessions.session import Session
@@ -30,6 +33,8 @@ log = structlog.get_logger("fix.transport")
 
 READ_SIZE = 1 << 16
 MAX_PENDING_BYTES = 16 << 20
+MAX_PENDING_LOGONS = 256            # connections not logged on yet, in all
+MAX_PENDING_LOGONS_PER_HOST = 16    # the same, from one peer address
 FLUSH_BYTES = 16384
 
 
@@ -44,9 +49,10 @@ class Connection:
         self.application = application
         self.reader = reader
         self.writer = writer
-        self.framer = framer or Framer()
+        self.framer = framer or Framer(session.config.max_message_size)
         self.closed = asyncio.Event()
         self.logged_on = False   # the session logged on over this connection: an initiator's back-off starts again
+        self.on_logged_on: Callable[[], None] | None = None   # the acceptor's pre-logon count lets this one go
         self._timer: asyncio.Task[None] | None = None
         # Replies to the frames of one read go out in one write: fewer system calls under load, no delay at rest.
         self._pending: list[bytes] = []
@@ -67,7 +73,13 @@ class Connection:
                 await self.execute(self.session.receive(first_frame, time.time()))
             store = self.session.store
             while not self.closed.is_set():
-                frame = self.framer.next_frame()
+                try:
+                    frame = self.framer.next_frame()
+                except FrameTooLarge as error:
+                    log.warning("fix.transport.message_too_large", session=str(self.session.session_id),
+                                reason=str(error), limit=self.framer.max_size)
+                    await self.execute(self.session.terminate(time.time(), str(error)))
+                    break
                 if frame is None:
                     if self._in_batch:   # what the read's messages started is durable before their numbers are
                         await self.application.settled(self.session.session_id)
@@ -112,6 +124,9 @@ class Connection:
                 await self.application.from_admin(action.message, session_id)
             elif isinstance(action, act.LoggedOn):
                 self.logged_on = True
+                if self.on_logged_on is not None:
+                    self.on_logged_on()
+                    self.on_logged_on = None
                 await self.application.on_logon(session_id)
             elif isinstance(action, act.LoggedOut):
                 await self.application.on_logout(session_id)
@@ -272,9 +287,19 @@ def _dictionary(path: str | None, config: SessionConfig) -> DataDictionary | Non
 class SocketAcceptor(_Engine):
     """Listens on every SocketAcceptPort of its sessions; a Logon's CompIDs pick the session it belongs to."""
 
-    def __init__(self, configs: Iterable[SessionConfig], application: Application) -> None:
+    def __init__(self, configs: Iterable[SessionConfig], application: Application,
+                 max_pending_logons: int = MAX_PENDING_LOGONS,
+                 max_pending_logons_per_host: int = MAX_PENDING_LOGONS_PER_HOST) -> None:
+        """A connection beyond ``max_pending_logons`` not yet logged on (``max_pending_logons_per_host`` from one
+        address) is closed at once: idle sockets cannot pile up before any password is checked."""
         configs = list(configs)
         super().__init__(configs, application)
+        self.max_pending_logons = max_pending_logons
+        self.max_pending_logons_per_host = max_pending_logons_per_host
+        self._pending_logons: dict[str, int] = {}   # peer address -> its connections not logged on yet
+        self._pending_total = 0
+        # Before the first frame names its session, the largest max_message_size of the sessions applies.
+        self._max_message_size = max((c.max_message_size for c in configs), default=1 << 20)
         self._servers: list[asyncio.Server] = []
         self._ports: dict[tuple[str | None, int], list[SessionConfig]] = {}
         for config in configs:
@@ -323,18 +348,51 @@ class SocketAcceptor(_Engine):
                 self._tasks.discard(task)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        framer = Framer()
         peer = writer.get_extra_info("peername")
-        first = await self._first_frame(reader, framer)
+        host = str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
+        if (self._pending_total >= self.max_pending_logons
+                or self._pending_logons.get(host, 0) >= self.max_pending_logons_per_host):
+            log.warning("fix.acceptor.too_many_pending_logons", peer=str(peer), host_pending=self._pending_logons.get(
+                host, 0), total_pending=self._pending_total)
+            writer.close()
+            return
+        self._pending_total += 1
+        self._pending_logons[host] = self._pending_logons.get(host, 0) + 1
+        pending = True
+
+        def logged_on() -> None:
+            nonlocal pending
+            if pending:
+                pending = False
+                self._pending_total -= 1
+                left = self._pending_logons[host] - 1
+                if left:
+                    self._pending_logons[host] = left
+                else:
+                    del self._pending_logons[host]
+
+        try:
+            await self._serve_counted(reader, writer, peer, logged_on)
+        finally:
+            logged_on()
+
+    async def _serve_counted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: object,
+                             logged_on: Callable[[], None]) -> None:
+        framer = Framer(self._max_message_size)
+        first = await self._first_frame(reader, framer, peer)
         session = self._session_for(first) if first is not None else None
         if session is None or session.session_id in self.connections:
             reason = "no session for these CompIDs" if session is None else "session already connected"
             log.warning("fix.acceptor.refused", peer=str(peer), reason=reason)
             writer.close()
             return
+        assert first is not None
+        framer.max_size = session.config.max_message_size
         connection = Connection(session, self.application, reader, writer, framer)
+        connection.on_logged_on = logged_on
         self.connections[session.session_id] = connection
         try:
+            session.refuse_logon(await self._authenticate(first, session, peer))
             await connection.run(first_frame=first)
         except Exception:   # an application callback that raised: this connection ends, the session stays served
             log.exception("fix.acceptor.connection_failed", session=str(session.session_id))
@@ -343,7 +401,28 @@ class SocketAcceptor(_Engine):
             if self.connections.get(session.session_id) is connection:
                 del self.connections[session.session_id]
 
-    async def _first_frame(self, reader: asyncio.StreamReader, framer: Framer) -> bytes | None:
+    async def _authenticate(self, frame: bytes, session: Session, peer: object) -> RejectLogon | None:
+        """``Application.authenticate`` on the first frame when it is a Logon; what it refuses, the session refuses."""
+        # Whatever the session does with a first message that is no Logon, a later Logon on this connection must
+        # not pass unchecked.
+        refused = RejectLogon("the first message on a connection must be a Logon with its credentials")
+        if b"\x0135=A\x01" not in frame[:40]:
+            return refused
+        try:
+            message = parse(frame, validate=False)
+        except GarbledMessage:
+            return refused   # the session answers a garbled Logon itself
+        host = peer[0] if isinstance(peer, tuple) and peer else str(peer)
+        try:
+            async with asyncio.timeout(self._logon_timeout):
+                await self.application.authenticate(message, session.session_id, str(host))
+        except RejectLogon as refusal:
+            return refusal
+        except TimeoutError:
+            return RejectLogon("the logon could not be checked in time")
+        return None
+
+    async def _first_frame(self, reader: asyncio.StreamReader, framer: Framer, peer: object) -> bytes | None:
         try:
             async with asyncio.timeout(self._logon_timeout):
                 while True:
@@ -354,6 +433,9 @@ class SocketAcceptor(_Engine):
                     if not data:
                         return None
                     framer.feed(data)
+        except FrameTooLarge as error:
+            log.warning("fix.transport.message_too_large", peer=str(peer), reason=str(error), limit=framer.max_size)
+            return None
         except (TimeoutError, ConnectionError, OSError):
             return None
 

@@ -7,12 +7,19 @@ binding named by its TargetCompID (the counterparty's SenderCompID). The binding
     [gateway.order_entry.PROPFIRM1]
     accounts = ["ACC-1", "ACC-2"]
     default_account = "ACC-1"        # for orders without Account(1); may be left out when there is one account
+    password_hash = "scrypt$..."     # Password(554) on its Logon: python -m gateway.logon_check (prompts)
+    username = "propfirm1"           # Username(553); the CompID when left out
+    sources = ["203.0.113.0/24"]     # addresses it may connect from; anywhere when left out
 
     [gateway.drop_copy.BROKERA-DC]
     tenant = "broker-a"
+    password_hash = "scrypt$..."
+
+Every binding has a password: a client session that logs on without the right Username and Password is refused.
 """
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,12 +36,31 @@ class BindingError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a counterparty's Logon must carry, and where it may come from (no networks: anywhere)."""
+
+    username: str
+    password_hash: str
+    sources: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    def allows(self, address: str) -> bool:
+        if not self.sources:
+            return True
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.sources)
+
+
+@dataclass(frozen=True, slots=True)
 class ClientBinding:
     """An order-entry counterparty: the accounts it may trade, and the one an order without Account(1) goes to."""
 
     comp_id: str
     accounts: frozenset[str]
     default_account: str
+    logon: Credentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +69,7 @@ class DropCopyBinding:
 
     comp_id: str
     tenant_id: str
+    logon: Credentials
 
 
 @dataclass(frozen=True)
@@ -114,8 +141,9 @@ def _table(table: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]
 
 def _client(comp_id: str, entry: Any, source: str) -> ClientBinding:
     where = f"{source}: gateway.order_entry.{comp_id}"
-    if not isinstance(entry, Mapping) or set(entry) - {"accounts", "default_account"}:
-        raise BindingError(f"{where}: expected accounts = [...] and an optional default_account")
+    if not isinstance(entry, Mapping) or set(entry) - {"accounts", "default_account", *_LOGON_KEYS}:
+        raise BindingError(f"{where}: expected accounts = [...], password_hash, and optional default_account, "
+                           f"username, sources")
     accounts = entry.get("accounts")
     if not isinstance(accounts, list) or not accounts or not all(isinstance(a, str) and a for a in accounts):
         raise BindingError(f"{where}: accounts must be a non-empty list of account ids")
@@ -126,14 +154,36 @@ def _client(comp_id: str, entry: Any, source: str) -> ClientBinding:
         default = accounts[0]
     if default not in accounts:
         raise BindingError(f"{where}: default_account {default} is not one of its accounts")
-    return ClientBinding(comp_id, frozenset(accounts), default)
+    return ClientBinding(comp_id, frozenset(accounts), default, _credentials(comp_id, entry, where))
 
 
 def _drop_copy(comp_id: str, entry: Any, source: str) -> DropCopyBinding:
     where = f"{source}: gateway.drop_copy.{comp_id}"
-    if not isinstance(entry, Mapping) or set(entry) != {"tenant"} or not isinstance(entry["tenant"], str):
-        raise BindingError(f"{where}: expected tenant = \"<tenant id>\"")
-    return DropCopyBinding(comp_id, entry["tenant"])
+    if (not isinstance(entry, Mapping) or "tenant" not in entry or set(entry) - {"tenant", *_LOGON_KEYS}
+            or not isinstance(entry["tenant"], str)):
+        raise BindingError(f"{where}: expected tenant = \"<tenant id>\", password_hash, and optional username, "
+                           f"sources")
+    return DropCopyBinding(comp_id, entry["tenant"], _credentials(comp_id, entry, where))
+
+
+_LOGON_KEYS = ("password_hash", "username", "sources")
+
+
+def _credentials(comp_id: str, entry: Mapping[str, Any], where: str) -> Credentials:
+    password_hash = entry.get("password_hash")
+    if not isinstance(password_hash, str) or not password_hash.startswith("scrypt$") or password_hash.count("$") != 2:
+        raise BindingError(f"{where}: password_hash must be a scrypt hash (make one with python -m gateway.logon_check)")
+    username = entry.get("username", comp_id)
+    if not isinstance(username, str) or not username:
+        raise BindingError(f"{where}: username must be a non-empty string")
+    sources = entry.get("sources", [])
+    if not isinstance(sources, list):
+        raise BindingError(f"{where}: sources must be a list of addresses or networks")
+    try:
+        networks = tuple(ipaddress.ip_network(source, strict=False) for source in sources)
+    except (TypeError, ValueError) as error:
+        raise BindingError(f"{where}: sources: {error}") from None
+    return Credentials(username, password_hash, networks)
 
 
 def check_drop_copy_session(config: SessionConfig) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Callable, Sequence
 
 import structlog
@@ -22,6 +23,31 @@ Fields = Sequence[tuple[int, Value]]
 Taken = Callable[[], None] | None   # called once the session's store holds the message (``gateway.resume``)
 
 
+_UNSAFE_TEXT = re.compile("[^\x20-\x7e\xa0-\xff]")
+_UNSAFE_BYTES = re.compile(b"[^\x20-\x7e\xa0-\xff]")
+
+
+def fix_safe(fields: Fields) -> Fields:
+    """Every text as a FIX field can carry it: Latin-1 without SOH or any other control character, each of which
+    becomes '?'. A ClOrdID or a venue's Text from another door can then neither splice tags into a report nor make
+    it fail to encode (which would drop the report for this session and the drop copy alike)."""
+    if not any(_unsafe(value) for _, value in fields):
+        return fields
+    return [(tag, _safe(value)) for tag, value in fields]
+
+
+def _unsafe(value: Value) -> bool:
+    if type(value) is str:
+        return _UNSAFE_TEXT.search(value) is not None
+    return type(value) is bytes and _UNSAFE_BYTES.search(value) is not None
+
+
+def _safe(value: Value) -> Value:
+    if type(value) is str:
+        return _UNSAFE_TEXT.sub("?", value)
+    return _UNSAFE_BYTES.sub(b"?", value) if type(value) is bytes else value
+
+
 class Outbox:
     def __init__(self) -> None:
         self._queue: asyncio.Queue[tuple[SessionID, bytes, Fields, Fields, Taken]] = asyncio.Queue()
@@ -29,7 +55,7 @@ class Outbox:
 
     def put(self, session_id: SessionID, msg_type: bytes, body: Fields, *, header: Fields = (),
             taken: Taken = None) -> None:
-        self._queue.put_nowait((session_id, msg_type, body, header, taken))
+        self._queue.put_nowait((session_id, msg_type, fix_safe(body), header, taken))
 
     def start(self, acceptor: SocketAcceptor) -> None:
         self._task = asyncio.create_task(self._run(acceptor))

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import structlog
 
+from engine.login_guard import LoginGuard
 from engine.services import Services
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
 from fix_sessions.session_id import SessionID
 from fix_sessions.settings import SessionConfig, Settings
 from fix_sessions.transport import SocketAcceptor
-from gateway.config import Bindings
+from gateway.config import Bindings, Credentials
 from gateway.drop_copy import DropCopy
+from gateway.logon_check import LogonCheck
 from gateway.order_entry import OrderEntry
 from gateway.outbox import Outbox
 
@@ -37,7 +39,10 @@ class Gateway:
         self.drop_copy = DropCopy(services, bindings, self.outbox, copies)
         applications: dict[SessionID, Application] = {c.session_id: self.order_entry for c in entry}
         applications.update({c.session_id: self.drop_copy for c in copies})
-        self.acceptor = SocketAcceptor(configs, _BySession(applications))
+        self.credentials = {c.session_id: binding.logon for c in configs
+                            if (binding := bindings.client(c.session_id) or bindings.drop_copy(c.session_id))}
+        self.logon_check = LogonCheck(LoginGuard(services.clock))
+        self.acceptor = SocketAcceptor(configs, _BySession(applications, self.credentials, self.logon_check))
 
     def _logged_on(self, session_id: SessionID) -> bool:
         return self.acceptor.sessions[session_id].logged_on
@@ -66,11 +71,15 @@ class Gateway:
 
 
 class _BySession(Application):
-    """Hands each callback to the application of its session. to_admin and to_app are left alone: neither door
-    changes outgoing messages, and the session skips building a Message for a hook nobody overrides."""
+    """Hands each callback to the application of its session, after one logon check for both doors. to_admin and
+    to_app are left alone: neither door changes outgoing messages, and the session skips building a Message for a
+    hook nobody overrides."""
 
-    def __init__(self, applications: dict[SessionID, Application]) -> None:
+    def __init__(self, applications: dict[SessionID, Application], credentials: dict[SessionID, Credentials],
+                 logon_check: LogonCheck) -> None:
         self.applications = applications
+        self.credentials = credentials
+        self.logon_check = logon_check
 
     async def on_create(self, session_id: SessionID) -> None:
         await self.applications[session_id].on_create(session_id)
@@ -80,6 +89,9 @@ class _BySession(Application):
 
     async def on_logout(self, session_id: SessionID) -> None:
         await self.applications[session_id].on_logout(session_id)
+
+    async def authenticate(self, message: Message, session_id: SessionID, peer: str) -> None:
+        await self.logon_check.check(self.credentials[session_id], message, session_id.target_comp_id, peer)
 
     def accept_logon(self, message: Message, session_id: SessionID) -> None:
         self.applications[session_id].accept_logon(message, session_id)

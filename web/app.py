@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from engine.bars import BarBuilder
 from engine.services import Services
@@ -24,6 +24,8 @@ STATIC = WEB / "terminal" / "static"
 VENDOR = WEB / "node_modules"
 VENDOR_PACKAGES = ("lightweight-charts", "gridstack")
 
+SERVER = "dynamictech"   # not aiohttp's "Python/3.x aiohttp/3.y": no version for a scanner to match
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'")
 
@@ -37,11 +39,29 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
+@web.middleware
+async def json_bodies(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The API reads JSON only: a body declared as anything else (a form, text, octet-stream) is a 415 before any
+    handler parses it. No Content-Type at all is read as JSON, which is what the body must be anyway; an empty body
+    (POST /api/keys) declares nothing whatever header a client library adds."""
+    if (request.method in BODY_METHODS and request.path.startswith("/api/") and request.body_exists
+            and hdrs.CONTENT_TYPE in request.headers and request.content_type != "application/json"):
+        raise ApiError(415, "unsupported_media_type",
+                       f"send the body as application/json, not {request.content_type[:60]}")
+    return await handler(request)
+
+
+async def server_header(request: web.Request, response: web.StreamResponse) -> None:
+    """Replace aiohttp's versioned Server header on every response the app prepares (WebSocket handshakes too)."""
+    response.headers[hdrs.SERVER] = SERVER
+
+
 def create_app(services: Services, feed: PriceFeed, markup: SpreadMarkup, bars: BarBuilder,
                access: SqlAccess) -> web.Application:
     auth = Auth(access, services.directory, services.clock)
-    app = web.Application(middlewares=[security_headers, json_errors, auth.middleware],
+    app = web.Application(middlewares=[security_headers, json_errors, auth.middleware, json_bodies],
                           client_max_size=256 * 1024)
+    app.on_response_prepare.append(server_header)
     auth.routes(app)
     Rest(services, feed, markup, bars, auth, access).routes(app)
 

@@ -34,6 +34,7 @@ HUB = "DYNAMICTECH"
 TRADER = SessionID("FIX.4.4", "ALICE", HUB)          # the demo banner's order-entry CompIDs
 DROP_COPY = SessionID("FIX.4.4", "DEMOBROKER-DC", HUB)
 ACCOUNT = "ALICE-USD"
+FIX_PASSWORDS = {"ALICE": "alice-fix-demo", "DEMOBROKER-DC": "dropcopy-demo"}   # the banner's fix logins
 LOGIN = ("alice", "alice-demo")
 BANNER_END = "Ctrl-C stops"
 
@@ -178,6 +179,9 @@ class Recorder(Application):
         self.logouts[session_id.sender_comp_id] += 1
 
     def to_admin(self, message: Message, session_id: SessionID) -> None:
+        if message.msg_type == b"A":
+            message.set(553, session_id.sender_comp_id)
+            message.set(554, FIX_PASSWORDS[session_id.sender_comp_id])
         if message.msg_type in (b"3", b"j"):
             self.rejects_sent.append((session_id.sender_comp_id, message))
 

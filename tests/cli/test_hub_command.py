@@ -14,7 +14,7 @@ from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
 from engine.domain.terms import RouteRule
 from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
 from engine.ports import utc_now
-from engine.storage.access import SqlAccess, load_fernet
+from engine.storage.access import SqlAccess, hash_password, load_fernet
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
@@ -92,7 +92,8 @@ async def test_the_hub_trades_at_its_configured_venue_with_the_password_from_the
     config.write_text(f'[database]\nurl = "{url}"\n[web]\nport = {port}\n{EURUSD}\n'
                       f'[[venues]]\nname = "lp"\ntype = "primexm"\nenv_prefix = "LP_"\nquote_port = {lp.port}\n'
                       f'trade_port = {lp.port}\n[fix]\nsessions = "gateway.cfg"\n'
-                      f'[gateway.order_entry.PROPFIRM]\naccounts = ["ACC-1"]\n')
+                      f'[gateway.order_entry.PROPFIRM]\naccounts = ["ACC-1"]\n'
+                      f'password_hash = "{hash_password("propfirm-pass")}"\n')
     hub = await run_hub(config, {"LP_USERNAME": "hub", "LP_PASSWORD": "from-the-environment"})
     try:
         async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{port}",

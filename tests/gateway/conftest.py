@@ -18,6 +18,7 @@ from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
 from engine.domain.terms import Markup, RouteRule
 from engine.ledger import EntryKind, LedgerAccount, wallet
 from engine.ports import utc_now
+from engine.storage.access import hash_password
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
@@ -32,6 +33,14 @@ CLIENT = Path(__file__).with_name("fix_client.py")
 # The counterparties validate what we send with QuickFIX's own dictionary, not ours.
 QUICKFIX_DICTIONARY = Path(__file__).parents[1] / "fix_sessions" / "quickfix_at" / "spec" / "FIX44.xml"
 PROP_FIRM, BROKER = "PROPFIRM1", "BROKERA-DC"
+PASSWORDS = {PROP_FIRM: "propfirm-test-password", BROKER: "broker-test-password"}
+_HASHES = {comp_id: hash_password(password) for comp_id, password in PASSWORDS.items()}
+
+
+def bindings_table(clients: dict[str, dict[str, Any]], copies: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The [gateway] table for these bindings, each with its test password's hash."""
+    return {"order_entry": {c: {**entry, "password_hash": _HASHES[c]} for c, entry in clients.items()},
+            "drop_copy": {c: {**entry, "password_hash": _HASHES[c]} for c, entry in copies.items()}}
 
 
 def seed(url: str) -> None:
@@ -98,11 +107,12 @@ class FixClient:
     reader: asyncio.Task[None] | None = None
 
     @classmethod
-    async def start(cls, port: int, store: Path, sender: str) -> FixClient:
+    async def start(cls, port: int, store: Path, sender: str, password: str | None = None) -> FixClient:
         store.mkdir(parents=True, exist_ok=True)
         process = await asyncio.create_subprocess_exec(
             sys.executable, str(CLIENT), "--port", str(port), "--store", str(store), "--dictionary",
-            str(QUICKFIX_DICTIONARY), "--sender", sender, stdin=asyncio.subprocess.PIPE,
+            str(QUICKFIX_DICTIONARY), "--sender", sender, "--password", PASSWORDS.get(sender, "") if password is None
+            else password, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=(store / "stderr.txt").open("wb"))
         client = cls(process, store)
         client.reader = asyncio.create_task(client._read())
@@ -198,8 +208,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     for account in ("ACC-1", "ACC-2"):
         hub.oms.accounting.ledger.transfer(EntryKind.DEPOSIT, f"dep-{account}", LedgerAccount("bank", "cash"),
                                      wallet(account), "USD", D(100000))
-    bindings = parse_bindings({"order_entry": {PROP_FIRM: {"accounts": ["ACC-1"]}},
-                               "drop_copy": {BROKER: {"tenant": "broker-a"}}})
+    bindings = parse_bindings(bindings_table({PROP_FIRM: {"accounts": ["ACC-1"]}}, {BROKER: {"tenant": "broker-a"}}))
     gateway = Gateway(hub.services, parse_settings(gateway_cfg(tmp_path / "fix")), bindings)
     await hub.start()
     await gateway.start()

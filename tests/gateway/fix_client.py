@@ -38,6 +38,7 @@ class Client(fix.Application):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self.session_id: fix.SessionID | None = None
+        self.password: str | None = None
 
     def onCreate(self, session_id: fix.SessionID) -> None:  # noqa: N802 (QuickFIX's names)
         self.session_id = fix.SessionID(session_id.getBeginString().getValue(),
@@ -51,7 +52,9 @@ class Client(fix.Application):  # type: ignore[misc]
         report(event="logout")
 
     def toAdmin(self, message: fix.Message, session_id: fix.SessionID) -> None:  # noqa: N802
-        pass
+        if message.getHeader().getField(35) == "A" and self.password is not None:
+            message.setField(fix.Username(session_id.getSenderCompID().getValue()))
+            message.setField(fix.Password(self.password))
 
     def fromAdmin(self, message: fix.Message, session_id: fix.SessionID) -> None:  # noqa: N802
         if message.getHeader().getField(35) == "3":
@@ -93,12 +96,14 @@ def main() -> None:
     options.add_argument("--store", required=True)
     options.add_argument("--dictionary", required=True)
     options.add_argument("--sender", required=True)
+    options.add_argument("--password", help="Password(554) on the Logon, Username(553) being the CompID")
     args = options.parse_args()
     config = f"{args.store}/client.cfg"
     with open(config, "w") as out:
         out.write(settings_text(args.port, args.store, args.dictionary, args.sender))
     settings = fix.SessionSettings(config)
     client = Client()
+    client.password = args.password
     engine = fix.SocketInitiator(client, fix.FileStoreFactory(settings), settings, fix.FileLogFactory(settings))
     commands: queue.Queue[dict] = queue.Queue()  # type: ignore[type-arg]
     threading.Thread(target=lambda: [commands.put(json.loads(line)) for line in sys.stdin] + [commands.put(

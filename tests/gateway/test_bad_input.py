@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from engine.bus import is_latest_value
-from tests.gateway.conftest import PROP_FIRM, World
+from engine.domain.order import OrdStatus, OrdType, Side
+from engine.oms import NewOrder
+from tests.gateway.conftest import BROKER, PROP_FIRM, World
 from tests.gateway.messages import cancel, new_order
+from tests.stubs import D
 
 
 async def test_an_order_for_an_account_not_bound_to_the_session_is_rejected_and_changes_nothing(
@@ -58,3 +61,19 @@ async def test_the_oms_reason_reaches_the_client_and_a_malformed_message_gets_th
     assert (reject[372], reject[371], reject[373]) == ("D", "54", "1"), "Required tag missing: Side(54)"
     assert not [m for m in client.of_type("8") if m[11] == "B1"], "the application never saw it"
     assert all(order.cl_ord_id != "B1" for order in world.hub.oms.orders.values())
+
+
+async def test_a_hostile_cl_ord_id_from_another_door_can_neither_splice_tags_nor_silence_a_report(
+        world: World) -> None:
+    """The REST door refuses such ids; whatever else reaches the OMS, every FIX copy still goes out, defanged."""
+    client = await world.client(PROP_FIRM)
+    drop_copy = await world.client(BROKER)
+    hostile = "inj\x011=ACC-2\x0131=0.00001\x0132=99\x0155=FAKE/SYM ордер"
+    order = await world.hub.oms.submit(NewOrder(hostile, "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)))
+    assert order.status is OrdStatus.FILLED
+    for receiver in (client, drop_copy):
+        fill = await receiver.next("8", lambda m: m[150] == "F")
+        assert fill[11] == "inj?1=ACC-2?31=0.00001?32=99?55=FAKE/SYM ?????"
+        tags = [tag for tag, _ in fill.fields]
+        assert tags.count(1) == tags.count(31) == tags.count(32) == tags.count(55) == 1, "no spliced tag"
+        assert (fill[1], fill[55], fill[32]) == ("ACC-1", "EUR/USD", "1.00")

@@ -17,11 +17,20 @@ from fix_sessions.transport import SocketInitiator
 from gateway.config import parse_bindings
 from gateway.service import Gateway
 from tests.fix_sessions.test_transport import Recorder, initiator_config, until
-from tests.gateway.conftest import BROKER, PROP_FIRM, FixClient, gateway_cfg, seed, venues
+from tests.gateway.conftest import BROKER, PASSWORDS, PROP_FIRM, FixClient, bindings_table, gateway_cfg, seed, venues
 from tests.gateway.messages import new_order
 from tests.stubs import D, btcusdt, eurusd
 
-BINDINGS = {"order_entry": {PROP_FIRM: {"accounts": ["ACC-1"]}}, "drop_copy": {BROKER: {"tenant": "broker-a"}}}
+BINDINGS = bindings_table({PROP_FIRM: {"accounts": ["ACC-1"]}}, {BROKER: {"tenant": "broker-a"}})
+
+
+class Trader(Recorder):
+    """The prop firm on our own initiator, logging on with its password."""
+
+    def to_admin(self, message: Message, session_id: SessionID) -> None:
+        if message.msg_type == b"A":
+            message.set(553, session_id.sender_comp_id)
+            message.set(554, PASSWORDS[session_id.sender_comp_id])
 
 
 class Life:
@@ -97,7 +106,7 @@ async def test_an_order_sent_again_as_a_possible_duplicate_is_answered_with_its_
     life.hub.oms.accounting.ledger.transfer(EntryKind.DEPOSIT, "dep-1", LedgerAccount("bank", "cash"),
                                             wallet("ACC-1"), "USD", D(100000))
     await life.start()
-    client_app = Recorder()
+    client_app = Trader()
     client = SocketInitiator([initiator_config(life.gateway.ports[0], PROP_FIRM)], client_app)
     session = SessionID("FIX.4.4", PROP_FIRM, "HUB")
     await client.start()

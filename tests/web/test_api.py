@@ -58,7 +58,8 @@ async def test_a_malformed_order_is_a_400_with_a_reason_and_changes_nothing(term
                              (b'{"symbol": "EUR/USD", "side": "buy", "quantity": "1"}', "missing: type"),
                              (b'{"symbol": "EUR/USD", "side": "buy", "type": "market", "quantity": "1", "x": 1}',
                               "unknown: x")):
-            async with alice.post("/api/accounts/ALICE-USD/orders", data=body) as answer:
+            async with alice.post("/api/accounts/ALICE-USD/orders", data=body,
+                                  headers={"Content-Type": "application/json"}) as answer:
                 assert answer.status == 400, body
                 error = await answer.json()
                 assert error["code"] == "bad_request" and reason in error["reason"], error
@@ -143,8 +144,9 @@ async def test_a_program_signs_with_its_api_key_and_a_wrong_signature_is_refused
         body = orjson.dumps({"symbol": "BTC/USDT", "side": "buy", "type": "limit", "quantity": "0.01000",
                              "price": "30000.00", "cl_ord_id": "prog-1"})
         path = "/api/accounts/ALICE-USD/orders"
-        async with program.post(path, data=body, headers=signed_headers(key["key_id"], key["secret"], "POST", path,
-                                                                        body)) as answer:
+        signed = {**signed_headers(key["key_id"], key["secret"], "POST", path, body),
+                  "Content-Type": "application/json"}
+        async with program.post(path, data=body, headers=signed) as answer:
             assert answer.status == 201, await answer.text()
         wrong = signed_headers(key["key_id"], "not-the-secret", "POST", path, body)
         async with program.post(path, data=body.replace(b"prog-1", b"prog-2"), headers=wrong) as answer:

@@ -1,12 +1,21 @@
 """Who is calling: a browser session (cookie from POST /api/session) or a program signing each request with an API
 key (HMAC-SHA256 over timestamp, method, path with query, and body). Sessions live in memory: a restart signs
-browsers out, never programs."""
+browsers out, never programs.
+
+A password is checked on a thread (scrypt is slow by design) and only when neither the login nor the address is
+locked (``engine.login_guard``): a flood of wrong passwords is answered 429 from a dictionary, and the event loop
+keeps serving everyone else. A signed request is accepted once: its signature is remembered for as long as its
+timestamp is inside the window, so a replay inside the window is refused, and a timestamp may run at most
+``SIGNATURE_AHEAD_MS`` ahead of the hub's clock."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import math
 import secrets
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import orjson
@@ -14,6 +23,7 @@ import structlog
 from aiohttp import web
 
 from engine.domain.tenancy import Account, Directory, User
+from engine.login_guard import LoginGuard
 from engine.ports import Clock
 from engine.storage.access import SqlAccess
 from web.api.errors import ApiError, Handler, json_response
@@ -23,6 +33,7 @@ log = structlog.get_logger("web.auth")
 COOKIE = "dt_session"
 SESSION_SECONDS = 12 * 3600
 SIGNATURE_WINDOW_MS = 5000
+SIGNATURE_AHEAD_MS = 1000   # a client's clock may run this far ahead of ours
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +58,8 @@ class Auth:
         self.directory = directory
         self.clock = clock
         self._sessions: dict[str, tuple[str, float]] = {}   # token -> (user id, expiry)
+        self.guard = LoginGuard(clock)
+        self._seen: OrderedDict[str, int] = OrderedDict()     # accepted signature -> its timestamp (ms)
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/api/session", self.login)
@@ -77,15 +90,31 @@ class Auth:
             stamp = int(request.headers.get("X-DT-TIMESTAMP", ""))
         except ValueError:
             raise ApiError(401, "bad_signature", "X-DT-TIMESTAMP must be milliseconds since the epoch") from None
-        if abs(self.clock().timestamp() * 1000 - stamp) > SIGNATURE_WINDOW_MS:
-            raise ApiError(401, "stale_timestamp", f"X-DT-TIMESTAMP is more than {SIGNATURE_WINDOW_MS} ms off")
+        now_ms = int(self.clock().timestamp() * 1000)
+        if stamp < now_ms - SIGNATURE_WINDOW_MS or stamp > now_ms + SIGNATURE_AHEAD_MS:
+            raise ApiError(401, "stale_timestamp", f"X-DT-TIMESTAMP must be within {SIGNATURE_WINDOW_MS} ms before "
+                                                   f"and {SIGNATURE_AHEAD_MS} ms after the hub's clock")
         body = await request.read()
         payload = str(stamp).encode() + request.method.encode() + request.path_qs.encode() + body
         given = request.headers.get("X-DT-SIGNATURE", "")
         if key is None or not hmac.compare_digest(hmac.new(key[1], payload, hashlib.sha256).hexdigest(), given):
             log.warning("auth.bad_signature", key_id=request.headers["X-DT-APIKEY"], path=request.path)
             raise ApiError(401, "bad_signature", "the signature does not match this key and request")
+        self._forget_signatures(now_ms)
+        if given in self._seen:
+            log.warning("auth.replayed_signature", key_id=request.headers["X-DT-APIKEY"], path=request.path)
+            raise ApiError(401, "replayed_request", "this signed request was already accepted: sign each request "
+                                                    "anew, with a new X-DT-TIMESTAMP")
+        self._seen[given] = stamp
         return self._caller(key[0], "api_key")
+
+    def _forget_signatures(self, now_ms: int) -> None:
+        """A signature whose timestamp left the window can no longer be replayed: forget it (oldest first)."""
+        while self._seen:
+            signature, stamp = next(iter(self._seen.items()))
+            if stamp >= now_ms - SIGNATURE_WINDOW_MS - SIGNATURE_AHEAD_MS:
+                break
+            del self._seen[signature]
 
     def _caller(self, user_id: str, via: str) -> Caller:
         user = self.directory.users[user_id]
@@ -96,19 +125,32 @@ class Auth:
         try:
             body = orjson.loads(await request.read())
             login, password = body["login"], body["password"]
-            if not isinstance(login, str) or not isinstance(password, str):
+            if not isinstance(login, str) or not isinstance(password, str) or len(login) > 128 or len(password) > 1024:
                 raise TypeError
         except (ValueError, KeyError, TypeError):
-            raise ApiError(400, "bad_request", 'send {"login": "...", "password": "..."}') from None
-        user_id = self.access.authenticate(login, password)
+            raise ApiError(400, "bad_request", 'send {"login": "...", "password": "..."} (a login of at most 128 '
+                                               'characters, a password of at most 1,024)') from None
+        address = request.remote or "unknown"
+        keys = (f"login:{login}", f"addr:{address}")
+        wait = self.guard.wait(keys)
+        if wait > 0:
+            log.info("auth.login_locked", login=login, address=address, seconds=wait)
+            raise ApiError(429, "too_many_attempts", f"too many failed logins: try again in {math.ceil(wait)} s",
+                           headers={"Retry-After": str(math.ceil(wait))})
+        user_id = await asyncio.to_thread(self.access.authenticate, login, password)
         if user_id is None or user_id not in self.directory.users:
-            log.info("auth.login_refused", login=login)
+            self.guard.failed(keys)
+            log.info("auth.login_refused", login=login, address=address)
             raise ApiError(401, "bad_login", "wrong login or password")
+        self.guard.succeeded(keys[0])
         token = secrets.token_urlsafe(32)
         self._sessions[token] = (user_id, time.monotonic() + SESSION_SECONDS)
         log.info("auth.login", user_id=user_id)
         response = json_response(self._describe(self._caller(user_id, "session"), login))
-        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", max_age=SESSION_SECONDS, path="/")
+        # Secure whenever the browser came over TLS, so the browser never sends the cookie back over plain HTTP;
+        # the plain-HTTP demo keeps working. (request.secure is the connection's scheme, not X-Forwarded-Proto.)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", max_age=SESSION_SECONDS, path="/",
+                            secure=request.secure)
         return response
 
     async def whoami(self, request: web.Request) -> web.Response:

@@ -13,9 +13,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class ApiError(web.HTTPException):
-    def __init__(self, status: int, code: str, reason: str) -> None:
+    def __init__(self, status: int, code: str, reason: str, headers: dict[str, str] | None = None) -> None:
         self.status_code = status
-        super().__init__(text=orjson.dumps({"code": code, "reason": reason}).decode(), content_type="application/json")
+        super().__init__(headers=headers, text=orjson.dumps({"code": code, "reason": reason}).decode(),
+                         content_type="application/json")
 
 
 def json_response(body: object, status: int = 200) -> web.Response:

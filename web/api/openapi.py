@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.api.orders import SIDES, TIFS, TYPES
+from web.api.orders import AMOUNT_PATTERN, SIDES, TEXT_PATTERN, TIFS, TYPES
 
-AMOUNT: dict[str, Any] = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["1.08352"]}
-MAYBE_AMOUNT: dict[str, Any] = {"type": ["string", "null"], "pattern": r"^-?\d+(\.\d+)?$"}
+# What the server sends: any plain decimal string.
+AMOUNT: dict[str, Any] = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "examples": ["1.08352"]}
+MAYBE_AMOUNT: dict[str, Any] = {"type": ["string", "null"], "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+# What the server takes: the same, bounded to what web/api/orders.py accepts (anything else is a 400 bad_amount).
+AMOUNT_IN: dict[str, Any] = {"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["1.08352"]}
+MAYBE_AMOUNT_IN: dict[str, Any] = {"type": ["string", "null"], "pattern": AMOUNT_PATTERN}
+# Identifiers that reach FIX: printable ASCII without space (anything else is a 400 bad_<field>).
+FIX_TEXT: dict[str, Any] = {"type": "string", "pattern": TEXT_PATTERN, "minLength": 1, "maxLength": 64}
 STATUSES = ["pending_new", "new", "partially_filled", "filled", "pending_cancel", "canceled", "pending_replace",
             "rejected", "expired"]
 
@@ -26,7 +32,9 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _errors(*statuses: int) -> dict[str, Any]:
     meaning = {400: "malformed request", 401: "not logged in or bad signature", 403: "not yours",
-               404: "no such thing", 409: "the order's state does not allow it", 413: "too large"}
+               404: "no such thing", 409: "the order's state does not allow it", 413: "too large",
+               415: "the body is not application/json",
+               429: "too many failed logins from this login or address: wait Retry-After seconds"}
     return {str(s): {"description": meaning[s], **_json(_ref("Error"))} for s in statuses}
 
 
@@ -35,18 +43,18 @@ def _ok(status: int, schema: dict[str, Any], description: str) -> dict[str, Any]
 
 
 ACCOUNT = {"name": "account_id", "in": "path", "required": True, "schema": {"type": "string"}}
-CL_ORD_ID = {"name": "cl_ord_id", "in": "path", "required": True, "schema": {"type": "string"}}
+CL_ORD_ID = {"name": "cl_ord_id", "in": "path", "required": True, "schema": FIX_TEXT,
+             "description": "percent-encoded in the path (FIX allows characters such as { } % ?)"}
 
 
 def document() -> dict[str, Any]:
     order_request = _object({
-        "cl_ord_id": {"type": "string", "minLength": 1, "maxLength": 64},
-        "symbol": {"type": "string", "minLength": 1, "maxLength": 64},
-        "side": {"enum": list(SIDES)}, "type": {"enum": list(TYPES)}, "quantity": AMOUNT,
-        "price": MAYBE_AMOUNT, "stop_price": MAYBE_AMOUNT, "time_in_force": {"enum": list(TIFS)},
-        "expire_at": {"type": ["string", "null"], "format": "date-time"}, "trail": MAYBE_AMOUNT,
-        "take_profit": MAYBE_AMOUNT, "stop_loss": MAYBE_AMOUNT,
-        "position_id": {"type": ["string", "null"], "minLength": 1, "maxLength": 64},
+        "cl_ord_id": FIX_TEXT, "symbol": FIX_TEXT,
+        "side": {"enum": list(SIDES)}, "type": {"enum": list(TYPES)}, "quantity": AMOUNT_IN,
+        "price": MAYBE_AMOUNT_IN, "stop_price": MAYBE_AMOUNT_IN, "time_in_force": {"enum": list(TIFS)},
+        "expire_at": {"type": ["string", "null"], "format": "date-time"}, "trail": MAYBE_AMOUNT_IN,
+        "take_profit": MAYBE_AMOUNT_IN, "stop_loss": MAYBE_AMOUNT_IN,
+        "position_id": {**FIX_TEXT, "type": ["string", "null"]},
     }, ["symbol", "side", "type", "quantity"])
     order_request["additionalProperties"] = False
     nullable_text = {"type": ["string", "null"]}
@@ -74,7 +82,7 @@ def document() -> dict[str, Any]:
         "Position": _object({"position_id": {"type": "string"}, "symbol": {"type": "string"}, "quantity": AMOUNT,
                              "average_price": AMOUNT, "mark": AMOUNT, "unrealised_pnl": AMOUNT}),
         "OrderRequest": order_request,
-        "Replace": {**_object({"quantity": AMOUNT, "price": MAYBE_AMOUNT}, ["quantity"]),
+        "Replace": {**_object({"quantity": AMOUNT_IN, "price": MAYBE_AMOUNT_IN}, ["quantity"]),
                     "additionalProperties": False},
         "Order": _object({
             "order_id": {"type": "string"}, "cl_ord_id": {"type": "string"}, "account_id": {"type": "string"},
@@ -93,10 +101,11 @@ def document() -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/api/session": {
             "post": {"summary": "log in", "security": [],
-                     "requestBody": {"required": True, **_json(_object({"login": {"type": "string"},
-                                                                        "password": {"type": "string"}}))},
+                     "requestBody": {"required": True, **_json(_object({
+                         "login": {"type": "string", "maxLength": 128},
+                         "password": {"type": "string", "maxLength": 1024}}))},
                      "responses": {**_ok(200, _ref("Session"), "logged in; sets the dt_session cookie"),
-                                   **_errors(400, 401)}},
+                                   **_errors(400, 401, 415, 429)}},
             "get": {"summary": "who is logged in",
                     "responses": {**_ok(200, _ref("Session"), "the session"), **_errors(401)}},
             "delete": {"summary": "log out", "responses": {"204": {"description": "logged out"}}},
@@ -141,16 +150,16 @@ def document() -> dict[str, Any]:
                      "requestBody": {"required": True, **_json(_ref("OrderRequest"))},
                      "responses": {**_ok(201, _ref("Order"), "accepted; status rejected with its reason if the "
                                                              "pipeline refused it"),
-                                   **_errors(400, 401, 403)}},
+                                   **_errors(400, 401, 403, 415)}},
         },
         "/api/accounts/{account_id}/orders/{cl_ord_id}": {
             "delete": {"summary": "cancel", "parameters": [ACCOUNT, CL_ORD_ID],
                        "responses": {**_ok(202, _ref("Order"), "cancel on its way"),
-                                     **_errors(401, 403, 404, 409)}},
+                                     **_errors(400, 401, 403, 404, 409, 415)}},
             "patch": {"summary": "amend quantity and price", "parameters": [ACCOUNT, CL_ORD_ID],
                       "requestBody": {"required": True, **_json(_ref("Replace"))},
                       "responses": {**_ok(202, _ref("Order"), "replace on its way"),
-                                    **_errors(400, 401, 403, 404, 409)}},
+                                    **_errors(400, 401, 403, 404, 409, 415)}},
         },
         "/api/accounts/{account_id}/fills": {"get": {
             "summary": "fills, newest first",
@@ -164,13 +173,16 @@ def document() -> dict[str, Any]:
             "put": {"summary": "save the terminal layout",
                     "requestBody": {"required": True, **_json({**_object({"layout": {}}),
                                                                "additionalProperties": False})},
-                    "responses": {"204": {"description": "saved"}, **_errors(400, 401, 413)}},
+                    "responses": {"204": {"description": "saved"}, **_errors(400, 401, 413, 415)}},
         },
     }
     return {
         "openapi": "3.1.0",
         "info": {"title": "DynamicTech API", "version": "1",
-                 "description": "Amounts are decimal strings; times UTC ISO-8601; errors are {code, reason}."},
+                 "description": "Amounts are decimal strings (in requests: at most 15 digits before the point and 12 "
+                                "after, no exponent); identifiers sent to FIX (cl_ord_id, symbol, position_id) are "
+                                "1-64 printable ASCII characters without spaces; request bodies are "
+                                "application/json; times UTC ISO-8601; errors are {code, reason}."},
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": "dt_session"},

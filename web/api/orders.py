@@ -6,6 +6,7 @@ arrive as a float), and values outside their enums are a 400 naming the field, b
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,8 +31,30 @@ OPTIONAL = {"cl_ord_id", "price", "stop_price", "time_in_force", "expire_at", "t
             "position_id"}
 
 
-def bad(reason: str) -> ApiError:
-    return ApiError(400, "bad_request", reason)
+# Amounts on the way in: plain decimals, at most 15 digits before the point and 12 after, so that every sum,
+# product and quantize the OMS does stays inside Decimal's 28-digit context (1e27 used to fail after journaling).
+# Python's Decimal() also takes "1_0", " 1 ", "1e5", "NaN" and non-ASCII digits; the pattern (the OpenAPI one) does not.
+INTEGER_DIGITS = 15
+FRACTION_DIGITS = 12
+AMOUNT_PATTERN = rf"^-?[0-9]{{1,{INTEGER_DIGITS}}}(\.[0-9]{{1,{FRACTION_DIGITS}}})?$"
+_AMOUNT = re.compile(AMOUNT_PATTERN.removeprefix("^").removesuffix("$"))
+# Free text that reaches FIX (cl_ord_id, symbol, position_id): printable ASCII without space, 1..64 characters.
+# SOH or any other control character would let a client splice its own tags into ExecutionReports.
+TEXT_MAX = 64
+TEXT_PATTERN = rf"^[!-~]{{1,{TEXT_MAX}}}$"
+_TEXT = re.compile(TEXT_PATTERN.removeprefix("^").removesuffix("$"))
+
+
+def bad(reason: str, code: str = "bad_request") -> ApiError:
+    return ApiError(400, code, reason)
+
+
+def text(value: object, name: str) -> str:
+    """A FIX-safe identifier or a 400 ``bad_<name>``: never let a byte outside 0x21-0x7E reach a FIX message."""
+    if not isinstance(value, str) or _TEXT.fullmatch(value) is None:
+        raise bad(f"{name} must be 1 to {TEXT_MAX} printable ASCII characters (0x21-0x7E, no spaces or control "
+                  f"characters)", f"bad_{name}")
+    return value
 
 
 def amount(body: dict[str, Any], name: str) -> Decimal | None:
@@ -40,19 +63,22 @@ def amount(body: dict[str, Any], name: str) -> Decimal | None:
         return None
     if not isinstance(value, str):
         raise bad(f"{name} must be a decimal string such as \"1.5\", not {type(value).__name__}")
+    if _AMOUNT.fullmatch(value) is None:
+        raise bad(f"{name} must be a plain decimal string with at most {INTEGER_DIGITS} digits before the point "
+                  f"and {FRACTION_DIGITS} after (no exponent, spaces or underscores), got {value[:40]!r}",
+                  "bad_amount")
     try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise bad(f"{name} is not a number: {value!r}") from None
-    if not number.is_finite():
-        raise bad(f"{name} must be finite")
-    return number
+        return Decimal(value)
+    except InvalidOperation:   # unreachable after the pattern; kept so a future pattern change fails safe
+        raise bad(f"{name} is not a number: {value[:40]!r}", "bad_amount") from None
 
 
 def choice(body: dict[str, Any], name: str, table: dict[str, Any], default: str | None = None) -> Any:
+    """One of the enum's names; a list or object (unhashable) is a 400 like any other wrong value, not a 500."""
     value = body.get(name, default)
-    if value not in table:
-        raise bad(f"{name} must be one of {', '.join(table)}, got {value!r}")
+    if not isinstance(value, str) or value not in table:
+        shown = repr(value)[:40] if isinstance(value, str) else type(value).__name__
+        raise bad(f"{name} must be one of {', '.join(table)}, got {shown}")
     return table[value]
 
 
@@ -64,9 +90,12 @@ def new_order(body: object, account_id: str) -> NewOrder:
     if missing or unknown:
         raise bad("; ".join(filter(None, [missing and f"missing: {', '.join(missing)}",
                                           unknown and f"unknown: {', '.join(unknown)}"])))
-    for name in ("symbol", "cl_ord_id", "position_id", "expire_at"):
-        if name in body and body[name] is not None and not (isinstance(body[name], str) and 0 < len(body[name]) <= 64):
-            raise bad(f"{name} must be a string of 1 to 64 characters")
+    for name in ("symbol", "cl_ord_id", "position_id"):
+        if name in body and (name == "symbol" or body[name] is not None):
+            text(body[name], name)
+    if body.get("expire_at") is not None and not (isinstance(body["expire_at"], str)
+                                                   and 0 < len(body["expire_at"]) <= 64):
+        raise bad("expire_at must be a string of 1 to 64 characters")
     expire_at = None
     if body.get("expire_at") is not None:
         try:

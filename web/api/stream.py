@@ -87,10 +87,13 @@ class PriceStream:
         try:
             command = orjson.loads(data)
             op, symbols = command["op"], command["symbols"]
-            if op not in ("subscribe", "unsubscribe") or not isinstance(symbols, list):
+            # Symbols must be strings: a nested list is unhashable and used to raise out of the loop, closing the socket.
+            if (op not in ("subscribe", "unsubscribe") or not isinstance(symbols, list)
+                    or not all(isinstance(s, str) for s in symbols)):
                 raise ValueError
         except (ValueError, KeyError, TypeError):
-            await self._error(client, "bad_request", 'send {"op": "subscribe"|"unsubscribe", "symbols": [...]}')
+            await self._error(client, "bad_request",
+                              'send {"op": "subscribe"|"unsubscribe", "symbols": ["EUR/USD", ...]} (strings)')
             return
         unknown = [s for s in symbols if s not in self.symbols]
         if unknown:

@@ -1,0 +1,65 @@
+"""The client FIX doors' logon check: Username(553) and Password(554) against the binding's scrypt hash, the
+source address against its networks, and back-off after failures (``engine.login_guard``), as venues check ours.
+
+The hash runs on a thread, so a flood of wrong passwords costs other sessions nothing on the event loop; a locked
+CompID or address is refused before any hash. Every refusal is one ``gateway.logon_refused`` event and a Logout
+whose Text says what to fix, never which of username or password was wrong.
+
+    python -m gateway.logon_check      # prompts for a password, prints the password_hash for the hub's TOML
+"""
+from __future__ import annotations
+
+import asyncio
+import getpass
+
+import structlog
+
+from engine.login_guard import LoginGuard
+from engine.storage.access import check_password, hash_password
+from fix_sessions.application import RejectLogon
+from fix_sessions.codec import Message
+from gateway.config import Credentials
+
+log = structlog.get_logger("gateway.logon_check")
+
+USERNAME, PASSWORD = 553, 554
+
+
+class LogonCheck:
+    def __init__(self, guard: LoginGuard) -> None:
+        self.guard = guard
+        self.refused = 0   # failed logons since start, for health and the benchmark
+
+    async def check(self, credentials: Credentials, message: Message, comp_id: str, peer: str) -> None:
+        """Raise ``RejectLogon`` unless this Logon from ``peer`` may log on as ``comp_id``."""
+        keys = (f"fix:{comp_id}", f"addr:{peer}")
+        if not credentials.allows(peer):
+            self._refuse(comp_id, peer, "source address not allowed")
+            raise RejectLogon("logon refused: this session may not connect from this address")
+        wait = self.guard.wait(keys)
+        if wait > 0:
+            self._refuse(comp_id, peer, "locked after failed logons")
+            raise RejectLogon(f"logon refused: too many failed logons, try again in {wait:.0f} s")
+        username = message.get_str(USERNAME) or ""
+        password = message.get_str(PASSWORD) or ""
+        good = await asyncio.to_thread(check_password, password, credentials.password_hash)
+        if not good or username != credentials.username:
+            self.guard.failed(keys)
+            self._refuse(comp_id, peer, "wrong username or password" if password else "no Password(554)")
+            raise RejectLogon("logon refused: wrong Username(553) or Password(554)")
+        self.guard.succeeded(keys[0])
+
+    def _refuse(self, comp_id: str, peer: str, reason: str) -> None:
+        self.refused += 1
+        log.warning("gateway.logon_refused", comp_id=comp_id, peer=peer, reason=reason, refused=self.refused)
+
+
+def main() -> None:
+    password = getpass.getpass("FIX session password: ")
+    if password != getpass.getpass("again: "):
+        raise SystemExit("the two passwords differ")
+    print(hash_password(password))
+
+
+if __name__ == "__main__":
+    main()
