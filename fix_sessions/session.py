@@ -89,6 +89,7 @@ class Session:
         self._resend_range: tuple[int, int] | None = None
         self._queue: dict[int, Message] = {}
         self._queue_full_logged = False   # one warning per filling of the queue, not one per dropped message
+        self._queued_bytes = 0            # field bytes of the messages in _queue, an estimate to bound memory
         self._logon_refusal: RejectLogon | None = None   # Application.authenticate's verdict on this connection
         self._test_requests = 0
         self._last_sent = self._last_received = self._connected_at = 0.0
@@ -231,6 +232,7 @@ class Session:
         """Both sequence numbers back to 1 and the stored messages dropped (what ResetSeqNumFlag asks for)."""
         self.store.reset(self._utc(now))
         self._queue.clear()
+        self._queued_bytes = 0
         self._queue_full_logged = False
         self._log.info("fix.session.reset")
 
@@ -319,12 +321,15 @@ class Session:
     def _target_too_high(self, message: Message, seq: int, now: float) -> None:
         expected = self.store.next_target_seq_num()
         self._log.info("fix.seq.too_high", expected=expected, received=seq)
-        if len(self._queue) < self.config.max_queued_messages or seq in self._queue:
+        size, held = _size(message), self._queue.get(seq)
+        if held is not None or (len(self._queue) < self.config.max_queued_messages
+                                and self._queued_bytes + size <= self.config.max_queued_bytes):
+            self._queued_bytes += size - (_size(held) if held is not None else 0)
             self._queue[seq] = message
         elif not self._queue_full_logged:
             # Not queued: the ResendRequest (this one or the next gap's) brings it again, so nothing is lost.
             self._queue_full_logged = True
-            self._log.warning("fix.seq.queue_full", limit=self.config.max_queued_messages, dropped=seq)
+            self._log.warning("fix.seq.queue_full", messages=len(self._queue), bytes=self._queued_bytes, dropped=seq)
         if (self._resend_range is not None and not self.config.send_redundant_resend_requests
                 and seq >= self._resend_range[0]):
             return
@@ -351,10 +356,13 @@ class Session:
         while self.connected and self._queue:
             expected = self.store.next_target_seq_num()
             for stale in [seq for seq in self._queue if seq < expected]:
-                del self._queue[stale]
+                self._queued_bytes -= _size(self._queue.pop(stale))
             message = self._queue.pop(expected, None)
+            if message is not None:
+                self._queued_bytes -= _size(message)
             if not self._queue:
                 self._queue_full_logged = False
+                self._queued_bytes = 0
             if message is None:
                 return
             if message.msg_type in (LOGON, RESEND_REQUEST):
@@ -681,6 +689,7 @@ class Session:
         self._sent_reset = False
         self._resend_range = None
         self._queue.clear()
+        self._queued_bytes = 0
         self._queue_full_logged = False
         self._test_requests = 0
         self.heartbeat_interval = self.config.heartbeat_interval
@@ -716,3 +725,8 @@ def _seq_num(message: Message) -> int:
     if raw is None:
         raise FieldReject(R.REQUIRED_TAG_MISSING, 34)
     return int(raw)
+
+
+def _size(message: Message) -> int:
+    """The field bytes of a message: what holding it out of order costs, near enough."""
+    return sum(len(value) for _, value in message.fields)

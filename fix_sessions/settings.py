@@ -8,7 +8,7 @@ read from the process's working directory.
 DynamicTech's own keys: ``SQLStoreURL`` (a SQLAlchemy URL for the SQL message store) and ``Username`` /
 ``Password`` (Logon tags 553/554); for these three, ``env:NAME`` reads the environment variable NAME, so secrets
 stay out of files. ``SessionConfig.max_message_size`` (bytes of one inbound message's body, 1 MiB by default) and
-``max_queued_messages`` (messages held out of order during a resend, 4096) bound what one peer makes us buffer.
+``max_queued_messages`` and ``max_queued_bytes`` (messages held out of order during a resend, 4096 and 16 MiB) bound what one peer makes us buffer.
 """
 from __future__ import annotations
 
@@ -118,6 +118,7 @@ class SessionConfig:
     timestamp_precision: int = 3
     max_message_size: int = 1 << 20     # bytes of one inbound message's body; a larger one closes the connection
     max_queued_messages: int = 4096     # messages held out of order while a gap is resent; beyond, dropped
+    max_queued_bytes: int = 16 << 20    # and their field bytes in all
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     tls: TlsSettings | None = None

@@ -94,6 +94,18 @@ def test_the_out_of_order_queue_is_bounded_and_what_it_drops_is_asked_for_again(
     assert session.logged_on
 
 
+def test_the_out_of_order_queue_is_bounded_in_bytes_too() -> None:
+    """3,000 messages of 100 KB with too-high MsgSeqNum used to hold 289 MB."""
+    session = acceptor(max_queued_bytes=1 << 20)
+    logged_on(session)
+    for seq in range(5, 60):
+        session.receive(order(seq, T0, "X" * 50_000), T0)
+    assert 0 < session._queued_bytes <= 1 << 20 and len(session._queue) == 20
+    for seq in (2, 3, 4):
+        session.receive(order(seq, T0, f"C{seq}"), T0)
+    assert session._queued_bytes == 0 and not session._queue and session.next_target_seq_num == 25
+
+
 # ---------------------------------------------------------------------------------------------------- over sockets
 
 
