@@ -4,19 +4,34 @@ Failures are counted per key (a login name, a source address); after ``free_fail
 that doubles with each further failure up to ``max_delay``. A locked key is refused before any password is hashed,
 so a flood costs the hub a dictionary lookup, not a slow hash. A success clears the login's count, never the
 address's: one right password from an address does not reset what it tried before under other names.
+
+``attempt`` runs the slow check on a thread, one at a time per guard: a burst of wrong passwords queues behind one
+hash (and is refused from the dictionary once its keys lock) instead of taking every core from the event loop.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import structlog
 
 from engine.ports import Clock
 
 log = structlog.get_logger("engine.login_guard")
+
+T = TypeVar("T")
+
+
+class Locked(Exception):
+    """Refused before any check: one of the keys is locked for ``seconds`` more."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"locked for {seconds:.0f} s")
+        self.seconds = seconds
 
 
 @dataclass(slots=True)
@@ -34,6 +49,7 @@ class LoginGuard:
         self.max_delay = max_delay
         self.max_keys = max_keys
         self._records: OrderedDict[str, _Record] = OrderedDict()
+        self._checking = asyncio.Lock()   # one slow check at a time
 
     def __len__(self) -> int:
         """How many keys are remembered."""
@@ -45,6 +61,23 @@ class LoginGuard:
         waits = [(record.locked_until - now).total_seconds()
                  for key in keys if (record := self._records.get(key)) is not None]
         return max([0.0, *waits])
+
+    async def attempt(self, keys: Sequence[str], check: Callable[[], T | None]) -> T | None:
+        """``check()`` (a password hash: slow) on a thread unless a key is locked (``Locked``); None from it is a
+        failure counted against every key, anything else a success that clears ``keys[0]`` (the login)."""
+        self._refuse_if_locked(keys)
+        async with self._checking:
+            self._refuse_if_locked(keys)   # again: the attempts queued before this one may have locked a key
+            result = await asyncio.to_thread(check)
+            if result is None:
+                self.failed(keys)
+            else:
+                self.succeeded(keys[0])
+        return result
+
+    def _refuse_if_locked(self, keys: Sequence[str]) -> None:
+        if (seconds := self.wait(keys)) > 0:
+            raise Locked(seconds)
 
     def failed(self, keys: Iterable[str]) -> None:
         now = self.clock()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 
@@ -296,8 +296,7 @@ class SocketAcceptor(_Engine):
         super().__init__(configs, application)
         self.max_pending_logons = max_pending_logons
         self.max_pending_logons_per_host = max_pending_logons_per_host
-        self._pending_logons: dict[str, int] = {}   # peer address -> its connections not logged on yet
-        self._pending_total = 0
+        self._pending_logons: Counter[str] = Counter()   # peer address -> its connections not logged on yet
         # Before the first frame names its session, the largest max_message_size of the sessions applies.
         self._max_message_size = max((c.max_message_size for c in configs), default=1 << 20)
         self._servers: list[asyncio.Server] = []
@@ -350,34 +349,30 @@ class SocketAcceptor(_Engine):
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         host = str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
-        if (self._pending_total >= self.max_pending_logons
-                or self._pending_logons.get(host, 0) >= self.max_pending_logons_per_host):
-            log.warning("fix.acceptor.too_many_pending_logons", peer=str(peer), host_pending=self._pending_logons.get(
-                host, 0), total_pending=self._pending_total)
+        pending = self._pending_logons
+        if pending.total() >= self.max_pending_logons or pending[host] >= self.max_pending_logons_per_host:
+            log.warning("fix.acceptor.too_many_pending_logons", peer=str(peer), host_pending=pending[host],
+                        total_pending=pending.total())
             writer.close()
             return
-        self._pending_total += 1
-        self._pending_logons[host] = self._pending_logons.get(host, 0) + 1
-        pending = True
+        pending[host] += 1
+        counted = True
 
         def logged_on() -> None:
-            nonlocal pending
-            if pending:
-                pending = False
-                self._pending_total -= 1
-                left = self._pending_logons[host] - 1
-                if left:
-                    self._pending_logons[host] = left
-                else:
-                    del self._pending_logons[host]
+            nonlocal counted
+            if counted:
+                counted = False
+                pending[host] -= 1
+                if not pending[host]:
+                    del pending[host]
 
         try:
-            await self._serve_counted(reader, writer, peer, logged_on)
+            await self._serve_counted(reader, writer, peer, host, logged_on)
         finally:
             logged_on()
 
     async def _serve_counted(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: object,
-                             logged_on: Callable[[], None]) -> None:
+                             host: str, logged_on: Callable[[], None]) -> None:
         framer = Framer(self._max_message_size)
         first = await self._first_frame(reader, framer, peer)
         session = self._session_for(first) if first is not None else None
@@ -392,7 +387,7 @@ class SocketAcceptor(_Engine):
         connection.on_logged_on = logged_on
         self.connections[session.session_id] = connection
         try:
-            session.refuse_logon(await self._authenticate(first, session, peer))
+            session.refuse_logon(await self._authenticate(first, session, host))
             await connection.run(first_frame=first)
         except Exception:   # an application callback that raised: this connection ends, the session stays served
             log.exception("fix.acceptor.connection_failed", session=str(session.session_id))
@@ -401,7 +396,7 @@ class SocketAcceptor(_Engine):
             if self.connections.get(session.session_id) is connection:
                 del self.connections[session.session_id]
 
-    async def _authenticate(self, frame: bytes, session: Session, peer: object) -> RejectLogon | None:
+    async def _authenticate(self, frame: bytes, session: Session, host: str) -> RejectLogon | None:
         """``Application.authenticate`` on the first frame when it is a Logon; what it refuses, the session refuses."""
         # Whatever the session does with a first message that is no Logon, a later Logon on this connection must
         # not pass unchecked.
@@ -412,10 +407,9 @@ class SocketAcceptor(_Engine):
             message = parse(frame, validate=False)
         except GarbledMessage:
             return refused   # the session answers a garbled Logon itself
-        host = peer[0] if isinstance(peer, tuple) and peer else str(peer)
         try:
             async with asyncio.timeout(self._logon_timeout):
-                await self.application.authenticate(message, session.session_id, str(host))
+                await self.application.authenticate(message, session.session_id, host)
         except RejectLogon as refusal:
             return refusal
         except TimeoutError:

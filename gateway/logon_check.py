@@ -1,20 +1,19 @@
 """The client FIX doors' logon check: Username(553) and Password(554) against the binding's scrypt hash, the
 source address against its networks, and back-off after failures (``engine.login_guard``), as venues check ours.
 
-The hash runs on a thread, so a flood of wrong passwords costs other sessions nothing on the event loop; a locked
-CompID or address is refused before any hash. Every refusal is one ``gateway.logon_refused`` event and a Logout
+The hash runs on a thread, one at a time (``LoginGuard.attempt``), so a flood of wrong passwords holds no other
+session's messages on the event loop; a locked CompID or address is refused before any hash. Every refusal is one ``gateway.logon_refused`` event and a Logout
 whose Text says what to fix, never which of username or password was wrong.
 
     python -m gateway.logon_check      # prompts for a password, prints the password_hash for the hub's TOML
 """
 from __future__ import annotations
 
-import asyncio
 import getpass
 
 import structlog
 
-from engine.login_guard import LoginGuard
+from engine.login_guard import Locked, LoginGuard
 from engine.storage.access import check_password, hash_password
 from fix_sessions.application import RejectLogon
 from fix_sessions.codec import Message
@@ -32,22 +31,23 @@ class LogonCheck:
 
     async def check(self, credentials: Credentials, message: Message, comp_id: str, peer: str) -> None:
         """Raise ``RejectLogon`` unless this Logon from ``peer`` may log on as ``comp_id``."""
-        keys = (f"fix:{comp_id}", f"addr:{peer}")
         if not credentials.allows(peer):
             self._refuse(comp_id, peer, "source address not allowed")
             raise RejectLogon("logon refused: this session may not connect from this address")
-        wait = self.guard.wait(keys)
-        if wait > 0:
-            self._refuse(comp_id, peer, "locked after failed logons")
-            raise RejectLogon(f"logon refused: too many failed logons, try again in {wait:.0f} s")
         username = message.get_str(USERNAME) or ""
         password = message.get_str(PASSWORD) or ""
-        good = await asyncio.to_thread(check_password, password, credentials.password_hash)
-        if not good or username != credentials.username:
-            self.guard.failed(keys)
-            self._refuse(comp_id, peer, "wrong username or password" if password else "no Password(554)")
-            raise RejectLogon("logon refused: wrong Username(553) or Password(554)")
-        self.guard.succeeded(keys[0])
+
+        def good() -> bool | None:   # None is a failure, as LoginGuard.attempt counts them
+            right = check_password(password, credentials.password_hash) and username == credentials.username
+            return True if right else None
+        try:
+            if await self.guard.attempt((f"fix:{comp_id}", f"addr:{peer}"), good):
+                return
+        except Locked as locked:
+            self._refuse(comp_id, peer, "locked after failed logons")
+            raise RejectLogon(f"logon refused: too many failed logons, try again in {locked.seconds:.0f} s") from None
+        self._refuse(comp_id, peer, "wrong username or password" if password else "no Password(554)")
+        raise RejectLogon("logon refused: wrong Username(553) or Password(554)")
 
     def _refuse(self, comp_id: str, peer: str, reason: str) -> None:
         self.refused += 1

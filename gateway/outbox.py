@@ -23,29 +23,18 @@ Fields = Sequence[tuple[int, Value]]
 Taken = Callable[[], None] | None   # called once the session's store holds the message (``gateway.resume``)
 
 
-_UNSAFE_TEXT = re.compile("[^\x20-\x7e\xa0-\xff]")
-_UNSAFE_BYTES = re.compile(b"[^\x20-\x7e\xa0-\xff]")
+_UNSAFE = re.compile("[^\x20-\x7e\xa0-\xff]")
 
 
 def fix_safe(fields: Fields) -> Fields:
     """Every text as a FIX field can carry it: Latin-1 without SOH or any other control character, each of which
     becomes '?'. A ClOrdID or a venue's Text from another door can then neither splice tags into a report nor make
-    it fail to encode (which would drop the report for this session and the drop copy alike)."""
-    if not any(_unsafe(value) for _, value in fields):
-        return fields
-    return [(tag, _safe(value)) for tag, value in fields]
-
-
-def _unsafe(value: Value) -> bool:
-    if type(value) is str:
-        return _UNSAFE_TEXT.search(value) is not None
-    return type(value) is bytes and _UNSAFE_BYTES.search(value) is not None
-
-
-def _safe(value: Value) -> Value:
-    if type(value) is str:
-        return _UNSAFE_TEXT.sub("?", value)
-    return _UNSAFE_BYTES.sub(b"?", value) if type(value) is bytes else value
+    it fail to encode (which would drop the report for this session and the drop copy alike). Bytes are left alone:
+    they come from our own formatting or from a parsed FIX field, which holds no SOH."""
+    for _, value in fields:
+        if type(value) is str and _UNSAFE.search(value):
+            return [(tag, _UNSAFE.sub("?", value) if type(value) is str else value) for tag, value in fields]
+    return fields
 
 
 class Outbox:

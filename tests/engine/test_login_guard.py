@@ -1,9 +1,11 @@
 """The back-off every password door shares: free tries, then locks that double, per login and per address."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 
-from engine.login_guard import LoginGuard
+from engine.login_guard import Locked, LoginGuard
 
 START = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC)
 
@@ -62,3 +64,19 @@ def test_a_flood_of_made_up_names_keeps_memory_bounded_and_the_flooding_address_
         guard.failed((f"login:user{n}", "addr:10.6.6.6"))
     assert len(guard) <= 100
     assert guard.wait(("login:someone", "addr:10.6.6.6")) > 0
+
+
+async def test_checks_run_one_at_a_time_and_a_queued_attempt_is_refused_once_its_keys_lock() -> None:
+    guard = LoginGuard(Clock(), free_failures=0, first_delay=10.0)
+    ran: list[str] = []
+
+    def wrong_password() -> None:
+        ran.append("hash")
+        time.sleep(0.05)   # as scrypt would, on its thread
+        return None
+
+    outcomes = await asyncio.gather(*(guard.attempt(("login:alice", "addr:10.0.0.9"), wrong_password)
+                                      for _ in range(3)), return_exceptions=True)
+    assert ran == ["hash"], "the burst waited behind the first hash and then met the lock it set"
+    assert outcomes[0] is None and all(isinstance(o, Locked) and o.seconds == 10.0 for o in outcomes[1:])
+    assert await guard.attempt(("login:bob", "addr:10.0.0.1"), lambda: "bob") == "bob"

@@ -1,11 +1,7 @@
 """Every QuickFIX acceptance test (FIX.4.2, FIX.4.4, validate) against a real `dynamictech fix-echo` process."""
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fix_sessions.at_runner import load_formats, run_definition
+from tests.fix_sessions.echo_process import fix_echo
 from tests.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,24 +31,8 @@ def echo_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     text = re.sub(r"(?m)^FileStorePath=.*$", f"FileStorePath={workdir / 'store'}", text)
     config = workdir / "at.cfg"
     config.write_text(text)
-    log = (workdir / "echo.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dynamictech", "fix-echo", "--config", str(config)],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "DYNAMICTECH_LOG_LEVEL": "warning"},
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"fix-echo did not start:\n{(workdir / 'echo.log').read_text()}") from None
-            time.sleep(0.1)
-    yield port
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    with fix_echo(config, port, workdir / "echo.log"):
+        yield port
 
 
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=lambda p: f"{p.parent.name}/{p.stem}")

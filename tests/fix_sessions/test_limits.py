@@ -3,7 +3,9 @@ and the acceptor's authenticate hook refuses a logon without stalling anyone els
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 
 import pytest
@@ -173,55 +175,53 @@ async def test_an_oversized_partial_before_logon_closes_the_connection() -> None
         await hub.stop()
 
 
-async def test_connections_not_logged_on_are_bounded_per_address_but_logged_on_ones_do_not_count() -> None:
+Connect = Callable[[], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
+
+
+@contextlib.asynccontextmanager
+async def limited_acceptor(total: int, per_host: int) -> AsyncIterator[tuple[SocketAcceptor, Connect]]:
+    """An acceptor for ONE with these pre-logon bounds, and a connect that closes what it opened at the end."""
     port = free_port()
-    hub = SocketAcceptor([acceptor_config(port, "ONE")], Recorder(), max_pending_logons=10,
-                         max_pending_logons_per_host=2)
+    hub = SocketAcceptor([acceptor_config(port, "ONE")], Recorder(), max_pending_logons=total,
+                         max_pending_logons_per_host=per_host)
     await hub.start()
     opened: list[asyncio.StreamWriter] = []
-    try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)   # logs on: no longer pending
+
+    async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
         opened.append(writer)
+        return reader, writer
+    try:
+        yield hub, connect
+    finally:
+        for writer in opened:
+            writer.close()
+        await hub.stop()
+
+
+async def test_connections_not_logged_on_are_bounded_per_address_but_logged_on_ones_do_not_count() -> None:
+    async with limited_acceptor(total=10, per_host=2) as (hub, connect):
+        reader, writer = await connect()                                    # logs on: no longer pending
         writer.write(logon_frame("ONE"))
         assert (await read_one(reader)).msg_type == b"A"
-        idle = []
-        for _ in range(2):                                                  # two idle ones are allowed
-            idle_reader, idle_writer = await asyncio.open_connection("127.0.0.1", port)
-            opened.append(idle_writer)
-            idle.append(idle_reader)
-        await until(lambda: hub._pending_total == 2, "two pending connections")
-        extra_reader, extra_writer = await asyncio.open_connection("127.0.0.1", port)   # the third is refused
-        opened.append(extra_writer)
+        idle = [(await connect())[0] for _ in range(2)]                     # two idle ones are allowed
+        await until(lambda: hub._pending_logons.total() == 2, "two pending connections")
+        extra_reader, _ = await connect()                                   # the third is refused
         assert await read_until_closed(extra_reader, timeout=5) == []
         for idle_reader in idle:                                            # the idle ones are still open
             with pytest.raises(TimeoutError):
                 async with asyncio.timeout(0.2):
                     await idle_reader.read(1)
-    finally:
-        for writer in opened:
-            writer.close()
-        await hub.stop()
-    assert hub._pending_total == 0 and hub._pending_logons == {}
+    assert hub._pending_logons.total() == 0 and hub._pending_logons == {}
 
 
 async def test_connections_not_logged_on_are_bounded_in_total() -> None:
-    port = free_port()
-    hub = SocketAcceptor([acceptor_config(port, "ONE")], Recorder(), max_pending_logons=3,
-                         max_pending_logons_per_host=100)
-    await hub.start()
-    opened: list[asyncio.StreamWriter] = []
-    try:
+    async with limited_acceptor(total=3, per_host=100) as (hub, connect):
         for _ in range(3):
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            opened.append(writer)
-        await until(lambda: hub._pending_total == 3, "three pending connections")
-        extra_reader, extra_writer = await asyncio.open_connection("127.0.0.1", port)
-        opened.append(extra_writer)
+            await connect()
+        await until(lambda: hub._pending_logons.total() == 3, "three pending connections")
+        extra_reader, _ = await connect()
         assert await read_until_closed(extra_reader, timeout=5) == []
-    finally:
-        for writer in opened:
-            writer.close()
-        await hub.stop()
 
 
 class Authenticator(Recorder):

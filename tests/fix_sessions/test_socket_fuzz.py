@@ -10,7 +10,6 @@ import os
 import random
 import socket
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,9 +21,9 @@ import pytest
 from fix_sessions.codec import encode
 from fix_sessions.utctime import format_timestamp
 from fix_specs import path as spec_path
+from tests.fix_sessions.echo_process import fix_echo
 from tests.net import free_port
 
-REPO = Path(__file__).resolve().parents[2]
 SECONDS = float(os.environ.get("FUZZ_SECONDS", "12"))
 RSS_GROWTH_LIMIT = 64 << 20    # the 1 MiB message bound, 16 pre-logon connections per address, the gap queue
 PEERS = 24                     # connections at once
@@ -45,23 +44,8 @@ def echo(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[bytes], Path]]:
                       f"SenderCompID=ISLD\nFileStorePath={tmp_path / 'store'}\nResetOnLogon=Y\nHeartBtInt=30\n\n"
                       f"[SESSION]\nBeginString=FIX.4.4\nTargetCompID=TW44\nDataDictionary={spec_path('FIX44.xml')}\n")
     log = tmp_path / "echo.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "dynamictech", "fix-echo", "--config", str(config)],
-                                   cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "DYNAMICTECH_LOG_LEVEL": "warning"})
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.1)
-        try:
-            yield port, process, log
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    with fix_echo(config, port, log) as process:
+        yield port, process, log
 
 
 def message(msg_type: str, seq: int, fields: list[tuple[int, str]]) -> bytes:

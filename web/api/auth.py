@@ -2,14 +2,13 @@
 key (HMAC-SHA256 over timestamp, method, path with query, and body). Sessions live in memory: a restart signs
 browsers out, never programs.
 
-A password is checked on a thread (scrypt is slow by design) and only when neither the login nor the address is
-locked (``engine.login_guard``): a flood of wrong passwords is answered 429 from a dictionary, and the event loop
+A password is checked on a thread, one at a time (scrypt is slow by design), and only when neither the login nor
+the address is locked (``engine.login_guard``): a flood of wrong passwords is answered 429 from a dictionary, and the event loop
 keeps serving everyone else. A signed request is accepted once: its signature is remembered for as long as its
 timestamp is inside the window, so a replay inside the window is refused, and a timestamp may run at most
 ``SIGNATURE_AHEAD_MS`` ahead of the hub's clock."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import math
@@ -23,7 +22,7 @@ import structlog
 from aiohttp import web
 
 from engine.domain.tenancy import Account, Directory, User
-from engine.login_guard import LoginGuard
+from engine.login_guard import Locked, LoginGuard
 from engine.ports import Clock
 from engine.storage.access import SqlAccess
 from web.api.errors import ApiError, Handler, json_response
@@ -131,18 +130,20 @@ class Auth:
             raise ApiError(400, "bad_request", 'send {"login": "...", "password": "..."} (a login of at most 128 '
                                                'characters, a password of at most 1,024)') from None
         address = request.remote or "unknown"
-        keys = (f"login:{login}", f"addr:{address}")
-        wait = self.guard.wait(keys)
-        if wait > 0:
-            log.info("auth.login_locked", login=login, address=address, seconds=wait)
-            raise ApiError(429, "too_many_attempts", f"too many failed logins: try again in {math.ceil(wait)} s",
-                           headers={"Retry-After": str(math.ceil(wait))})
-        user_id = await asyncio.to_thread(self.access.authenticate, login, password)
-        if user_id is None or user_id not in self.directory.users:
-            self.guard.failed(keys)
+
+        def known() -> str | None:
+            user_id = self.access.authenticate(login, password)
+            return user_id if user_id in self.directory.users else None
+        try:
+            user_id = await self.guard.attempt((f"login:{login}", f"addr:{address}"), known)
+        except Locked as locked:
+            log.info("auth.login_locked", login=login, address=address, seconds=locked.seconds)
+            wait = str(math.ceil(locked.seconds))
+            raise ApiError(429, "too_many_attempts", f"too many failed logins: try again in {wait} s",
+                           headers={"Retry-After": wait}) from None
+        if user_id is None:
             log.info("auth.login_refused", login=login, address=address)
             raise ApiError(401, "bad_login", "wrong login or password")
-        self.guard.succeeded(keys[0])
         token = secrets.token_urlsafe(32)
         self._sessions[token] = (user_id, time.monotonic() + SESSION_SECONDS)
         log.info("auth.login", user_id=user_id)

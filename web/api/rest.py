@@ -17,7 +17,7 @@ from routing.interceptors.spread_markup import SpreadMarkup
 from routing.pricing import PriceFeed, topic_symbol
 from web.api.auth import Auth, Caller
 from web.api.errors import ApiError, json_response
-from web.api.orders import bad, new_order, order_json, replacement, text
+from web.api.orders import bad, identifier, new_order, order_json, replacement
 
 MAX_LAYOUT = 64 * 1024
 REFUSALS = {"unknown_order": 404}   # every other refused cancel or replace is a conflict with the order's state
@@ -189,13 +189,13 @@ class Rest:
 
     async def cancel(self, request: web.Request) -> web.Response:
         account = self._caller(request).account(request.match_info["account_id"])
-        cl_ord_id = text(request.match_info["cl_ord_id"], "cl_ord_id")
+        cl_ord_id = identifier(request.match_info["cl_ord_id"], "cl_ord_id")
         refused = await self.oms.cancel(account.account_id, cl_ord_id)
         return self._after_request(account.account_id, cl_ord_id, refused)
 
     async def amend(self, request: web.Request) -> web.Response:
         account = self._caller(request).account(request.match_info["account_id"])
-        cl_ord_id = text(request.match_info["cl_ord_id"], "cl_ord_id")
+        cl_ord_id = identifier(request.match_info["cl_ord_id"], "cl_ord_id")
         quantity, price = replacement(await self._body(request))
         refused = await self.oms.replace(account.account_id, cl_ord_id, quantity, price)
         return self._after_request(account.account_id, cl_ord_id, refused)
