@@ -29,7 +29,7 @@ from dynamictech.hub import Hub, HubSettings
 from dynamictech.runtime import settle_heap, stop_signal
 from engine.domain.instrument import AssetClass, Instrument
 from engine.domain.tenancy import Account, Directory, Group, PositionMode, Role, Tenant, User
-from engine.domain.terms import CommissionPlan, Markup, RouteRule
+from engine.domain.terms import CommissionPlan, CommissionUnit, Markup, RouteRule
 from engine.ledger import EntryKind, LedgerAccount, wallet
 from engine.ports import utc_now
 from engine.storage.access import SqlAccess, hash_password, load_fernet
@@ -108,8 +108,8 @@ def seed(access: SqlAccess) -> None:
                             RouteRule(("equity",), asset_class=AssetClass.EQUITY)])
     store.save_markups({(TENANT, "standard", "*"): Markup(percent=D("0.002")),
                         (TENANT, "vip", "*"): Markup(percent=D("0.001"))})
-    store.save_commission_plans(directory, {"standard": CommissionPlan(per_lot=D(3)),
-                                            "vip": CommissionPlan(per_notional=D("0.00002"))})
+    store.save_commission_plans(directory, {"standard": CommissionPlan(D(3), CommissionUnit.LOT),
+                                            "vip": CommissionPlan(D("0.00002"), CommissionUnit.NOTIONAL)})
     for user, password in LOGINS.items():
         access.set_password(user, user, password)
 

@@ -100,7 +100,8 @@ class Hub:
                         tenant_exposure=lambda tenant, symbol: self.oms.accounting.tenant_exposure(tenant, symbol),
                         rate=lambda source, target: self.oms.accounting.rate(source, target))
         interceptors = [Validation(), Throttle(settings.orders_per_second), self.kill_switch,
-                        RiskGate(settings.risk_limits, view), self.markup, Commission(config.commission_plans),
+                        RiskGate(settings.risk_limits, view), self.markup,
+                        Commission(config.commission_plans, view.rate),
                         IbRebate(self.directory, settings.rebate_plans)]
         pipelines = Pipelines(interceptors, settings.pipeline_by_tenant, settings.pipeline)
         self.reports = SqlReportOutbox(self.commits, clock)

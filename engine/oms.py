@@ -40,6 +40,7 @@ from engine.ports import (
     Pipelines,
     ReportKind,
     Router,
+    Venue,
     VenueDown,
     VenueOrder,
     VenueReport,
@@ -321,7 +322,7 @@ class OMS:
     async def _reconcile(self, order: Order) -> None:
         context = self._routes[order.order_id].context
         venue = self.router.venues.get(order.venue or "")
-        status = await venue.order_status(self._venue_order(order)) if venue is not None else None
+        status = await venue.order_status(self._venue_order(order, venue)) if venue is not None else None
         if status is None and order.status is OrdStatus.PENDING_NEW:
             log.warning("oms.reconcile_not_at_venue", order_id=order.order_id, venue=order.venue)
             await self._route(order, context)
@@ -412,11 +413,13 @@ class OMS:
         await self._send_next(order)
 
     @staticmethod
-    def _venue_order(order: Order) -> VenueOrder:
-        """The order as its venue gets it (and is asked about it after a restart): a triggered conditional order
-        goes as what it becomes at its trigger, at the venue price when markup set one."""
-        return VenueOrder(order.order_id, order.symbol, order.side, _AT_TRIGGER.get(order.ord_type, order.ord_type),
-                          order.quantity, order.time_in_force,
+    def _venue_order(order: Order, venue: Venue) -> VenueOrder:
+        """The order as ``venue`` gets it (and is asked about it after a restart): a triggered conditional order
+        goes as what it becomes at its trigger, at the venue price when markup set one, with the time in force the
+        venue offers for what the client asked (``engine.domain.offers``: the hub expires DAY and GTD itself)."""
+        ord_type = _AT_TRIGGER.get(order.ord_type, order.ord_type)
+        return VenueOrder(order.order_id, order.symbol, order.side, ord_type, order.quantity,
+                          venue.offers.fit(ord_type, order.time_in_force),
                           order.venue_price if order.venue_price is not None else order.price)
 
     async def _send_next(self, order: Order) -> None:
@@ -426,14 +429,17 @@ class OMS:
             route.tried.append(name)
             order.venue = name
             self.journal.record(order)  # where it went is on disk before it goes: a restart asks that venue
-            request = self._venue_order(order)
+            venue = self.router.venues[name]
+            request = self._venue_order(order, venue)
             try:
                 await self.transactions.durable()
-                await self.router.venues[name].place(request)
+                await venue.place(request)
             except VenueDown as error:
                 log.warning("route.failover", order_id=order.order_id, venue=name, reason=str(error))
                 continue
-            log.info("route.sent", order_id=order.order_id, venue=name, price=str(request.price))
+            log.info("route.sent", order_id=order.order_id, venue=name, price=str(request.price),
+                     ord_type=request.ord_type.name, time_in_force=request.time_in_force.name,
+                     asked_time_in_force=order.time_in_force.name)
             return
         order.venue = None
         self._reject(order, Rejection("no_venue", f"no venue could take the order (tried {', '.join(route.tried)})"))
@@ -522,6 +528,8 @@ class OMS:
             "status": order.status.name, "filled": str(order.filled), "leaves": str(order.leaves),
             "at": execution.at.isoformat(),
             "average_price": str(order.average_price), "order_quantity": str(order.quantity),
+            "ord_type": order.ord_type.name, "time_in_force": order.time_in_force.name,
+            "order_price": None if order.price is None else str(order.price),
         })
         if order.oco_id is not None:
             self._spawn(lambda: self.brackets.on_execution(order))

@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Protocol
 
 from engine.domain.instrument import Instrument
+from engine.domain.offers import Offers
 from engine.domain.order import Order, OrdStatus, OrdType, Side, TimeInForce
 from engine.domain.rejects import Rejection
 from engine.domain.tenancy import Account
@@ -118,9 +119,12 @@ class Venue(Protocol):
     placed before a restart. If the venue knows such an order the adapter adopts it: from then on it follows the
     order as if it had placed it (its reports, cancel, replace), and fills the venue made before are not reported
     again. The answer is a STATUS report whose last_quantity is the cumulative filled quantity and last_price its
-    average price; None when the venue has no such order."""
+    average price; None when the venue has no such order.
+
+    offers is what the venue takes (``engine.domain.offers``): the OMS fits each order to it before place()."""
 
     name: str
+    offers: Offers
 
     def on_report(self, callback: Callable[[VenueReport], None]) -> None: ...
     def on_quote(self, callback: Callable[[Quote], None]) -> None: ...

@@ -38,10 +38,18 @@ class LoggedOut:
 
 
 @dataclass(frozen=True, slots=True)
+class LogonFailed:
+    """The connection ended before the Logon exchange completed: refused (``reason`` is the counterparty's Logout
+    Text when it gave one), closed or timed out. The complement of ``LoggedOut``."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Disconnect:
     """Close the connection; nothing more is to be read or written on it."""
 
     reason: str
 
 
-Action = Send | Deliver | AdminReceived | LoggedOn | LoggedOut | Disconnect
+Action = Send | Deliver | AdminReceived | LoggedOn | LoggedOut | LogonFailed | Disconnect

@@ -32,6 +32,11 @@ class Application:
     async def on_logout(self, session_id: SessionID) -> None:
         """The session is no longer logged on (logout, disconnect or timeout)."""
 
+    async def on_logon_failed(self, session_id: SessionID, reason: str) -> None:
+        """A connection ended before the Logon exchange completed (QuickFIX has no such callback; an initiator's
+        owner wants to know why its venue will not have it): ``reason`` is the counterparty's Logout Text when it
+        sent one, else what happened ("connection closed", "timed out waiting for logon", ...)."""
+
     def to_admin(self, message: Message, session_id: SessionID) -> None:
         """An admin message is about to be sent; it may be changed (for example to sign a Logon)."""
 

@@ -286,12 +286,10 @@ class Session:
             self._disconnect(f"logon state is not valid for message type {msg_type.decode('latin-1')}", now)
             return False
         if self.config.check_latency and abs(now - parse_timestamp(sending_time)) > self.config.max_latency:
-            self._generate_reject(message, R.SENDINGTIME_ACCURACY_PROBLEM, 0, now)
-            self._generate_logout(now)
+            self._reject_and_log_out(message, R.SENDINGTIME_ACCURACY_PROBLEM, now)
             return False
         if self.config.check_comp_id and (message.get(49) != self._target or message.get(56) != self._sender):
-            self._generate_reject(message, R.COMPID_PROBLEM, 0, now)
-            self._generate_logout(now)
+            self._reject_and_log_out(message, R.COMPID_PROBLEM, now)
             return False
         expected = self.store.next_target_seq_num()
         if check_too_high and seq > expected:
@@ -349,8 +347,7 @@ class Session:
         if original is None:
             self._generate_reject(message, R.REQUIRED_TAG_MISSING, 122, now)
         elif parse_timestamp(original) > parse_timestamp(message.get(52) or b""):
-            self._generate_reject(message, R.SENDINGTIME_ACCURACY_PROBLEM, 0, now)
-            self._generate_logout(now)
+            self._reject_and_log_out(message, R.SENDINGTIME_ACCURACY_PROBLEM, now)
 
     def _next_queued(self, now: float) -> None:
         while self.connected and self._queue:
@@ -454,7 +451,7 @@ class Session:
         self.store.incr_next_target_seq_num()
         if self.config.reset_on_logout:
             self.reset(now)
-        self._disconnect("logout", now)
+        self._disconnect(message.get_str(58) or "logout", now)  # their Text says why, a refused logon's above all
 
     def _next_resend_request(self, message: Message, now: float) -> None:
         if not self._verify(message, now, False, False):
@@ -627,6 +624,14 @@ class Session:
             return
         self._send_raw(REJECT, body, now, header=header)
 
+    def _reject_and_log_out(self, message: Message, reason: R, now: float) -> None:
+        """QuickFIX's doBadTime and doBadCompID: a Reject, then a Logout. Before logon QuickFIX sends neither (its
+        Reject throws "Tried to send a reject while not logged on" and the connection closes), so no sequence number
+        is used and, with ResetOnDisconnect, the next connection starts at 1."""
+        self._generate_reject(message, reason, 0, now)
+        if self.logged_on:
+            self._generate_logout(now)
+
     def _generate_business_reject(self, message: Message, error: BusinessReject, now: float) -> None:
         body: list[tuple[int, Value]] = [(45, message.get(34) or b"0")]
         body.append((58, f"{error.text} ({error.tag})" if error.tag else error.text))
@@ -684,8 +689,7 @@ class Session:
         self._move(SessionEvent.DISCONNECT, reason=reason, logged_on=was_logged_on)
         if emit:
             self._out.append(act.Disconnect(reason))
-        if was_logged_on:
-            self._out.append(act.LoggedOut(reason))
+        self._out.append(act.LoggedOut(reason) if was_logged_on else act.LogonFailed(reason))
         self._sent_reset = False
         self._resend_range = None
         self._queue.clear()

@@ -7,8 +7,15 @@ read from the process's working directory.
 
 DynamicTech's own keys: ``SQLStoreURL`` (a SQLAlchemy URL for the SQL message store) and ``Username`` /
 ``Password`` (Logon tags 553/554); for these three, ``env:NAME`` reads the environment variable NAME, so secrets
-stay out of files. ``SessionConfig.max_message_size`` (bytes of one inbound message's body, 1 MiB by default) and
-``max_queued_messages`` and ``max_queued_bytes`` (messages held out of order during a resend, 4096 and 16 MiB) bound what one peer makes us buffer.
+stay out of files. Five more bound what one peer can make us hold (QuickFIX has no such keys):
+
+- ``MaxMessageSize``: bytes of one inbound message's body (1048576); a larger one, or a partial one past it, ends
+  the connection (a logged-on peer first gets a Logout naming the limit).
+- ``MaxQueuedMessages`` and ``MaxQueuedBytes``: messages held out of order while a gap is resent (4096, and
+  16777216 bytes of their fields); later ones are asked for again by the next ResendRequest.
+- ``MaxPendingLogons`` and ``MaxPendingLogonsPerHost``: an acceptor's connections not logged on yet, in all (256)
+  and from one address (16); one beyond is closed at once. They bound the whole acceptor, which takes the
+  largest value its sessions give.
 """
 from __future__ import annotations
 
@@ -119,6 +126,8 @@ class SessionConfig:
     max_message_size: int = 1 << 20     # bytes of one inbound message's body; a larger one closes the connection
     max_queued_messages: int = 4096     # messages held out of order while a gap is resent; beyond, dropped
     max_queued_bytes: int = 16 << 20    # and their field bytes in all
+    max_pending_logons: int = 256       # an acceptor's connections not logged on yet; beyond, closed at once
+    max_pending_logons_per_host: int = 16   # the same, from one peer address
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     tls: TlsSettings | None = None
@@ -289,6 +298,11 @@ def _session(section: _Section) -> SessionConfig:
         socket_reuse_address=get("SocketReuseAddress", False),
         socket_nodelay=get("SocketNodelay", True) and get("SocketTcpNoDelay", True),
         timestamp_precision=_precision(section),
+        max_message_size=get("MaxMessageSize", SessionConfig.max_message_size),
+        max_queued_messages=get("MaxQueuedMessages", SessionConfig.max_queued_messages),
+        max_queued_bytes=get("MaxQueuedBytes", SessionConfig.max_queued_bytes),
+        max_pending_logons=get("MaxPendingLogons", SessionConfig.max_pending_logons),
+        max_pending_logons_per_host=get("MaxPendingLogonsPerHost", SessionConfig.max_pending_logons_per_host),
         username=get("Username") or None,
         password=get("Password") or None,
         tls=_tls(section, connection_type),

@@ -64,6 +64,12 @@ def positive_seconds(value: str) -> int:
     return int(value)
 
 
+def positive_number(value: str) -> int:
+    if not value.isdigit() or int(value) == 0:
+        raise ValueError("must be a whole number, at least 1")
+    return int(value)
+
+
 def port(value: str) -> int:
     if not value.isdigit() or not 1 <= int(value) <= 65535:
         raise ValueError("must be a port number from 1 to 65535")
@@ -310,6 +316,12 @@ KEYS: Mapping[str, Key] = {
     "SQLStoreURL": Key(OURS, secret, True),
     "Username": Key(OURS, secret, True),
     "Password": Key(OURS, secret, True),
+    # what one peer can make us hold (QuickFIX has no such bounds): see settings.py
+    "MaxMessageSize": Key(OURS, positive_number, True),
+    "MaxQueuedMessages": Key(OURS, positive_number, True),
+    "MaxQueuedBytes": Key(OURS, positive_number, True),
+    "MaxPendingLogons": Key(OURS, positive_number, True),
+    "MaxPendingLogonsPerHost": Key(OURS, positive_number, True),
 }
 
 _NUMBERED = re.compile(r"(?P<stem>[A-Za-z]+?)(?P<n>[1-9][0-9]*)")

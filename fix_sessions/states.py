@@ -47,9 +47,6 @@ S, E = SessionState, SessionEvent
 # Logout answers a bad message during the handshake.
 TRANSITIONS: dict[tuple[SessionState, SessionEvent], SessionState] = {
     (S.DISCONNECTED, E.CONNECT): S.AWAITING_LOGON,
-    # A bad SendingTime or CompID before logon is answered by a Reject, which disconnects, then by a Logout: the
-    # Logout is still written, but must leave nothing behind for the next connection.
-    (S.DISCONNECTED, E.SEND_LOGOUT): S.DISCONNECTED,
     (S.AWAITING_LOGON, E.SEND_LOGON): S.LOGON_SENT,
     (S.AWAITING_LOGON, E.LOGON): S.LOGGED_ON,
     (S.AWAITING_LOGON, E.SEND_LOGOUT): S.AWAITING_LOGON_LOGOUT_SENT,

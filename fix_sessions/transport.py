@@ -6,7 +6,8 @@ a slow consumer (what it missed stays in the store for its ResendRequest), in th
 for the store: those whose changes a store commits off the loop (SQL) are held, in order, until it has.
 What one peer makes us hold is bounded too: a message past ``SessionConfig.max_message_size`` ends its connection
 (after a Logout naming the limit, once logged on), and an acceptor closes at once a connection beyond
-``max_pending_logons`` (``max_pending_logons_per_host`` from one address) not logged on yet.
+``max_pending_logons`` (``max_pending_logons_per_host`` from one address) not logged on yet; the .cfg keys are
+MaxMessageSize, MaxPendingLogons and MaxPendingLogonsPerHost.
 """
 from __future__ import annotations
 
@@ -33,8 +34,6 @@ log = structlog.get_logger("fix.transport")
 
 READ_SIZE = 1 << 16
 MAX_PENDING_BYTES = 16 << 20
-MAX_PENDING_LOGONS = 256            # connections not logged on yet, in all
-MAX_PENDING_LOGONS_PER_HOST = 16    # the same, from one peer address
 FLUSH_BYTES = 16384
 
 
@@ -52,6 +51,7 @@ class Connection:
         self.framer = framer or Framer(session.config.max_message_size)
         self.closed = asyncio.Event()
         self.logged_on = False   # the session logged on over this connection: an initiator's back-off starts again
+        self.logon_failure = "connection closed before logon"   # why not, when it did not (``LogonFailed``)
         self.on_logged_on: Callable[[], None] | None = None   # the acceptor's pre-logon count lets this one go
         self._timer: asyncio.Task[None] | None = None
         # Replies to the frames of one read go out in one write: fewer system calls under load, no delay at rest.
@@ -130,6 +130,9 @@ class Connection:
                 await self.application.on_logon(session_id)
             elif isinstance(action, act.LoggedOut):
                 await self.application.on_logout(session_id)
+            elif isinstance(action, act.LogonFailed):
+                self.logon_failure = action.reason
+                await self.application.on_logon_failed(session_id, action.reason)
             elif isinstance(action, act.Disconnect):
                 log.info("fix.transport.disconnect", session=str(session_id), reason=action.reason)
                 self._flush()
@@ -287,15 +290,14 @@ def _dictionary(path: str | None, config: SessionConfig) -> DataDictionary | Non
 class SocketAcceptor(_Engine):
     """Listens on every SocketAcceptPort of its sessions; a Logon's CompIDs pick the session it belongs to."""
 
-    def __init__(self, configs: Iterable[SessionConfig], application: Application,
-                 max_pending_logons: int = MAX_PENDING_LOGONS,
-                 max_pending_logons_per_host: int = MAX_PENDING_LOGONS_PER_HOST) -> None:
-        """A connection beyond ``max_pending_logons`` not yet logged on (``max_pending_logons_per_host`` from one
-        address) is closed at once: idle sockets cannot pile up before any password is checked."""
+    def __init__(self, configs: Iterable[SessionConfig], application: Application) -> None:
+        """A connection beyond MaxPendingLogons not yet logged on (MaxPendingLogonsPerHost from one address) is
+        closed at once: idle sockets cannot pile up before any password is checked. The bounds are the
+        acceptor's, the largest its sessions give."""
         configs = list(configs)
         super().__init__(configs, application)
-        self.max_pending_logons = max_pending_logons
-        self.max_pending_logons_per_host = max_pending_logons_per_host
+        self.max_pending_logons = max((c.max_pending_logons for c in configs), default=256)
+        self.max_pending_logons_per_host = max((c.max_pending_logons_per_host for c in configs), default=16)
         self._pending_logons: Counter[str] = Counter()   # peer address -> its connections not logged on yet
         # Before the first frame names its session, the largest max_message_size of the sessions applies.
         self._max_message_size = max((c.max_message_size for c in configs), default=1 << 20)
@@ -376,9 +378,14 @@ class SocketAcceptor(_Engine):
         framer = Framer(self._max_message_size)
         first = await self._first_frame(reader, framer, peer)
         session = self._session_for(first) if first is not None else None
-        if session is None or session.session_id in self.connections:
-            reason = "no session for these CompIDs" if session is None else "session already connected"
-            log.warning("fix.acceptor.refused", peer=str(peer), reason=reason)
+        if session is None:
+            log.warning("fix.acceptor.refused", peer=str(peer), reason="no session for these CompIDs")
+            writer.close()
+            return
+        if session.session_id in self.connections:   # connected, or its logon being checked
+            # closed with no Logout, as QuickFIX's acceptance test 1b_DuplicateIdentity requires
+            log.warning("fix.acceptor.refused", peer=str(peer), session=str(session.session_id),
+                        reason="session already connected")
             writer.close()
             return
         assert first is not None
@@ -483,7 +490,7 @@ class SocketInitiator(_Engine):
                     host, port, ssl=config.ssl_context() if config.tls is not None else None,
                 )
             except OSError as error:
-                delay = min(self.first_retry * 2 ** min(attempt, 16), float(config.reconnect_interval))
+                delay = self._backoff(attempt, config)
                 log.info("fix.initiator.connect_failed", session=str(config.session_id), host=host, port=port,
                          reason=str(error), retry_in=delay)
                 attempt += 1
@@ -499,13 +506,20 @@ class SocketInitiator(_Engine):
                 writer.close()
             finally:
                 self.connections.pop(session.session_id, None)
-            # A logon refused (or a socket closed before one) counts as a failed attempt: the back-off keeps growing
-            # until a logon succeeds, so a venue refusing us is not dialed twice a second forever.
-            attempt = 0 if connection.logged_on else attempt + 1
+            # A logon refused (or a socket closed before one) counts as a failed attempt, as a refused connect does:
+            # the back-off grows until a logon succeeds, so a venue refusing us is not dialed twice a second forever.
+            if connection.logged_on:
+                attempt, delay = 0, self.first_retry
+            else:
+                delay = self._backoff(attempt, config)
+                attempt += 1
             if not self._stopping:
-                delay = (self.first_retry if connection.logged_on else
-                         min(self.first_retry * 2 ** min(attempt, 16), float(config.reconnect_interval)))
                 if not connection.logged_on:
-                    log.warning("fix.initiator.logon_failed", session=str(config.session_id), retry_in=delay)
+                    log.warning("fix.initiator.logon_failed", session=str(config.session_id), host=host, port=port,
+                                reason=connection.logon_failure, retry_in=delay)
                 await asyncio.sleep(delay)
+
+    def _backoff(self, failures: int, config: SessionConfig) -> float:
+        """The wait after ``failures`` failed attempts in a row: first_retry, doubling up to ReconnectInterval."""
+        return min(self.first_retry * 2.0 ** min(failures, 16), float(config.reconnect_interval))
 

@@ -14,6 +14,7 @@ binding named by its TargetCompID (the counterparty's SenderCompID). The binding
     [gateway.drop_copy.BROKERA-DC]
     tenant = "broker-a"
     password_hash = "scrypt$..."
+    catch_up = "day"                 # or "none": what it gets again when it first connects or resets (see below)
 
 Every binding has a password: a client session that logs on without the right Username and Password is refused.
 """
@@ -63,13 +64,21 @@ class ClientBinding:
     logon: Credentials
 
 
+CATCH_UP = ("day", "none")
+
+
 @dataclass(frozen=True, slots=True)
 class DropCopyBinding:
-    """A broker's drop-copy counterparty: every execution of ``tenant_id`` is copied to it."""
+    """A broker's drop-copy counterparty: every execution of ``tenant_id`` is copied to it. ``catch_up`` says what
+    it gets of the executions before it connected: with "day" (the default), the day's executions so far (since
+    00:00 UTC by the hub's clock) when the hub first meets the session, and again after each logon that starts its
+    sequence numbers over (ResetSeqNumFlag=Y), since a reset throws away what the session had stored for it; with
+    "none", only what follows."""
 
     comp_id: str
     tenant_id: str
     logon: Credentials
+    catch_up: str = "day"
 
 
 @dataclass(frozen=True)
@@ -159,11 +168,14 @@ def _client(comp_id: str, entry: Any, source: str) -> ClientBinding:
 
 def _drop_copy(comp_id: str, entry: Any, source: str) -> DropCopyBinding:
     where = f"{source}: gateway.drop_copy.{comp_id}"
-    if (not isinstance(entry, Mapping) or "tenant" not in entry or set(entry) - {"tenant", *_LOGON_KEYS}
+    if (not isinstance(entry, Mapping) or "tenant" not in entry or set(entry) - {"tenant", "catch_up", *_LOGON_KEYS}
             or not isinstance(entry["tenant"], str)):
         raise BindingError(f"{where}: expected tenant = \"<tenant id>\", password_hash, and optional username, "
-                           f"sources")
-    return DropCopyBinding(comp_id, entry["tenant"], _credentials(comp_id, entry, where))
+                           f"sources, catch_up")
+    catch_up = entry.get("catch_up", "day")
+    if catch_up not in CATCH_UP:
+        raise BindingError(f"{where}: catch_up must be \"day\" or \"none\", got {catch_up!r}")
+    return DropCopyBinding(comp_id, entry["tenant"], _credentials(comp_id, entry, where), catch_up)
 
 
 _LOGON_KEYS = ("password_hash", "username", "sources")

@@ -15,23 +15,30 @@ at start (``gateway.resume``, PossResend=Y). So a drop-copy session needs a pers
     FileStorePath=var/fix                 # or SQLStoreURL=env:FIX_STORE_URL
 
 Build it before the hub starts: fills booked while the OMS reconciles with its venues are executions too.
+
+What a broker gets of the executions before its drop copy connected is the binding's ``catch_up``: with "day" (the
+default), a session the hub meets for the first time starts with the day's executions so far (since 00:00 UTC by
+the hub's clock), and a Logon with ResetSeqNumFlag=Y (a counterparty with ResetOnLogon=Y: the reset throws away
+what the session had stored for it) is followed by the day's executions handed to the session so far, again; both
+PossResend=Y with their ExecIDs, in the order booked, before what comes next. With "none", only what follows.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Iterable
 from typing import Any
 
 import structlog
 
-from engine.domain.order import OrdStatus, Side
+from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
 from engine.services import Services
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
 from fix_sessions.reject import UnsupportedMessageType
 from fix_sessions.session_id import SessionID
 from fix_sessions.settings import SessionConfig
-from gateway.config import Bindings, check_drop_copy_session
+from gateway.config import Bindings, DropCopyBinding, check_drop_copy_session
 from gateway.outbox import Outbox
 from gateway.reports import Fields, transact_time
 from gateway.resume import POSS_RESEND, Resume
@@ -47,16 +54,19 @@ class DropCopy(Application):
         self.clock = services.clock
         self.outbox = outbox
         self._by_tenant: dict[str, list[SessionID]] = {}
+        self._bindings: dict[SessionID, DropCopyBinding] = {}
         for config in configs:
             check_drop_copy_session(config)
             binding = bindings.drop_copy(config.session_id)
             assert binding is not None, f"{config.session_id} has no drop-copy binding"
+            self._bindings[config.session_id] = binding
             self._by_tenant.setdefault(binding.tenant_id, []).append(config.session_id)
         self.resume = Resume("drop_copy", services.reports)
+        self._resetting: set[SessionID] = set()   # sessions whose Logon asked for ResetSeqNumFlag
         missed: dict[int, tuple[str, dict[str, Any]]] = {}   # what a crash kept from the sessions' stores
-        for tenant, sessions in self._by_tenant.items():
-            for session_id in sessions:
-                missed.update(self.resume.missed(session_id, [f"executions.{tenant}"]))
+        for session_id, binding in self._bindings.items():   # and, met for the first time, the day so far
+            missed.update(self.resume.missed(session_id, [f"executions.{binding.tenant_id}"],
+                                             self._before_today(binding)))
         for seq in sorted(missed):
             topic, execution = missed[seq]
             self._on_execution(topic.removeprefix("executions."), execution, resent=True)
@@ -69,8 +79,37 @@ class DropCopy(Application):
         for unsubscribe in self._unsubscribe:
             unsubscribe()
 
+    def accept_logon(self, message: Message, session_id: SessionID) -> None:
+        if message.get(141) == b"Y":
+            self._resetting.add(session_id)
+
     async def on_logon(self, session_id: SessionID) -> None:
         log.info("gateway.drop_copy.logon", session=str(session_id))
+        if session_id in self._resetting:
+            self._resetting.discard(session_id)
+            self._catch_up(session_id)
+
+    def _before_today(self, binding: DropCopyBinding) -> int | None:
+        """The number of the last event before today, when the binding catches up on the day; else None."""
+        reports = self.services.reports
+        if binding.catch_up != "day" or reports is None:
+            return None
+        now = self.clock().astimezone(dt.UTC)
+        return reports.last_before(dt.datetime.combine(now.date(), dt.time(), tzinfo=dt.UTC))
+
+    def _catch_up(self, session_id: SessionID) -> None:
+        """After a reset: the day's executions the session had been handed, again, ahead of anything new."""
+        binding, reports = self._bindings[session_id], self.services.reports
+        start = self._before_today(binding)
+        if start is None or reports is None:
+            return
+        handed = self.resume.handed(session_id)
+        again = [execution for seq, _, execution in reports.since(start, [f"executions.{binding.tenant_id}"])
+                 if seq <= handed]
+        for execution in again:
+            self.outbox.put(session_id, b"8", self._report(execution), header=POSS_RESEND)
+        log.info("gateway.drop_copy.caught_up", session=str(session_id), executions=len(again), after=start,
+                 through=handed)
 
     async def on_logout(self, session_id: SessionID) -> None:
         log.info("gateway.drop_copy.logout", session=str(session_id))
@@ -102,9 +141,29 @@ class DropCopy(Application):
         return [
             (37, execution["order_id"]), (11, execution["cl_ord_id"]), (17, execution["exec_id"]), (150, "F"),
             (39, status), (1, execution["account_id"]), (55, execution["symbol"]),
-            (54, Side[execution["side"]].value), (38, order_quantity), (32, quantity), (31, execution["price"]),
-            (30, execution["venue"]), (151, leaves), (14, cum), (6, average), (60, transact_time(self.clock())),
-            (12, execution["commission"]), (13, ABSOLUTE),
+            (54, Side[execution["side"]].value), (38, order_quantity), *_terms(execution), (32, quantity),
+            (31, execution["price"]), (30, execution["venue"]), (151, leaves), (14, cum), (6, average),
+            (60, transact_time(_executed_at(execution) or self.clock())), (12, execution["commission"]),
+            (13, ABSOLUTE),
             (58, f"venue price {execution['venue_price']}, markup revenue {execution['markup_revenue']}"),
             (797, "Y"),
         ]
+
+
+def _executed_at(execution: dict[str, Any]) -> dt.datetime | None:
+    """When the fill happened, by the adapter's clock: a report sent again later still says when."""
+    at = execution.get("at")
+    return dt.datetime.fromisoformat(at) if isinstance(at, str) else None
+
+
+def _terms(execution: dict[str, Any]) -> Fields:
+    """OrdType, Price and TimeInForce of the order as the client placed it. An execution kept in the outbox from
+    before they were published has none, and goes without them."""
+    fields: Fields = []
+    if "ord_type" in execution:
+        fields.append((40, OrdType[execution["ord_type"]].value))
+    if execution.get("order_price") is not None:
+        fields.append((44, execution["order_price"]))
+    if "time_in_force" in execution:
+        fields.append((59, TimeInForce[execution["time_in_force"]].value))
+    return fields

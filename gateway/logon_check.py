@@ -2,8 +2,10 @@
 source address against its networks, and back-off after failures (``engine.login_guard``), as venues check ours.
 
 The hash runs on a thread, one at a time (``LoginGuard.attempt``), so a flood of wrong passwords holds no other
-session's messages on the event loop; a locked CompID or address is refused before any hash. Every refusal is one ``gateway.logon_refused`` event and a Logout
-whose Text says what to fix, never which of username or password was wrong.
+session's messages on the event loop. Failures lock the CompID *from that address* and the address itself, never the
+CompID everywhere: one who guesses ALICE's password from elsewhere cannot lock ALICE out of her own network. A locked
+key is refused before any hash. Every refusal is one ``gateway.logon_refused`` event and a Logout whose Text says
+what to fix, never which of username or password was wrong.
 
     python -m gateway.logon_check      # prompts for a password, prints the password_hash for the hub's TOML
 """
@@ -41,7 +43,7 @@ class LogonCheck:
             right = check_password(password, credentials.password_hash) and username == credentials.username
             return True if right else None
         try:
-            if await self.guard.attempt((f"fix:{comp_id}", f"addr:{peer}"), good):
+            if await self.guard.attempt((f"fix:{comp_id}@{peer}", f"addr:{peer}"), good):
                 return
         except Locked as locked:
             self._refuse(comp_id, peer, "locked after failed logons")

@@ -14,6 +14,9 @@ other Account(1) is rejected (OrdRejReason 15, "unknown account") before the OMS
 
 ClOrdID chains are the client's: a cancel or replace carries a new ClOrdID and the one before as OrigClOrdID, is
 answered with both, and the new one names the order from then on; the OMS keeps knowing the order by its first.
+An order without TimeInForce(59) is a DAY order, as FIX has it; the OMS sends each order to its venue in a time in
+force the venue offers and expires DAY and GTD orders itself (adapters/README.md, "Times in force"), while every
+report keeps the one the client asked for. A NewOrderSingle refused here echoes the account and the terms it had.
 Not offered over FIX: trailing stops (OrdType P needs PegPriceType(1094), which FIX 4.4 lacks), brackets, OCO.
 """
 from __future__ import annotations
@@ -44,6 +47,7 @@ from gateway.outbox import Outbox
 from gateway.reports import (
     CANCEL_REQUEST,
     CXL_REJ_REASON,
+    ECHOED_TERMS,
     EXEC_TYPE,
     NO_ORDER_ID,
     ORD_REJ_REASON,
@@ -173,6 +177,7 @@ class OrderEntry(Application):
         received_at = self.clock()
         cl_ord_id = message.get_str(11) or ""
         given = message.get_str(1)
+        account = given   # the account the order is for, once known: every reject names it
         try:
             account = _account(given, binding)
             if not self.services.ready.is_set() or self._stopping:
@@ -188,20 +193,20 @@ class OrderEntry(Application):
                      account=account, symbol=request.symbol, side=request.side.name,
                      ord_type=request.ord_type.name, quantity=str(request.quantity))
         except _Refused as refusal:
-            self._refuse(message, session_id, cl_ord_id, given, refusal)
+            self._refuse(message, session_id, cl_ord_id, account, refusal)
             return
         # The OMS answers through the order's events once it is on disk; the session's next message does not wait
         # for this order's commit, so one connection's orders share the journal's batches.
-        task = asyncio.get_running_loop().create_task(self._submit(message, session_id, request, given))
+        task = asyncio.get_running_loop().create_task(self._submit(message, session_id, request))
         self._submitting.add(task)
         task.add_done_callback(self._submitting.discard)
 
-    async def _submit(self, message: Message, session_id: SessionID, request: NewOrder, given: str | None) -> None:
+    async def _submit(self, message: Message, session_id: SessionID, request: NewOrder) -> None:
         account, cl_ord_id = request.account_id, request.cl_ord_id
         try:
             order = await self.oms.submit(request)
         except KeyError:  # bound, but gone from the directory since the gateway started
-            self._refuse(message, session_id, cl_ord_id, given,
+            self._refuse(message, session_id, cl_ord_id, account,
                          _Refused(ORD_REJ_REASON["unknown_account"], "unknown account"))
             return
         except Exception:   # the order may be journaled: its events, not a guess here, tell the client
@@ -212,14 +217,15 @@ class OrderEntry(Application):
             self._by_client[key] = order.order_id
             self._chains.setdefault(order.order_id, _Chain(account, cl_ord_id))
 
-    def _refuse(self, message: Message, session_id: SessionID, cl_ord_id: str, given: str | None,
+    def _refuse(self, message: Message, session_id: SessionID, cl_ord_id: str, account: str | None,
                 refusal: _Refused) -> None:
         log.warning("gateway.order_entry.order_refused", session=str(session_id), cl_ord_id=cl_ord_id,
-                    account=given, reason=refusal.reason, text=refusal.text)
+                    account=account, reason=refusal.reason, text=refusal.text)
+        terms = [(tag, value) for tag in ECHOED_TERMS if (value := message.get(tag)) is not None]
         self.outbox.put(session_id, b"8", rejected_new_order(
-            now=self.clock(), exec_id=self._exec_id(), cl_ord_id=cl_ord_id, account=given,
+            now=self.clock(), exec_id=self._exec_id(), cl_ord_id=cl_ord_id, account=account,
             symbol=message.get_str(55) or "", side=message.get(54) or b"", quantity=message.get_str(38) or "0",
-            reason=refusal.reason, text=refusal.text))
+            reason=refusal.reason, text=refusal.text, terms=terms))
 
     async def _cancel(self, message: Message, session_id: SessionID, binding: ClientBinding) -> None:
         await self._amend(message, session_id, binding, "cancel")

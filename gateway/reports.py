@@ -84,14 +84,20 @@ def execution_report(event: Mapping[str, Any], account: str, *, now: dt.datetime
     return fields
 
 
+# What a refused NewOrderSingle's report echoes of its terms, when the client sent them: OrdType, Price, StopPx,
+# TimeInForce, ExpireTime. A client matches the reject to its order by them, as by ClOrdID.
+ECHOED_TERMS = (40, 44, 99, 59, 126)
+
+
 def rejected_new_order(*, now: dt.datetime, exec_id: str, cl_ord_id: str, account: str | None, symbol: str, side: bytes,
-                       quantity: str, reason: int, text: str) -> Fields:
-    """A NewOrderSingle the gateway refused before the OMS saw it: nothing was created, nothing is left."""
+                       quantity: str, reason: int, text: str, terms: Sequence[tuple[int, Value]] = ()) -> Fields:
+    """A NewOrderSingle the gateway refused before the OMS saw it: nothing was created, nothing is left. ``account``
+    is the one the order was for (the session's default when it named none), ``terms`` the ECHOED_TERMS it had."""
     fields: Fields = [(37, NO_ORDER_ID), (11, cl_ord_id), (17, exec_id), (150, "8"), (39, "8"), (103, reason)]
     if account:
         fields.append((1, account))
-    fields += [(55, symbol), (54, side), (38, quantity), (151, "0"), (14, "0"), (6, "0"), (60, transact_time(now)),
-               (58, text)]
+    fields += [(55, symbol), (54, side), (38, quantity), *terms, (151, "0"), (14, "0"), (6, "0"),
+               (60, transact_time(now)), (58, text)]
     return fields
 
 

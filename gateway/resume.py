@@ -22,15 +22,16 @@ class Resume:
         self.reports = reports
         self._put: dict[SessionID, int] = {}   # the last event handed to each session's outbox
 
-    def missed(self, session_id: SessionID, topics: list[str]) -> dict[int, tuple[str, dict[str, Any]]]:
+    def missed(self, session_id: SessionID, topics: list[str],
+               start: int | None = None) -> dict[int, tuple[str, dict[str, Any]]]:
         """What the session's FIX store never got, by number (topic and event). A session met for the first time
-        starts now."""
+        starts after ``start``, or now."""
         if self.reports is None:
             return {}
         consumer = self._consumer(session_id)
         cursor = self.reports.cursor(consumer)
         if cursor is None:
-            cursor = self.reports.last()
+            cursor = self.reports.last() if start is None else start
             self.reports.advance(consumer, cursor)
         self._put[session_id] = cursor
         missed = {seq: (topic, event) for seq, topic, event in self.reports.since(cursor, topics)}
@@ -48,6 +49,10 @@ class Resume:
             return False
         self._put[session_id] = seq
         return True
+
+    def handed(self, session_id: SessionID) -> int:
+        """The number of the last event handed to the session's outbox."""
+        return self._put.get(session_id, 0)
 
     def taken(self, session_id: SessionID, event: dict[str, Any]) -> Callable[[], None] | None:
         """What the outbox calls once the session's store holds the report: the cursor moves past the event."""

@@ -69,7 +69,8 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
         rules: list[RouteRule] | None = None, deposit: str = "10000",
         limits: RiskLimits | None = None, venues: dict | None = None, ledger: Ledger | None = None,
         journal: OrderJournal | None = None, transactions: Transactions | None = None,
-        order_id_prefix: str = "O", rebates: RebatePlan | None = None, reports: Reports | None = None) -> Hub:
+        order_id_prefix: str = "O", rebates: RebatePlan | None = None, reports: Reports | None = None,
+        commission: CommissionPlan | None = None) -> Hub:
     """A broker with one trader (ACC-1, USD, 1:100) and two in-memory LPs quoting EUR/USD and BTC/USDT."""
     directory = Directory()
     directory.add_tenant(Tenant("broker-a", "Broker A"))
@@ -87,15 +88,15 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
     bus = InProcessBus()
     kill_switch = KillSwitch()
     markup = SpreadMarkup({("broker-a", "*", "*"): Markup(points=D(markup_points))})
-    commission = Commission({"standard": CommissionPlan(per_lot=D(commission_per_lot))})
     oms_holder: list[OMS] = []
     view = RiskView(margin=lambda account: oms_holder[0].margin(account.account_id),
                     net_position=lambda account, symbol: oms_holder[0].accounting.net(account, symbol),
                     mark=lambda symbol: oms_holder[0].accounting.marks.get(symbol),
                     tenant_exposure=lambda tenant, symbol: oms_holder[0].accounting.tenant_exposure(tenant, symbol),
                     rate=lambda source, target: oms_holder[0].accounting.rate(source, target))
+    commissions = Commission({"standard": commission or CommissionPlan(D(commission_per_lot))}, view.rate)
     interceptors = [Validation(), Throttle(throttle), kill_switch, RiskGate({"broker-a": limits or RiskLimits()}, view),
-                    markup, commission, IbRebate(directory, {"broker-a": rebates} if rebates else {})]
+                    markup, commissions, IbRebate(directory, {"broker-a": rebates} if rebates else {})]
     order = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission", "ib_rebate"]
     pipelines = Pipelines(interceptors, {"broker-a": order}, order)
     oms = OMS(directory=directory, instruments=instruments, ledger=ledger, bus=bus, pipelines=pipelines,

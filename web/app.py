@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from aiohttp import hdrs, web
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_server import Server
 
 from engine.bars import BarBuilder
 from engine.services import Services
@@ -93,9 +97,39 @@ def create_app(services: Services, feed: PriceFeed, markup: SpreadMarkup, bars: 
     return app
 
 
+class _JsonErrorHandler(RequestHandler):
+    """What aiohttp answers before any route runs (a request line or header too long, a malformed request) leaves
+    as JSON with a code and a reason too, like every other error, instead of aiohttp's plain text."""
+
+    def handle_error(self, request: BaseRequest, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        super().handle_error(request, status, exc, message)   # logs it, and raises if a response has begun
+        code = {400: "bad_request", 413: "too_large", 431: "headers_too_large"}.get(status, "http_error")
+        reason = "the server failed; nothing was changed by this request" if status == 500 else \
+            (message or "malformed HTTP request").splitlines()[0][:200]
+        response = web.Response(status=status, body=orjson.dumps({"code": code, "reason": reason}),
+                                content_type="application/json", headers={hdrs.SERVER: SERVER})
+        response.force_close()
+        return response
+
+
+class _JsonErrorServer(Server):
+    def __call__(self) -> RequestHandler:
+        return _JsonErrorHandler(self, loop=self._loop, **self._kwargs)
+
+
+class Runner(web.AppRunner):
+    """The app's runner, with JSON answers for requests aiohttp refuses before routing."""
+
+    async def _make_server(self) -> Server:
+        server = await super()._make_server()
+        server.__class__ = _JsonErrorServer
+        return server
+
+
 async def serve(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
     """Listen on ``host:port`` (0: any free port); returns the runner to clean up and the port taken."""
-    runner = web.AppRunner(app)
+    runner = Runner(app)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

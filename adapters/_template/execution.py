@@ -17,7 +17,16 @@ from decimal import Decimal
 
 from adapters._template.instruments import Instruments, VenueInstrument
 from adapters.tracked import Reporter, TrackedOrder
+from engine.domain.offers import Offers
+from engine.domain.order import TimeInForce
 from engine.ports import Clock, VenueOrder, VenueReport
+
+# What the venue takes, from its document: the hub fits every order to it before place() (engine/domain/offers.py),
+# and new_order refuses anything else. List only what the venue offers; no GTD (a VenueOrder carries no ExpireTime:
+# the hub sends GTD, and DAY where the venue lacks it, as GTC and expires them itself). Add the row to the table in
+# adapters/README.md.
+OFFERS = Offers(market=frozenset({TimeInForce.IOC, TimeInForce.FOK}),
+                resting=frozenset({TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK}))
 
 
 @dataclass(slots=True)
@@ -42,8 +51,9 @@ class OrderFlow:
 
     def new_order(self, order: VenueOrder) -> Request | None:
         """The request that places ``order``, and the order tracked; None, with a REJECTED report (reason and
-        code), when the venue would refuse it: unknown symbol, order type or time in force it lacks, quantity off
-        its step, price off its tick. Refusing here is better than a round trip to be told the same."""
+        code), when the venue would refuse it: unknown symbol, order type or time in force it lacks (not in
+        OFFERS), quantity off its step, price off its tick. Refusing here is better than a round trip to be told
+        the same."""
         raise NotImplementedError
 
     def cancel(self, order_id: str) -> Request | None:

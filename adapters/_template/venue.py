@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from adapters._template.config import TemplateConfig
-from adapters._template.execution import OrderFlow
+from adapters._template.execution import OFFERS, OrderFlow
 from adapters._template.instruments import Instruments
 from adapters._template.market_data import MarketData
 from adapters.tracked import Reporter
@@ -16,6 +16,8 @@ from engine.ports import Clock, Health, Quote, VenueOrder, VenueReport
 
 
 class TemplateVenue:
+    offers = OFFERS   # what the venue takes: the OMS fits each order to it
+
     def __init__(self, config: TemplateConfig, *, clock: Clock) -> None:
         self.name = config.name
         self.config = config

@@ -21,6 +21,7 @@ from adapters.binance.orders import (
     MARGIN,
     ORDER_STATUS,
     SPOT,
+    TIME_IN_FORCE,
     ZERO,
     AtBinance,
     Tracked,
@@ -32,8 +33,13 @@ from adapters.binance.orders import (
 from adapters.binance.records import Chain, adopted, query_chain, trades_of
 from adapters.binance.rest import RestClient
 from adapters.tracked import Reporter, TrackedOrder
-from engine.domain.order import OrdStatus, OrdType, Side
+from engine.domain.offers import Offers
+from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
 from engine.ports import ReportKind, VenueDown, VenueOrder, VenueReport
+
+# What Binance spot and margin take (adapters/README.md, "Times in force"): a LIMIT is GTC, IOC or FOK; a MARKET
+# carries no timeInForce and fills what it can at once (IOC), never FOK. DAY and GTD go as GTC, the hub expiring them.
+OFFERS = Offers(market=frozenset({TimeInForce.IOC}), resting=frozenset(TIME_IN_FORCE))
 
 log = structlog.get_logger("adapters.binance")
 

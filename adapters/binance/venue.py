@@ -10,7 +10,7 @@ import structlog
 
 from adapters.binance.config import BinanceConfig
 from adapters.binance.errors import BinanceError, StatusUnknown
-from adapters.binance.execution import OrderFlow
+from adapters.binance.execution import OFFERS, OrderFlow
 from adapters.binance.instruments import Instruments
 from adapters.binance.margin import MarginLevel, borrow_repay, margin_level
 from adapters.binance.market_data import DepthBook, MarketData
@@ -24,6 +24,8 @@ log = structlog.get_logger("adapters.binance")
 
 
 class BinanceVenue:
+    offers = OFFERS
+
     def __init__(self, config: BinanceConfig, *, clock: Clock) -> None:
         self.config = config
         self.name = config.name

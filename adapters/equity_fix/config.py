@@ -16,7 +16,9 @@ _ENV_PREFIX = "EQUITY_FIX_"
 class EquityFixConfig:
     """``markets`` picks the profiles (and so the stocks) this connection trades. ``first_retry`` is the first
     reconnect delay, doubling up to ``reconnect_interval`` seconds. ``file_store_path`` keeps sequence numbers
-    and sent messages across restarts (memory only when unset)."""
+    and sent messages across restarts (memory only when unset). ``locate_broker``: the firm that located the stock
+    for short sales where the market requires a locate (US), sent as LocateBroker(5700) with LocateReqd(114)=N;
+    unset, such a short sale asks the broker itself to locate (LocateReqd=Y)."""
 
     host: str = "127.0.0.1"
     port: int = 9882
@@ -34,6 +36,7 @@ class EquityFixConfig:
     status_timeout: float = 5.0
     quote_stale_after: float = 120.0
     file_store_path: str | None = None
+    locate_broker: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> EquityFixConfig:

@@ -20,10 +20,16 @@ from adapters.equity_fix.errors import reject_code
 from adapters.equity_fix.fix42 import EXEC_KINDS, CancelReject, ExecutionReport
 from adapters.equity_fix.instruments import Stock
 from adapters.tracked import Reporter, TrackedOrder
-from engine.domain.order import OrdStatus
+from engine.domain.offers import Offers
+from engine.domain.order import OrdStatus, TimeInForce
 from engine.ports import ReportKind, VenueOrder, VenueReport
 
 log = structlog.get_logger("adapters.equity_fix")
+
+# What the brokers take (adapters/README.md, "Times in force"): DAY, GTC, IOC and FOK, but no GTD (a venue order
+# carries no ExpireTime): the hub sends GTD as GTC and expires it; a market order goes IOC or FOK.
+OFFERS = Offers(market=frozenset({TimeInForce.IOC, TimeInForce.FOK}),
+                resting=frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK}))
 
 _ORD_STATUSES = {s.value: s for s in OrdStatus}
 _TERMINAL_KINDS = {OrdStatus.CANCELED: ReportKind.CANCELED, OrdStatus.EXPIRED: ReportKind.EXPIRED,

@@ -20,6 +20,10 @@ EXEC_KINDS: dict[str, ReportKind] = {
     "D": ReportKind.STATUS,
 }
 STATUS_TRANS_TYPE = "3"  # ExecTransType(20)=Status: the answer to an OrderStatusRequest
+SELL_SHORT = "5"
+# LocateBroker: FIX 4.2 has LocateReqd(114) but no field for the firm that located the stock; US brokers take it in
+# the user-defined tag 5700 (FIX 4.3 and later name it in Parties with PartyRole 8, "Locate/Lending Firm").
+LOCATE_BROKER = 5700
 
 
 def decimal_text(value: Decimal) -> str:
@@ -37,20 +41,27 @@ def _instrument(stock: Stock) -> Body:
 
 
 def new_order_single(cl_ord_id: str, order: VenueOrder, stock: Stock, side: str, account: str | None,
-                     now: dt.datetime) -> Body:
-    return [(11, cl_ord_id), *_order_terms(order, stock, side, account, now)]
+                     now: dt.datetime, locate_broker: str | None = None) -> Body:
+    return [(11, cl_ord_id), *_order_terms(order, stock, side, account, now, locate_broker)]
 
 
-def _order_terms(order: VenueOrder, stock: Stock, side: str, account: str | None, now: dt.datetime) -> Body:
-    """What a new order and its replacement both carry, from Account(1) to TimeInForce(59)."""
+def _order_terms(order: VenueOrder, stock: Stock, side: str, account: str | None, now: dt.datetime,
+                 locate_broker: str | None) -> Body:
+    """What a new order and its replacement both carry, from Account(1) to TimeInForce(59), and a short sale's
+    locate."""
     body: Body = [(1, account)] if account else []
-    body += [(21, "1"), (100, stock.exchange), *_instrument(stock), (54, side), (60, timestamp(now)),
-             (38, decimal_text(order.quantity)), (40, order.ord_type.value)]
+    body += [(21, "1"), (100, stock.exchange), *_instrument(stock), (54, side)]
+    locating = side == SELL_SHORT and stock.profile.requires_locate
+    if locating:  # Y: the broker is to locate the stock; N: it was located at locate_broker
+        body.append((114, "N" if locate_broker else "Y"))
+    body += [(60, timestamp(now)), (38, decimal_text(order.quantity)), (40, order.ord_type.value)]
     if order.price is not None:
         body.append((44, decimal_text(order.price)))
     if order.stop_price is not None:
         body.append((99, decimal_text(order.stop_price)))
     body.append((59, order.time_in_force.value))
+    if locating and locate_broker:
+        body.append((LOCATE_BROKER, locate_broker))
     return body
 
 
@@ -64,9 +75,11 @@ def cancel_request(cl_ord_id: str, orig_cl_ord_id: str, venue_order_id: str | No
 
 
 def replace_request(cl_ord_id: str, orig_cl_ord_id: str, venue_order_id: str | None, order: VenueOrder,
-                    stock: Stock, side: str, account: str | None, now: dt.datetime) -> Body:
+                    stock: Stock, side: str, account: str | None, now: dt.datetime,
+                    locate_broker: str | None = None) -> Body:
     body: Body = [(37, venue_order_id)] if venue_order_id else []
-    return body + [(41, orig_cl_ord_id), (11, cl_ord_id), *_order_terms(order, stock, side, account, now)]
+    return body + [(41, orig_cl_ord_id), (11, cl_ord_id),
+                   *_order_terms(order, stock, side, account, now, locate_broker)]
 
 
 def status_request(cl_ord_id: str, venue_order_id: str | None, stock: Stock, side: str) -> Body:

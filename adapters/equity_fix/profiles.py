@@ -64,7 +64,10 @@ def tick_for(table: TickTable, price: Decimal) -> Decimal | None:
 class MarketProfile:
     """How one market trades. ``tick_by_reference``: the tick follows the stock's reference price (NSE) rather
     than the order's price (Reg NMS, HKEX). ``marks_short_sales``: a sale beyond the long position goes as
-    Side=5. ``has_price_bands``: limit prices must lie within a percentage of the previous close."""
+    Side=5. ``requires_locate``: a short sale must say who locates the stock (SEC Regulation SHO Rule 203(b)(1):
+    a broker may not accept a short sale unless the stock has been borrowed, arranged to be borrowed or is
+    reasonably believed borrowable), so it carries LocateReqd(114). ``has_price_bands``: limit prices must lie
+    within a percentage of the previous close."""
 
     market: Market
     suffix: str
@@ -75,6 +78,7 @@ class MarketProfile:
     tick_rule: str
     tick_by_reference: bool = False
     marks_short_sales: bool = False
+    requires_locate: bool = False
     has_price_bands: bool = False
 
     def hours(self) -> str:
@@ -160,7 +164,7 @@ def _windows(zone: str, *spans: tuple[tuple[int, int], tuple[int, int]]) -> tupl
 
 US = MarketProfile(
     Market.US, "US", "NYSE/Nasdaq", "USD", _windows("America/New_York", ((9, 30), (16, 0))),
-    REG_NMS_612, "Reg NMS Rule 612 sub-penny rule", marks_short_sales=True)
+    REG_NMS_612, "Reg NMS Rule 612 sub-penny rule", marks_short_sales=True, requires_locate=True)
 HK = MarketProfile(
     Market.HK, "HK", "HKEX", "HKD", _windows("Asia/Hong_Kong", ((9, 30), (12, 0)), ((13, 0), (16, 0))),
     HKEX_SPREADS, "HKEX spread table", marks_short_sales=True)

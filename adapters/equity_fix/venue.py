@@ -25,7 +25,7 @@ from adapters.contained import contained, deliver
 from adapters.equity_fix import fix42
 from adapters.equity_fix.config import EquityFixConfig
 from adapters.equity_fix.errors import reject_code
-from adapters.equity_fix.execution import OrderFlow, Tracked
+from adapters.equity_fix.execution import OFFERS, OrderFlow, Tracked
 from adapters.equity_fix.fix42 import Body, CancelReject, ExecutionReport
 from adapters.equity_fix.instruments import Instruments, Stock
 from adapters.equity_fix.market_data import MarketData
@@ -49,6 +49,8 @@ LongPosition = Callable[[str], Decimal | None]
 class EquityFixVenue(Application):
     """The broker connection. ``long_position`` tells a long sale from a short one (see
     ``MarketProfile.wire_side_for_sale``)."""
+
+    offers = OFFERS
 
     def __init__(self, config: EquityFixConfig, *, clock: Clock, long_position: LongPosition | None = None) -> None:
         self.name = config.name
@@ -133,7 +135,7 @@ class EquityFixVenue(Application):
         self._log.info("equity_fix.order.sent", order_id=order.order_id, symbol=order.symbol, side=side,
                        quantity=str(order.quantity), price=str(order.price), ord_type=order.ord_type.name)
         await self._send(b"D", fix42.new_order_single(order.order_id, order, stock, side, self.config.account,
-                                                      self._clock()), order.order_id)
+                                                      self._clock(), self.config.locate_broker), order.order_id)
 
     async def cancel(self, order_id: str) -> None:
         tracked = self._open_order(order_id)
@@ -163,7 +165,8 @@ class EquityFixVenue(Application):
         self._log.info("equity_fix.replace.sent", order_id=order_id, cl_ord_id=cl_ord_id, quantity=str(quantity),
                        price=str(price))
         await self._send(b"G", fix42.replace_request(cl_ord_id, venue.cl_ord_id, tracked.venue_order_id, wanted,
-                                                     venue.stock, venue.side, self.config.account, self._clock()),
+                                                     venue.stock, venue.side, self.config.account, self._clock(),
+                                                     self.config.locate_broker),
                          cl_ord_id)
 
     async def order_status(self, order: VenueOrder) -> VenueReport | None:

@@ -12,8 +12,13 @@ from decimal import Decimal
 
 from adapters.memory.market_data import QuoteBoard
 from adapters.tracked import Reporter, TrackedOrder
+from engine.domain.offers import Offers
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
 from engine.ports import Clock, ReportKind, VenueOrder, VenueReport
+
+# Everything but GTD, which no venue order carries (the hub expires it); tests give an instance other offers.
+OFFERS = Offers(market=frozenset({TimeInForce.IOC, TimeInForce.FOK}),
+                resting=frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK}))
 
 Record = TrackedOrder[None]   # the market's own record of an order is all an in-memory adapter needs
 

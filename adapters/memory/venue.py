@@ -10,9 +10,10 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from adapters.memory.errors import reject_code
-from adapters.memory.execution import Market
+from adapters.memory.execution import OFFERS, Market
 from adapters.memory.instruments import listed
 from adapters.tracked import Reporter
+from engine.domain.offers import Offers
 from engine.ports import Clock, Health, Quote, VenueDown, VenueOrder, VenueReport
 
 
@@ -21,6 +22,7 @@ class MemoryVenue:
                  market: Market | None = None) -> None:
         """``market``: another instance's (see ``restarted``); else a new market opening with ``quotes``."""
         self.name = name
+        self.offers: Offers = OFFERS                       # what it takes; a test may narrow it
         self.connected = True
         self.partial_fill_ratio: Decimal | None = None   # fill this share of each order at first
         self.reject_next: list[tuple[str, str]] = []      # (reason, code) for the next orders

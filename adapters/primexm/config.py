@@ -12,14 +12,15 @@ from fix_sessions.session_id import SessionID
 from fix_sessions.settings import SessionConfig, TlsSettings
 from fix_specs import path as spec_path
 
-DIALECTS = {"primexm": "PRIMEXM44.xml", "fix44": "FIX44.xml"}
+DIALECTS = {"primexm": "PRIMEXM44.xml", "fix44": "PRIMEXM-FIX44.xml"}
 
 
 @dataclass(frozen=True)
 class PrimeXMConfig:
     """``dialect`` "primexm" speaks PrimeXM's FIX 4.4 (fix_specs/PRIMEXM44.xml); "fix44" a plain FIX 4.4 LP
-    (fix_specs/FIX44.xml: no custom tags on orders, StopPx for stops). Market data is read either way: MassQuote
-    or MarketDataIncrementalRefresh, whichever the LP streams."""
+    (fix_specs/PRIMEXM-FIX44.xml: the standard, no custom tags on orders, StopPx for stops, but Issuer(106) in the
+    snapshot's entries as XCore sends it). Market data is read either way: a snapshot with or without Issuer, then
+    MassQuote or MarketDataIncrementalRefresh, whichever the LP streams."""
 
     name: str = "primexm"
     host: str = "127.0.0.1"

@@ -22,6 +22,7 @@ from adapters.primexm.errors import reject_code
 from adapters.primexm.fix44 import Outbound, ord_status, unknown_order
 from adapters.primexm.instruments import InstrumentMap, VenueInstrument, read_decimal
 from adapters.tracked import Reporter, TrackedOrder
+from engine.domain.offers import Offers
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
 from engine.ports import Clock, ReportKind, VenueOrder, VenueReport
 from fix_sessions.codec import Message
@@ -30,7 +31,10 @@ log = structlog.get_logger("adapters.primexm")
 
 _SUPPORTED_TYPES = {"primexm": frozenset({OrdType.MARKET, OrdType.LIMIT, OrdType.STOP}),
                     "fix44": frozenset({OrdType.MARKET, OrdType.LIMIT, OrdType.STOP, OrdType.STOP_LIMIT})}
-_SUPPORTED_TIF = frozenset({TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK})
+# What the LP takes (adapters/README.md, "Times in force"): no DAY and no GTD, which the hub sends as GTC and expires
+# itself; a market order is immediate, IOC or FOK.
+OFFERS = Offers(market=frozenset({TimeInForce.IOC, TimeInForce.FOK}),
+                resting=frozenset({TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK}))
 _FILL_TYPES = frozenset({b"F", b"1", b"2"})  # TRADE, and FIX 4.2's partial fill / fill
 _PENDING_TYPES = frozenset({b"6", b"A", b"E"})
 
@@ -347,8 +351,11 @@ class OrderFlow:
         if order.ord_type not in _SUPPORTED_TYPES[self.dialect]:
             return f"{order.ord_type.name} orders are not taken here (market, limit or stop" + (
                 ")" if self.dialect == "primexm" else " or stop-limit)"), "unsupported"
-        if order.time_in_force not in _SUPPORTED_TIF:
-            return f"time in force {order.time_in_force.name} is not offered (GTC, IOC or FOK)", "unsupported"
+        offered = OFFERS.market if order.ord_type is OrdType.MARKET else OFFERS.resting
+        if order.time_in_force not in offered:
+            *others, last = [tif.name for tif in TimeInForce if tif in offered]
+            names = f"{', '.join(others)} or {last}" if others else last
+            return f"time in force {order.time_in_force.name} is not offered ({names})", "unsupported"
         if order.ord_type in (OrdType.LIMIT, OrdType.STOP_LIMIT) and order.price is None:
             return "a limit order needs a price", "invalid_price"
         if order.ord_type in (OrdType.STOP, OrdType.STOP_LIMIT) and order.stop_price is None:

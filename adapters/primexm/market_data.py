@@ -4,8 +4,9 @@ top of book out as engine.ports.Quote, stamped by the adapter's clock.
 PrimeXM sends a MarketDataSnapshotFullRefresh (W) per subscription (MDEntryType/Px/Size per level, the level in
 QuoteEntryID, the LP number in Issuer), then MassQuotes (i) whose quote sets are named by the request's MDReqID
 and whose entries carry only what changed: prices only, one size only, one side only, or everything. The book
-keeps each level from the snapshot on and applies every entry to it. A plain FIX 4.4 LP follows W with
-MarketDataIncrementalRefresh (X) instead; both are read, whichever arrives.
+keeps each level from the snapshot on and applies every entry to it. A plain FIX 4.4 LP, and XCore at times,
+follows W with MarketDataIncrementalRefresh (X) instead; both are read in either dialect, whichever arrives (the
+dialects' dictionaries, fix_specs/PRIMEXM44.xml and PRIMEXM-FIX44.xml, hold X, and Issuer in W's entries).
 """
 from __future__ import annotations
 

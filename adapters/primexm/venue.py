@@ -23,7 +23,7 @@ import structlog
 from adapters.contained import contained, deliver
 from adapters.primexm.config import PrimeXMConfig
 from adapters.primexm.errors import reject_code
-from adapters.primexm.execution import OrderFlow, StatusAnswer
+from adapters.primexm.execution import OFFERS, OrderFlow, StatusAnswer
 from adapters.primexm.fix44 import Body
 from adapters.primexm.instruments import InstrumentMap
 from adapters.primexm.market_data import MarketData
@@ -42,6 +42,8 @@ MAX_TRACKED_SENDS = 10_000
 
 
 class PrimeXMVenue:
+    offers = OFFERS
+
     def __init__(self, config: PrimeXMConfig, instruments: InstrumentMap | None = None, *, clock: Clock) -> None:
         self.name = config.name
         self.config = config

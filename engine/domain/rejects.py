@@ -44,7 +44,8 @@ VENUE_CODES: dict[str, RejectCode] = {c.code: c for c in (
 )}
 
 HUB_CODES = frozenset({
-    "bad_expire_time", "bad_quantity", "bad_stop_loss", "bad_take_profit", "bad_trail", "cannot_replace", "canceled",
+    "bad_expire_time", "bad_price", "bad_quantity", "bad_stop_loss", "bad_stop_price", "bad_take_profit", "bad_trail",
+    "cannot_replace", "canceled", "missing_price", "missing_stop_price",
     "expired", "venue_lost_order",
     "duplicate_cl_ord_id", "halted", "insufficient_margin", "market_closed", "no_price", "no_route", "no_venue",
     "not_hedging", "not_sent", "order_too_large", "position_too_large", "price_off_tick", "quantity_off_step",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
 from fnmatch import fnmatchcase
 
 from engine.domain.instrument import AssetClass, Instrument
@@ -23,14 +24,42 @@ class Markup:
         return self.points + price * self.percent / 100
 
 
+class CommissionUnit(str, Enum):
+    """What a commission plan's ``rate`` is charged per."""
+
+    LOT = "lot"            # a stock's board lot; for forex, metals, indices and crypto, the quantity itself
+    UNIT = "unit"          # one share of a stock, one unit of the base currency or coin
+    NOTIONAL = "notional"  # the fill's value: the rate is a fraction, 0.0001 is one basis point
+
+    @classmethod
+    def named(cls, name: str) -> CommissionUnit:
+        """The unit a plan's configuration names; an unknown name is refused with the names there are."""
+        try:
+            return cls(name)
+        except ValueError:
+            known = ", ".join(unit.value for unit in cls)
+            raise ValueError(f"unknown commission unit {name!r}: one of {known}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class CommissionPlan:
-    per_lot: Decimal = Decimal(0)
-    per_notional: Decimal = Decimal(0)   # a fraction: 0.0001 is one basis point
+    """``rate`` per ``unit`` of each fill, plus ``per_trade`` on each fill, in the account's currency."""
+
+    rate: Decimal = Decimal(0)
+    unit: CommissionUnit = CommissionUnit.LOT
     per_trade: Decimal = Decimal(0)
 
-    def charge(self, quantity: Decimal, notional: Decimal) -> Decimal:
-        return self.per_lot * quantity + self.per_notional * notional + self.per_trade
+    def charge(self, instrument: Instrument, quantity: Decimal, price: Decimal,
+               quote_rate: Decimal = Decimal(1)) -> Decimal:
+        """For a fill of ``quantity`` at ``price``; ``quote_rate`` converts the instrument's quote currency, which a
+        notional is in, to the account's."""
+        if self.unit is CommissionUnit.LOT:
+            amount = quantity / instrument.board_lot if instrument.board_lot else quantity
+        elif self.unit is CommissionUnit.UNIT:
+            amount = quantity * instrument.contract_size
+        else:
+            amount = instrument.notional(quantity, price) * quote_rate
+        return self.rate * amount + self.per_trade
 
 
 @dataclass(frozen=True, slots=True)

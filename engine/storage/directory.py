@@ -10,7 +10,7 @@ from sqlmodel import Session, delete, select
 
 from engine.domain.instrument import AssetClass
 from engine.domain.tenancy import Account, Directory, Group, PositionMode, Role, Tenant, User
-from engine.domain.terms import CommissionPlan, Markup, RouteRule
+from engine.domain.terms import CommissionPlan, CommissionUnit, Markup, RouteRule
 from engine.storage.tables import (
     AccountRecord,
     CommissionPlanRecord,
@@ -74,8 +74,7 @@ class SqlDirectory:
         with self.unit.session() as session:
             for group_id, plan in plans.items():
                 session.merge(CommissionPlanRecord(group_id=group_id, tenant_id=directory.groups[group_id].tenant_id,
-                                                   per_lot=plan.per_lot, per_notional=plan.per_notional,
-                                                   per_trade=plan.per_trade))
+                                                   rate=plan.rate, unit=plan.unit.value, per_trade=plan.per_trade))
 
     def load(self) -> TenantConfig:
         directory = Directory()
@@ -98,9 +97,17 @@ class SqlDirectory:
                      for r in session.exec(select(RouteRuleRecord).order_by(RouteRuleRecord.rank)).all()]  # type: ignore[arg-type]
             markups = {(m.tenant_id, m.group_id, m.symbol): Markup(m.points, m.percent)
                        for m in session.exec(select(MarkupRecord)).all()}
-            plans = {p.group_id: CommissionPlan(p.per_lot, p.per_notional, p.per_trade)
+            plans = {p.group_id: CommissionPlan(p.rate, _unit(p), p.per_trade)
                      for p in session.exec(select(CommissionPlanRecord)).all()}
         return TenantConfig(directory, rules, markups, plans)
+
+
+def _unit(plan: CommissionPlanRecord) -> CommissionUnit:
+    """A stored plan's unit; one the hub does not know stops the load, naming the group."""
+    try:
+        return CommissionUnit.named(plan.unit)
+    except ValueError as error:
+        raise ValueError(f"commission plan of group {plan.group_id}: {error}") from None
 
 
 def _referrers_first(users: Mapping[str, UserRecord]) -> list[str]:

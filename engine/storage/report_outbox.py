@@ -38,6 +38,12 @@ class SqlReportOutbox:
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.max(_REPORTS.c.seq))).scalar() or 0)
 
+    def last_before(self, moment: dt.datetime) -> int:
+        """The number of the last event written before ``moment``: a drop copy's catch-up starts after it."""
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.max(_REPORTS.c.seq)).where(_REPORTS.c.at < moment)).scalar()
+                       or 0)
+
     def cursor(self, consumer: str) -> int | None:
         with self.engine.connect() as connection:
             return connection.execute(select(_CURSORS.c.seq).where(_CURSORS.c.consumer == consumer)).scalar()

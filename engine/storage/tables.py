@@ -163,8 +163,8 @@ class CommissionPlanRecord(SQLModel, table=True):
 
     group_id: str = Field(primary_key=True)
     tenant_id: str = Field(index=True)
-    per_lot: Decimal = Field(sa_column=Column(Amount(), nullable=False))
-    per_notional: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    rate: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    unit: str                              # engine.domain.terms.CommissionUnit: lot, unit or notional
     per_trade: Decimal = Field(sa_column=Column(Amount(), nullable=False))
 
 

@@ -1,6 +1,8 @@
-"""Refuse what no venue should see: unknown symbols, quantities off the lot step or out of range, prices off the
-tick, orders outside the instrument's trading hours."""
+"""Refuse what no venue should see: unknown symbols, quantities off the lot step or out of range, prices missing,
+not above zero or off the tick, orders outside the instrument's trading hours. Each refusal names what is wrong."""
 from __future__ import annotations
+
+from decimal import Decimal
 
 from engine.domain.order import OrdType, TimeInForce
 from engine.domain.rejects import Rejection
@@ -22,17 +24,18 @@ class Validation(Interceptor):
         if not instrument.min_quantity <= order.quantity <= instrument.max_quantity:
             return Rejection("quantity_out_of_range", f"quantity {order.quantity} is outside "
                                                       f"{instrument.min_quantity}..{instrument.max_quantity}")
-        needs_price = order.ord_type in (OrdType.LIMIT, OrdType.STOP_LIMIT)
-        if needs_price and (order.price is None or not instrument.on_tick(order.price)):
-            return Rejection("price_off_tick", f"price {order.price} is not a multiple of {instrument.tick_size}")
+        if order.ord_type in (OrdType.LIMIT, OrdType.STOP_LIMIT):
+            rejection = _check_price(order.ord_type, "price", order.price, instrument.tick_size)
+            if rejection is not None:
+                return rejection
         if order.trail is not None:
             if order.ord_type is not OrdType.STOP or order.trail <= 0 or not instrument.on_tick(order.trail):
                 return Rejection("bad_trail", f"a trailing stop needs a stop order and a positive distance on the "
                                               f"tick {instrument.tick_size}, got {order.trail}")
-        elif order.ord_type in (OrdType.STOP, OrdType.STOP_LIMIT, OrdType.MARKET_IF_TOUCHED) and (
-                order.stop_price is None or not instrument.on_tick(order.stop_price)):
-            return Rejection("stop_off_tick", f"stop price {order.stop_price} is not a multiple of "
-                                              f"{instrument.tick_size}")
+        elif order.ord_type in (OrdType.STOP, OrdType.STOP_LIMIT, OrdType.MARKET_IF_TOUCHED):
+            rejection = _check_price(order.ord_type, "stop price", order.stop_price, instrument.tick_size)
+            if rejection is not None:
+                return rejection
         rejection = self._check_brackets(context)
         if rejection is not None:
             return rejection
@@ -59,3 +62,21 @@ class Validation(Interceptor):
                 side = "above" if sign * beyond > 0 else "below"
                 return Rejection(f"bad_{name}", f"{name.replace('_', '-')} {level} must be {side} the entry {entry}")
         return None
+
+
+# Each price's tag on the FIX door, so a client of either door knows the field to fix.
+_TAGS = {"price": "Price(44)", "stop price": "StopPx(99)"}
+
+
+def _check_price(ord_type: OrdType, name: str, price: Decimal | None, tick: Decimal) -> Rejection | None:
+    """A price the order type needs: there, above zero, on the tick; each with its own code and sentence."""
+    code = name.replace(" ", "_")
+    if price is None:
+        return Rejection(f"missing_{code}", f"a {ord_type.name.lower().replace('_', '-')} order needs a {name} "
+                                            f"(FIX: {_TAGS[name]})")
+    if price <= 0:
+        return Rejection(f"bad_{code}", f"{name} must be above zero, got {price}")
+    if price % tick:
+        return Rejection("price_off_tick" if name == "price" else "stop_off_tick",
+                         f"{name} {price} is not a multiple of {tick}")
+    return None

@@ -104,6 +104,7 @@ class Exchange:
         self.margin_listeners: list[UserListener] = []     # the cross margin account's events
         self.trade_listeners: list[Callable[[SimOrder, Decimal, Decimal], None]] = []   # (order, price, qty)
         self.wallets: dict[str, dict[str, Decimal]] = {"SPOT": self.balances}
+        self.balances_time = now_ms()               # when a trade last moved the spot wallet (the account's updateTime)
         self.silent_orders: set[int] = set()        # their events are lost (see timeout_next_order)
         self.partial_fill_next: Decimal | None = None
         self.skip_depth: dict[str, int] = {}
@@ -136,6 +137,14 @@ class Exchange:
         return {"lastUpdateId": book.update_id,
                 "bids": [[fmt(p), fmt(book.bids[p])] for p in sorted(book.bids, reverse=True)[:limit]],
                 "asks": [[fmt(p), fmt(book.asks[p])] for p in sorted(book.asks)[:limit]]}
+
+    def book_ticker(self, symbol: str) -> dict[str, Any]:
+        """GET /api/v3/ticker/bookTicker for one symbol: the touch, as the bookTicker stream last announced it."""
+        book = self.books[self.spec(symbol).symbol]
+        bid, ask = book.best_bid(), book.best_ask()
+        return {"symbol": book.spec.symbol,
+                "bidPrice": fmt(bid or ZERO), "bidQty": fmt(book.bids[bid] if bid is not None else ZERO),
+                "askPrice": fmt(ask or ZERO), "askQty": fmt(book.asks[ask] if ask is not None else ZERO)}
 
     def _refresh(self, book: Book) -> None:
         """Rebuild the book around its mid, announce the difference, then let resting orders trade."""
@@ -349,6 +358,8 @@ class Exchange:
         wallet = self.wallets[order.account]
         wallet[spec.base] = wallet.get(spec.base, ZERO) + sign * qty
         wallet[spec.quote] = wallet.get(spec.quote, ZERO) - sign * qty * price
+        if order.account == "SPOT":
+            self.balances_time = now_ms()
         order.executed += qty
         order.quote_executed += qty * price
         order.status = "FILLED" if order.executed == order.quantity else "PARTIALLY_FILLED"

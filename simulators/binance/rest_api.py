@@ -1,5 +1,7 @@
-"""The REST endpoints the Binance adapter uses, answered in Binance's formats with Binance's checks: API key,
-HMAC-SHA256 signature over query string plus body, timestamp within recvWindow, request weight, 429 and 418."""
+"""The REST endpoints of rest-api.md that Binance clients use, answered in Binance's formats with Binance's checks:
+API key, HMAC-SHA256 signature over query string plus form body, timestamp within recvWindow, request weight, 429 and
+418. A path or method served nowhere answers 404 or 405 with Binance's error body (-1020): Binance itself answers an
+HTML page there, which no client can parse into an error."""
 from __future__ import annotations
 
 import asyncio
@@ -13,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 
-from simulators.binance.book import ApiError, now_ms
-from simulators.binance.exchange import cancel_response
+from simulators.binance.book import ZERO, ApiError, fmt, now_ms
+from simulators.binance.exchange import SimOrder, cancel_response
 
 if TYPE_CHECKING:
     from simulators.binance.server import BinanceSimulator
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 SIM: web.AppKey[BinanceSimulator] = web.AppKey("binance_simulator")
 routes = web.RouteTableDef()
 MAX_RECV_WINDOW = 60000
+ACCOUNT_UID = 354937868      # the simulator's one account
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
@@ -39,14 +42,18 @@ def request_weight(method: str, path: str, params: dict[str, str]) -> int:
         return 6 if "symbol" in params else 80
     if path == "/sapi/v1/margin/order":
         return 6 if method == "POST" else 10
-    return {"/api/v3/exchangeInfo": 20, "/api/v3/order": 4 if method == "GET" else 1,
+    if path == "/api/v3/ticker/bookTicker":
+        return 2 if "symbol" in params else 4
+    return {"/api/v3/exchangeInfo": 20, "/api/v3/account": 20, "/api/v3/order": 4 if method == "GET" else 1,
             "/sapi/v1/margin/borrow-repay": 1500, "/sapi/v1/margin/account": 10, "/sapi/v1/margin/openOrders": 10,
             "/sapi/v1/margin/myTrades": 10, "/sapi/v1/userListenToken": 1}.get(path, 1)
 
 
 async def read_params(request: web.Request) -> tuple[dict[str, str], str, str]:
-    """Query and form body merged (the query wins, as Binance documents), with both raw strings for signing."""
-    raw_body = (await request.text()) if request.can_read_body else ""
+    """Query and form body merged (the query wins, as Binance documents), with both raw strings for signing.
+    aiohttp keeps the body once read, so the middleware and the handler both see it (``can_read_body`` would not:
+    it is false once the body has been read)."""
+    raw_body = (await request.text()) if request.body_exists else ""
     params = dict((await request.post()).items()) if raw_body else {}
     params.update(request.query.items())
     return {k: str(v) for k, v in params.items()}, request.rel_url.raw_query_string, raw_body
@@ -94,6 +101,16 @@ async def signed(request: web.Request) -> dict[str, str]:
     check_timestamp(params)
     check_signature(sim, _without_signature(raw_query) + _without_signature(raw_body), params.get("signature"))
     return params
+
+
+@web.middleware
+async def unknown_routes(request: web.Request,
+                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """No such endpoint, or not with this method: Binance's JSON error instead of aiohttp's plain text."""
+    try:
+        return await handler(request)
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as error:
+        return json_response({"code": -1020, "msg": "This operation is not supported."}, error.status)
 
 
 @web.middleware
@@ -173,10 +190,33 @@ async def depth(request: web.Request) -> web.Response:
     return json_response(sim.exchange.depth(params["symbol"], min(int(params.get("limit", "100")), 5000)))
 
 
+@routes.get("/api/v3/ticker/bookTicker")
+async def book_ticker(request: web.Request) -> web.Response:
+    """The best bid and ask of ``symbol``, of each of ``symbols`` (a JSON array), or of every symbol."""
+    sim = request.app[SIM]
+    params, _, _ = await read_params(request)
+    if "symbol" in params and "symbols" in params:
+        raise ApiError(-1128, "Combination of optional parameters invalid.")
+    if "symbol" in params:
+        return json_response(sim.exchange.book_ticker(params["symbol"]))
+    if "symbols" in params:
+        try:
+            names = orjson.loads(params["symbols"])
+        except orjson.JSONDecodeError:
+            names = None
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise ApiError(-1100, "Illegal characters found in parameter 'symbols'.")
+    else:
+        names = list(sim.exchange.specs)
+    return json_response([sim.exchange.book_ticker(name) for name in names])
+
+
 @routes.post("/api/v3/order")
 async def new_order(request: web.Request) -> web.Response:
     sim = request.app[SIM]
     params = await signed(request)
+    if params.get("newOrderRespType") not in (None, "ACK", "RESULT", "FULL"):
+        raise ApiError(-1100, "Illegal characters found in parameter 'newOrderRespType'.")
     if sim.timeout_next is not None:
         silent, sim.timeout_next = sim.timeout_next, None
         if silent:
@@ -189,10 +229,19 @@ async def new_order(request: web.Request) -> web.Response:
         raise ApiError(-1007, "Timeout waiting for response from backend server. Send status unknown; "
                               "execution status unknown.", 408)
     order = sim.exchange.place(params)
-    if params.get("newOrderRespType") == "ACK":
-        return json_response({"symbol": order.symbol, "orderId": order.order_id, "orderListId": -1,
-                              "clientOrderId": order.client_order_id, "transactTime": order.time})
-    return json_response(sim.exchange.full_response(order))
+    return json_response(order_response(sim, order, params.get("newOrderRespType")))
+
+
+def order_response(sim: BinanceSimulator, order: SimOrder, response_type: str | None) -> dict[str, Any]:
+    """ACK, RESULT or FULL; without newOrderRespType, MARKET and LIMIT orders get FULL and the others ACK."""
+    response_type = response_type or ("FULL" if order.type in ("MARKET", "LIMIT") else "ACK")
+    if response_type == "ACK":
+        return {"symbol": order.symbol, "orderId": order.order_id, "orderListId": -1,
+                "clientOrderId": order.client_order_id, "transactTime": order.time}
+    body = sim.exchange.full_response(order)
+    if response_type == "RESULT":
+        del body["fills"]
+    return body
 
 
 @routes.delete("/api/v3/order")
@@ -234,3 +283,20 @@ async def my_trades(request: web.Request) -> web.Response:
     params = await signed(request)
     order_id = int(params["orderId"]) if "orderId" in params else None
     return json_response([t.as_json() for t in sim.exchange.my_trades(params.get("symbol", ""), order_id)])
+
+
+@routes.get("/api/v3/account")
+async def account(request: web.Request) -> web.Response:
+    """The spot wallet; ``locked`` is zero, as the simulator does not lock balances for resting orders."""
+    sim = request.app[SIM]
+    params = await signed(request)
+    omit_zero = params.get("omitZeroBalances", "false").lower() == "true"
+    balances = [{"asset": asset, "free": fmt(amount), "locked": fmt(ZERO)}
+                for asset, amount in sorted(sim.exchange.balances.items()) if amount or not omit_zero]
+    no_commission = {"maker": fmt(ZERO), "taker": fmt(ZERO), "buyer": fmt(ZERO), "seller": fmt(ZERO)}
+    return json_response({
+        "makerCommission": 0, "takerCommission": 0, "buyerCommission": 0, "sellerCommission": 0,
+        "commissionRates": no_commission, "canTrade": True, "canWithdraw": True, "canDeposit": True,
+        "brokered": False, "requireSelfTradePrevention": False, "preventSor": False,
+        "updateTime": sim.exchange.balances_time, "accountType": "SPOT", "balances": balances,
+        "permissions": ["SPOT"], "uid": ACCOUNT_UID})

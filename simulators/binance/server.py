@@ -26,7 +26,15 @@ from simulators.binance.fix_acceptor import BinanceFixAcceptor
 from simulators.binance.margin import MarginAccount
 from simulators.binance.margin import routes as margin_routes
 from simulators.binance.margin_orders import routes as margin_order_routes
-from simulators.binance.rest_api import SIM, check_api_key, check_signature, check_timestamp, limits, routes
+from simulators.binance.rest_api import (
+    SIM,
+    check_api_key,
+    check_signature,
+    check_timestamp,
+    limits,
+    routes,
+    unknown_routes,
+)
 from simulators.binance.scenario_http import routes as scenario_routes
 from simulators.state import StateFile, keep_saving
 
@@ -105,7 +113,7 @@ class BinanceSimulator:
 
     # ---- life
     def create_app(self) -> web.Application:
-        app = web.Application(middlewares=[limits])
+        app = web.Application(middlewares=[unknown_routes, limits])
         app[SIM] = self
         app.add_routes(routes)
         app.add_routes(margin_routes)

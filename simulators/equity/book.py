@@ -22,7 +22,8 @@ class Level:
 
 @dataclass(slots=True)
 class SimOrder:
-    """A client order as the exchange holds it; ``side`` is the FIX value (1 buy, 2 sell, 5 sell short)."""
+    """A client order as the exchange holds it; ``side`` is the FIX value (1 buy, 2 sell, 5 sell short), and a
+    short sale's LocateReqd(114) and LocateBroker(5700) as they came."""
 
     cl_ord_id: str
     ticker: str
@@ -39,6 +40,8 @@ class SimOrder:
     cum_qty: Decimal = Decimal(0)
     avg_px: Decimal = Decimal(0)
     triggered: bool = True
+    locate_reqd: str | None = None
+    locate_broker: str | None = None
 
     @property
     def buying(self) -> bool:

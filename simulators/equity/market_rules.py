@@ -98,7 +98,8 @@ class Session:
 class Market:
     """How one exchange trades. ``tick_from_close``: the tick follows the stock's previous close (NSE) rather than
     the order's price (Reg NMS, HKEX). ``price_bands``: limit and stop prices must lie in the stock's band around
-    the previous close. ``lot_name``: the exchange's word for the lot a quantity must be a multiple of."""
+    the previous close. ``lot_name``: the exchange's word for the lot a quantity must be a multiple of.
+    ``locate_rule``: the rule a short sale's locate answers to, if the broker must see one (see check_locate)."""
 
     name: str
     time_zone: str
@@ -107,6 +108,7 @@ class Market:
     lot_name: str
     tick_from_close: bool = False
     price_bands: bool = False
+    locate_rule: str | None = None
 
     def is_open(self, moment: dt.datetime) -> bool:
         local = moment.astimezone(ZoneInfo(self.time_zone))
@@ -160,6 +162,20 @@ class Market:
         return Refusal("outside_band", f"price {price} is outside the {band_percent}% band {_plain(low)}-"
                                        f"{_plain(high)} around the previous close {_plain(previous_close)}")
 
+    def check_locate(self, side: str, locate_reqd: str | None, locate_broker: str | None) -> Refusal | None:
+        """A short sale (Side=5) must say who locates the stock: LocateReqd(114)=Y asks us to (this broker finds
+        every stock it lists borrowable), N says it was located elsewhere and names that firm in LocateBroker(5700)."""
+        if self.locate_rule is None or side != "5":
+            return None
+        if locate_reqd == "Y" or (locate_reqd == "N" and locate_broker):
+            return None
+        if locate_reqd == "N":
+            return Refusal("locate_required", f"a short sale with LocateReqd(114)=N must name the firm that located "
+                                              f"the stock in LocateBroker(5700) ({self.locate_rule})")
+        return Refusal("locate_required", f"a short sale needs a locate: LocateReqd(114)=Y for us to locate the "
+                                          f"stock, or N with the locating firm in LocateBroker(5700) "
+                                          f"({self.locate_rule})")
+
     def check_order(self, *, ord_type: OrdType, quantity: Decimal, price: Decimal | None,
                     stop_price: Decimal | None, lot: Decimal, band_percent: Decimal | None,
                     previous_close: Decimal, moment: dt.datetime) -> Refusal | None:
@@ -183,9 +199,12 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-# NYSE and Nasdaq: the core (regular) session, 9:30 to 16:00 Eastern time.
+# NYSE and Nasdaq: the core (regular) session, 9:30 to 16:00 Eastern time. SEC Regulation SHO Rule 203(b)(1)
+# (17 CFR 242.203): a broker-dealer may not accept a short sale order in an equity security unless it has borrowed
+# the security, entered into an arrangement to borrow it, or has reasonable grounds to believe it can be borrowed
+# for delivery when due, and has documented that (the "locate").
 US = Market("NYSE/Nasdaq", "America/New_York", (Session(dt.time(9, 30), dt.time(16)),), REG_NMS_612,
-            lot_name="trading unit")
+            lot_name="trading unit", locate_rule="Reg SHO Rule 203(b)(1)")
 # HKEX Rules of the Exchange, Rule 501(1): the Morning Session 9:30 to 12:00 noon and the Afternoon Session 13:00 to
 # 16:00, the lunch break between them; orders must be whole board lots.
 HK = Market("HKEX", "Asia/Hong_Kong",

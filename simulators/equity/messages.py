@@ -15,6 +15,7 @@ from simulators.state import Ids
 Body = list[tuple[int, Value]]
 
 _AVG_PX = Decimal("0.000001")
+LOCATE_BROKER = 5700  # the user-defined tag US brokers take the locating firm in (FIX 4.2 has no field for it)
 # ExecType(150) answering a status request: the order's state, in ExecType's own values.
 _STATUS_EXEC_TYPES = {OrdStatus.NEW: "0", OrdStatus.PARTIALLY_FILLED: "1", OrdStatus.FILLED: "2",
                       OrdStatus.CANCELED: "4", OrdStatus.REJECTED: "8", OrdStatus.EXPIRED: "C"}
@@ -48,7 +49,8 @@ def read_order(message: Message) -> SimOrder:
         mic=message.get_str(207) or message.get_str(100, ""), side=message.get_str(54, ""),
         ord_type=ord_type, time_in_force=time_in_force, quantity=decimal_field(message, 38) or Decimal(0),
         price=decimal_field(message, 44), stop_price=decimal_field(message, 99),
-        triggered=ord_type not in (OrdType.STOP, OrdType.STOP_LIMIT))
+        triggered=ord_type not in (OrdType.STOP, OrdType.STOP_LIMIT),
+        locate_reqd=message.get_str(114), locate_broker=message.get_str(LOCATE_BROKER))
 
 
 class Reports:

@@ -1,10 +1,10 @@
 """The simulated equity broker: a FIX 4.2 acceptor that trades US, HK and IN stocks by their exchanges' rules.
 
 Market time is ``clock`` (tests set it); FIX session time stays real. Orders outside the market's hours, off the
-lot, off the tick or outside the band are rejected with ExecType=8, a Text and OrdRejReason (2 exchange closed,
-1 unknown symbol, 6 duplicate, 0 for the rest). QA drives it through the scenario methods: ``set_clock``,
-``set_price``, ``set_liquidity``, ``set_previous_close``, ``reject_next``, ``add_latency``, ``drop_session``,
-``end_day``, ``inject_report``.
+lot, off the tick or outside the band, and US short sales without a locate, are rejected with ExecType=8, a Text
+and OrdRejReason (2 exchange closed, 1 unknown symbol, 6 duplicate, 0 for the rest). QA drives it through the
+scenario methods: ``set_clock``, ``set_price``, ``set_liquidity``, ``set_previous_close``, ``reject_next``,
+``add_latency``, ``drop_session``, ``end_day``, ``inject_report``.
 
 With ``state_path`` each stock's last price and previous close, and the OrderID and ExecID counters, are kept in
 a file (simulators/state.py): a restarted broker quotes on from where it stopped and never gives an id twice.
@@ -71,6 +71,7 @@ class EquitySimulator(Application):
         self.acceptor = SocketAcceptor([SessionConfig(
             session_id=self.session_id, connection_type="acceptor", socket_accept_host=host,
             socket_accept_port=port, data_dictionary=str(spec_path("FIX42.xml")), socket_reuse_address=True,
+            validate_user_defined_fields=False,  # LocateBroker(5700) is user-defined: FIX 4.2 has no such field
         )], self)
         self.received: list[Message] = []  # every application message from the hub, in order
         self.logons = 0
@@ -246,7 +247,7 @@ class EquitySimulator(Application):
         refusal = stock.market.check_order(
             ord_type=order.ord_type, quantity=order.quantity, price=order.price, stop_price=order.stop_price,
             lot=stock.lot, band_percent=stock.band_percent, previous_close=self.books[stock.symbol].previous_close,
-            moment=self.clock.now())
+            moment=self.clock.now()) or stock.market.check_locate(order.side, order.locate_reqd, order.locate_broker)
         return (str(refusal), _rejection_code(refusal)) if refusal else None
 
     async def _work(self, book: StockBook, order: SimOrder) -> None:

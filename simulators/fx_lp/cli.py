@@ -26,6 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tick-interval", type=float, default=0.25, help="seconds between price steps")
     parser.add_argument("--quote-id-every", type=int, default=0,
                         help="every Nth MassQuote asks for an acknowledgement (0: never)")
+    parser.add_argument("--updates", choices=("i", "X"), default=None,
+                        help="updates after the snapshot: i MassQuote, X MarketDataIncrementalRefresh "
+                             "(default: the dialect's)")
+    parser.add_argument("--issuer", action=argparse.BooleanOptionalAction, default=None,
+                        help="Issuer(106) on each snapshot and X entry (default: with primexm, not with fix44)")
     parser.add_argument("--seed", type=int, default=None, help="random seed, for repeatable prices")
     parser.add_argument("--state", type=Path, default=None,
                         help="keep the last prices and ExecID counter in this file, to start from it again")
@@ -39,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     config = FxLPConfig(host=args.host, port=args.port, comp_id=args.comp_id, quote_client=args.quote_client,
                         trade_client=args.trade_client, dialect=args.dialect, symbols=symbols,
-                        tick_interval=args.tick_interval, quote_id_every=args.quote_id_every, seed=args.seed,
+                        tick_interval=args.tick_interval, quote_id_every=args.quote_id_every,
+                        updates=args.updates, issuer=args.issuer, seed=args.seed,
                         state_path=args.state,
                         username=os.environ.get("FX_LP_USERNAME", "demo"),
                         password=os.environ.get("FX_LP_PASSWORD", "demo"))

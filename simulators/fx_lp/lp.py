@@ -1,5 +1,7 @@
 """FxLP: a FIX 4.4 acceptor with a quote and a trade session, speaking PrimeXM's dialect (W then MassQuote) or
-plain FIX 4.4 (W then MarketDataIncrementalRefresh), with a scenario API for QA.
+plain FIX 4.4 (W then MarketDataIncrementalRefresh), with a scenario API for QA. ``updates`` and ``issuer`` mix the
+two market data shapes as XCore may: MarketDataIncrementalRefresh in PrimeXM's dialect, Issuer(106) on each W and X
+entry in plain FIX 4.4.
 
 Scenario API (what a test calls): ``set_price``, ``push_entry`` (one MassQuote/X entry with only the fields
 given), ``pause_stream``/``resume_stream``, the Matcher's knobs through ``partial_fill_ratio``, ``slippage``,
@@ -56,8 +58,21 @@ class FxLPConfig:
     depth: int = 3
     tick_interval: float = 0.25         # seconds between random-walk steps
     quote_id_every: int = 0             # every Nth MassQuote asks for a MassQuoteAcknowledgement (0: never)
+    updates: str | None = None          # "i" MassQuote or "X" MarketDataIncrementalRefresh (None: the dialect's)
+    issuer: bool | None = None          # Issuer(106) on each W and X entry (None: the dialect's, primexm only)
     seed: int | None = None
     state_path: Path | None = None      # prices and id counters kept here across restarts (None: none kept)
+
+    @property
+    def update_msg_type(self) -> bytes:
+        """The MsgType of the updates that follow a snapshot."""
+        if self.updates is None:
+            return b"i" if self.dialect == "primexm" else b"X"
+        return self.updates.encode("ascii")
+
+    @property
+    def issuer_per_entry(self) -> bool:
+        return self.dialect == "primexm" if self.issuer is None else self.issuer
 
     @property
     def quote_session_id(self) -> SessionID:
@@ -72,6 +87,8 @@ class FxLP(Application):
     def __init__(self, config: FxLPConfig = FxLPConfig()) -> None:
         if config.dialect not in DICTIONARIES:
             raise ValueError(f"dialect must be one of {', '.join(DICTIONARIES)}")
+        if config.update_msg_type not in (b"i", b"X"):
+            raise ValueError(f"updates must be i (MassQuote) or X (incremental refresh), got {config.updates!r}")
         self.config = config
         rng = random.Random(config.seed)
         self.books = {symbol: PriceBook(SPECS[symbol], config.depth, rng) for symbol in config.symbols}
@@ -87,6 +104,7 @@ class FxLP(Application):
         self.refused_types: set[bytes] = set()
         self.received: list[tuple[SessionID, Message]] = []
         self.acks: list[str] = []           # QuoteIDs the client acknowledged
+        self.rejects: list[Message] = []    # session Rejects (35=3) the clients sent: what they could not read
         self.logons: dict[SessionID, int] = {config.quote_session_id: 0, config.trade_session_id: 0}
         self._subscriptions: dict[str, str] = {}   # MDReqID -> symbol
         self._logged_on: set[SessionID] = set()
@@ -211,6 +229,13 @@ class FxLP(Application):
         self._logged_on.add(session_id)
         self.logons[session_id] = self.logons.get(session_id, 0) + 1
 
+    async def from_admin(self, message: Message, session_id: SessionID) -> None:
+        if message.msg_type == b"3":
+            self.rejects.append(message)
+            log.warning("simulators.fx_lp.rejected_by_client", session=str(session_id),
+                        ref_msg_type=message.get_str(372), ref_tag=message.get_str(371),
+                        reason=message.get_str(373), text=message.get_str(58))
+
     async def on_logout(self, session_id: SessionID) -> None:
         self._logged_on.discard(session_id)
         if session_id == self.config.quote_session_id:
@@ -288,7 +313,7 @@ class FxLP(Application):
                 count += 1
                 entries += [(269, entry_type), (270, _wire(price)), (271, _wire(size or Decimal(0))),
                             (299, index)]
-                if self.config.dialect == "primexm":
+                if self.config.issuer_per_entry:
                     entries.append((106, level.issuer))
         return [(262, md_req_id), (55, symbol), (268, count), *entries]
 
@@ -317,7 +342,7 @@ class FxLP(Application):
         await self._send_all(trade, self.matcher.match(symbol))
         quote = self.config.quote_session_id
         for md_req_id in [m for m, s in self._subscriptions.items() if s == symbol]:
-            if self.config.dialect == "primexm":
+            if self.config.update_msg_type == b"i":
                 await self._send_all(quote, [(b"i", self._mass_quote(md_req_id, symbol, changes))])
             else:
                 await self._send_all(quote, [(b"X", self._incremental(md_req_id, symbol, changes))])
@@ -352,6 +377,8 @@ class FxLP(Application):
                     continue
                 count += 1
                 entries += [(279, b"1"), (269, entry_type), (278, index), (55, symbol)]
+                if self.config.issuer_per_entry:
+                    entries.append((106, self.books[symbol].levels[index].issuer))
                 if price_name in changed:
                     entries.append((270, _wire(changed[price_name] or Decimal(0))))
                 if size_name in changed:
@@ -380,7 +407,8 @@ async def serve(config: FxLPConfig) -> None:
     stop = stop_signal()
     lp = FxLP(config)
     await lp.start()
-    print(f"fx-lp: listening on {config.host}:{lp.port} ({config.dialect}; quote {config.quote_client}->"
+    shape = f"W{' with Issuer' if config.issuer_per_entry else ''} then {config.update_msg_type.decode()}"
+    print(f"fx-lp: listening on {config.host}:{lp.port} ({config.dialect}, {shape}; quote {config.quote_client}->"
           f"{config.comp_id}, trade {config.trade_client}->{config.comp_id})", flush=True)
     await stop.wait()
     await lp.stop()

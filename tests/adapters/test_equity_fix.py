@@ -22,19 +22,22 @@ HK_LUNCH = dt.datetime(2026, 11, 24, 12, 30, tzinfo=ZoneInfo("Asia/Hong_Kong"))
 IN_OPEN = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
 
 
-def config_for(simulator: EquitySimulator, store: Path | None = None) -> EquityFixConfig:
+def config_for(simulator: EquitySimulator, store: Path | None = None,
+               locate_broker: str | None = None) -> EquityFixConfig:
     return EquityFixConfig(port=simulator.port, first_retry=0.05, connect_timeout=5,
-                           file_store_path=str(store) if store is not None else None)
+                           file_store_path=str(store) if store is not None else None, locate_broker=locate_broker)
 
 
 @asynccontextmanager
 async def broker(market_time: dt.datetime, long_position: Callable[[str], D | None] | None = None,
-                 store: Path | None = None) -> AsyncIterator[tuple[EquitySimulator, EquityFixVenue, Recorder]]:
+                 store: Path | None = None, locate_broker: str | None = None
+                 ) -> AsyncIterator[tuple[EquitySimulator, EquityFixVenue, Recorder]]:
     """A simulated broker and the adapter logged on to it, both reading the same market clock. ``store``: keep
     the session's sequence numbers in files there, so a new adapter instance (a restarted hub) can log on."""
     simulator = EquitySimulator(clock=MarketClock(market_time))
     await simulator.start()
-    venue = EquityFixVenue(config_for(simulator, store), clock=simulator.clock.now, long_position=long_position)
+    venue = EquityFixVenue(config_for(simulator, store, locate_broker), clock=simulator.clock.now,
+                           long_position=long_position)
     recorder = Recorder()
     venue.on_report(recorder.report)
     venue.on_quote(recorder.quote)
@@ -121,8 +124,25 @@ async def test_a_sale_beyond_the_long_position_goes_out_as_a_short_sale() -> Non
         await venue.place(limit("LONG", "AAPL.US", "50", "189.99", side=Side.SELL))
         await recorder.until(lambda: sum(r.last_quantity for r in recorder.of("SHORT", ReportKind.FILL)) == 100
                              and sum(r.last_quantity for r in recorder.of("LONG", ReportKind.FILL)) == 50)
-        sides = {m.get_str(11): m.get_str(54) for m in simulator.received if m.msg_type == b"D"}
-        assert sides == {"SHORT": "5", "LONG": "2"}
+        sides = {m.get_str(11): (m.get_str(54), m.get_str(114)) for m in simulator.received if m.msg_type == b"D"}
+        assert sides == {"SHORT": ("5", "Y"), "LONG": ("2", None)}  # no locate arranged: the broker is to locate
+
+
+async def test_a_us_short_sale_names_the_configured_locate_broker_and_fills() -> None:
+    async with broker(US_OPEN, locate_broker="GSCO") as (simulator, venue, recorder):
+        await venue.place(limit("LOCATED", "AAPL.US", "100", "189.99", side=Side.SELL))
+        await recorder.until(lambda: sum(r.last_quantity for r in recorder.of("LOCATED", ReportKind.FILL)) == 100)
+        assert not recorder.of("LOCATED", ReportKind.REJECTED)
+        [sent] = [m for m in simulator.received if m.msg_type == b"D"]
+        assert (sent.get_str(54), sent.get_str(114), sent.get_str(5700)) == ("5", "N", "GSCO")
+
+
+async def test_a_hong_kong_short_sale_carries_no_us_locate_fields() -> None:
+    async with broker(HK_OPEN, locate_broker="GSCO") as (simulator, venue, recorder):
+        await venue.place(limit("HK-SHORT", "0700.HK", "100", "600.00", side=Side.SELL))
+        await recorder.until(lambda: bool(recorder.of("HK-SHORT", ReportKind.ACCEPTED)))
+        [sent] = [m for m in simulator.received if m.msg_type == b"D"]
+        assert (sent.get_str(54), sent.get_str(114), sent.get_str(5700)) == ("5", None, None)
 
 
 async def test_a_refused_cancel_comes_back_as_a_cancel_rejected_report_and_the_order_lives_on() -> None:

@@ -57,12 +57,15 @@ def test_sales_are_marked_short_unless_the_long_position_covers_them() -> None:
     assert US.wire_side_for_sale(D(100), None) == "5"   # unknown position: short, as Reg SHO 200(g) requires
     assert HK.wire_side_for_sale(D(100), None) == "5"
     assert IN.wire_side_for_sale(D(100), None) == "2"   # NSE has no short mark on the order
+    assert (US.requires_locate, HK.requires_locate, IN.requires_locate) == (True, False, False)  # Reg SHO
 
 
 def test_settings_come_from_the_environment_and_the_password_is_never_shown() -> None:
     config = EquityFixConfig.from_env({"EQUITY_FIX_PORT": "9999", "EQUITY_FIX_MARKETS": "us, hk",
-                                       "EQUITY_FIX_PASSWORD": "s3cret", "EQUITY_FIX_STATUS_TIMEOUT": "2.5"})
+                                       "EQUITY_FIX_PASSWORD": "s3cret", "EQUITY_FIX_STATUS_TIMEOUT": "2.5",
+                                       "EQUITY_FIX_LOCATE_BROKER": "GSCO"})
     assert (config.port, config.markets, config.status_timeout) == (9999, ("US", "HK"), 2.5)
+    assert config.locate_broker == "GSCO"
     assert config.session_config().password == "s3cret"
     assert "s3cret" not in repr(config) and "s3cret" not in repr(config.session_config())
 

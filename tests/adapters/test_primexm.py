@@ -94,6 +94,26 @@ async def test_the_best_level_wins_when_a_deeper_one_is_updated_past_it() -> Non
         assert recorder.quotes[-1].bid_size == D("2")
 
 
+@pytest.mark.parametrize("dialect", ["primexm", "fix44"])
+async def test_either_dialect_reads_xcores_snapshot_with_issuers_and_its_incremental_refreshes(dialect: str) -> None:
+    """XCore names each snapshot entry's LP in Issuer(106) and may stream 35=X instead of MassQuote. Before, the
+    PrimeXM dialect refused every X (quotes froze at the snapshot) and plain FIX 4.4 refused the snapshot (the
+    first quotes were one-sided); either way the LP got a session Reject per message."""
+    async with trading(dialect, lp_changes={"updates": "X", "issuer": True}) as (lp, venue, recorder):
+        lp.pause_stream()
+        await venue.subscribe(["EUR/USD"])
+        await until(lambda: venue.quote("EUR/USD") is not None)
+        snapshot = recorder.quotes[0]
+        assert (snapshot.bid, snapshot.ask) == (lp.books["EUR/USD"].bid, lp.books["EUR/USD"].ask)
+        assert (snapshot.bid_size, snapshot.ask_size) == (D("10"), D("10"))
+        lp.set_price("EUR/USD", D("1.08340"), D("1.08350"))
+        await until(lambda: recorder.quotes[-1].bid == D("1.08340"))
+        lp.push_entry("EUR/USD", 0, ask=D("1.08347"))
+        await until(lambda: recorder.quotes[-1].ask == D("1.08347"))
+        assert venue.quote("EUR/USD") == recorder.quotes[-1] and recorder.quotes[-1].bid == D("1.08340")
+        assert not lp.rejects
+
+
 async def test_quotes_stream_and_mass_quotes_that_ask_for_it_are_acknowledged() -> None:
     async with trading(lp_changes={"quote_id_every": 2}) as (lp, venue, recorder):
         await venue.subscribe(["EUR/USD", "US30"])

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.memory import MemoryVenue
+from adapters.memory.execution import OFFERS
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
 from engine.ports import Health, Quote, ReportKind, VenueOrder, VenueReport
 
@@ -70,6 +71,8 @@ async def serve_venue(venue: MemoryVenue) -> asyncio.Server:
 
 class RemoteVenue:
     """The hub's side: the venue contract over the socket."""
+
+    offers = OFFERS   # the in-memory venue's
 
     def __init__(self, name: str, port: int) -> None:
         self.name = name

@@ -49,10 +49,12 @@ def test_a_triggered_conditional_order_is_asked_about_as_what_it_became_at_the_v
     order = Order("O1", "c1", "broker-a", "ACC-1", "EUR/USD", Side.SELL, OrdType.STOP_LIMIT, D(1),
                   price=D("1.08200"), stop_price=D("1.08300"), venue_price=D("1.08190"),
                   venue_stop_price=D("1.08290"), created_at=NOW)
-    assert OMS._venue_order(order) == VenueOrder("O1", "EUR/USD", Side.SELL, OrdType.LIMIT, D(1), TimeInForce.GTC,
-                                                 D("1.08190"))
+    venue = MemoryVenue("lp-1", clock=utc_now)
+    assert OMS._venue_order(order, venue) == VenueOrder("O1", "EUR/USD", Side.SELL, OrdType.LIMIT, D(1),
+                                                        TimeInForce.GTC, D("1.08190"))
     stop = Order("O2", "c2", "broker-a", "ACC-1", "EUR/USD", Side.BUY, OrdType.STOP, D(1), stop_price=D("1.085"), created_at=NOW)
-    assert OMS._venue_order(stop) == VenueOrder("O2", "EUR/USD", Side.BUY, OrdType.MARKET, D(1), TimeInForce.GTC)
+    assert OMS._venue_order(stop, venue) == VenueOrder("O2", "EUR/USD", Side.BUY, OrdType.MARKET, D(1),
+                                                       TimeInForce.IOC), "at market: immediate"
 
 
 async def test_a_refused_cancel_puts_the_order_back_and_a_later_cancel_works() -> None:

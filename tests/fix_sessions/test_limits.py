@@ -14,6 +14,7 @@ from fix_sessions import actions as act
 from fix_sessions.application import RejectLogon
 from fix_sessions.codec import Framer, FrameTooLarge, Message, encode, parse
 from fix_sessions.session_id import SessionID
+from fix_sessions.settings import parse_settings
 from fix_sessions.transport import SocketAcceptor, SocketInitiator
 from fix_sessions.utctime import format_timestamp
 from tests.fix_sessions.test_session import T0, acceptor, frame, logged_on, order, sent
@@ -182,8 +183,8 @@ Connect = Callable[[], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWrite
 async def limited_acceptor(total: int, per_host: int) -> AsyncIterator[tuple[SocketAcceptor, Connect]]:
     """An acceptor for ONE with these pre-logon bounds, and a connect that closes what it opened at the end."""
     port = free_port()
-    hub = SocketAcceptor([acceptor_config(port, "ONE")], Recorder(), max_pending_logons=total,
-                         max_pending_logons_per_host=per_host)
+    hub = SocketAcceptor([replace(acceptor_config(port, "ONE"), max_pending_logons=total,
+                                  max_pending_logons_per_host=per_host)], Recorder())
     await hub.start()
     opened: list[asyncio.StreamWriter] = []
 
@@ -282,4 +283,26 @@ async def test_a_slow_authenticate_does_not_stall_another_sessions_traffic() -> 
     finally:
         writer.close()
         await fast.stop()
+        await hub.stop()
+
+
+async def test_the_limits_set_in_a_cfg_file_bound_the_acceptor() -> None:
+    port = free_port()
+    settings = parse_settings(
+        f"[DEFAULT]\nConnectionType=acceptor\nSocketAcceptHost=127.0.0.1\nSocketAcceptPort={port}\n"
+        f"SocketReuseAddress=Y\nBeginString=FIX.4.4\nSenderCompID=HUB\nMaxMessageSize=4096\n"
+        f"MaxPendingLogonsPerHost=1\n[SESSION]\nTargetCompID=BIG\n")
+    hub = SocketAcceptor(settings.acceptors(), Recorder())
+    await hub.start()
+    try:
+        idle_reader, idle_writer = await asyncio.open_connection("127.0.0.1", port)
+        await until(lambda: hub._pending_logons.total() == 1, "one pending connection")
+        extra_reader, extra_writer = await asyncio.open_connection("127.0.0.1", port)   # a second from this host
+        assert await read_until_closed(extra_reader, timeout=5) == []
+        extra_writer.close()
+        idle_writer.write(b"8=FIX.4.4\x019=10\x0135=A\x0149=BIG\x01" + b"58=" + b"q" * 5000)   # past 4096 bytes
+        await idle_writer.drain()
+        assert await read_until_closed(idle_reader) == []
+        idle_writer.close()
+    finally:
         await hub.stop()

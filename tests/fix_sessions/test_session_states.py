@@ -74,3 +74,42 @@ def test_a_logon_refused_for_its_comp_ids_leaves_nothing_behind_for_the_next_con
     logged_on(session, now=T0 + 1)
     assert session.state is S.LOGGED_ON
     assert session.tick(T0 + 5) == []  # not "timed out waiting for logout response": no Logout of ours is pending
+
+
+@pytest.mark.parametrize("reset_on_disconnect", [True, False])
+@pytest.mark.parametrize(("problem", "logon"), [
+    ("SendingTime", encode(b"FIX.4.4", [(35, "A"), (34, "1"), (49, "CLIENT"), (52, format_timestamp(T0 - 1000)),
+                                        (56, "HUB"), (98, "0"), (108, "30")])),
+    ("CompID", encode(b"FIX.4.4", [(35, "A"), (34, "1"), (49, "INTRUDER"), (52, format_timestamp(T0)), (56, "HUB"),
+                                   (98, "0"), (108, "30")])),
+])
+def test_a_logon_refused_for_its_sending_time_or_comp_ids_sends_nothing_and_uses_no_number(
+        problem: str, logon: bytes, reset_on_disconnect: bool) -> None:
+    """As QuickFIX: its Reject before logon throws "Tried to send a reject while not logged on", so neither the
+    Reject nor the Logout after it goes out, and the next connection's Logon is answered with MsgSeqNum 1."""
+    session = acceptor(reset_on_disconnect=reset_on_disconnect)
+    session.on_connect(T0)
+    out = session.receive(logon, T0)
+    assert sent(out) == [] and any(isinstance(a, act.Disconnect) for a in out)
+    assert any(isinstance(a, act.LogonFailed) for a in out) and not any(isinstance(a, act.LoggedOut) for a in out)
+    assert session.next_sender_seq_num == 1
+    session.on_connect(T0 + 1)
+    [answer] = sent(session.receive(frame("A", 1, T0 + 1, (98, "0"), (108, "30")), T0 + 1))
+    assert answer.msg_type == b"A" and answer.get(34) == b"1"
+
+
+def test_a_logout_before_logon_ends_the_connection_with_the_counterpartys_text_as_the_reason() -> None:
+    session = initiator(reset_on_disconnect=True)
+    session.on_connect(T0)
+    out = session.receive(frame("5", 1, T0, (58, "Invalid username or password")), T0)
+    assert act.LogonFailed("Invalid username or password") in out
+    assert not any(isinstance(a, act.LoggedOut) for a in out) and session.state is S.DISCONNECTED
+
+
+def test_a_connection_closed_before_logon_is_a_failed_logon_and_one_closed_after_is_a_logout() -> None:
+    session = initiator()
+    session.on_connect(T0)
+    assert session.on_disconnect(T0) == [act.LogonFailed("connection closed")]
+    session.on_connect(T0 + 1)
+    session.receive(frame("A", 1, T0 + 1, (98, "0"), (108, "30")), T0 + 1)
+    assert session.on_disconnect(T0 + 2) == [act.LoggedOut("connection closed")]

@@ -121,7 +121,8 @@ def test_every_implemented_key_takes_effect(tmp_path: Path, monkeypatch: pytest.
         "SendRedundantResendRequests": "Y", "PersistMessages": "N", "FileStorePath": "store", "FileStoreSync": "Y",
         "SQLStoreURL": "env:TEST_DB_URL", "LogonTimeout": "4", "LogoutTimeout": "3",
         "SocketReuseAddress": "Y", "SocketNodelay": "N", "TimestampPrecision": "6", "Username": "hub-user",
-        "Password": "plain",
+        "Password": "plain", "MaxMessageSize": "65536", "MaxQueuedMessages": "100", "MaxQueuedBytes": "500000",
+        "MaxPendingLogons": "40", "MaxPendingLogonsPerHost": "4",
     }
     [config] = parse_settings("[SESSION]\n" + "".join(f"{k}={v}\n" for k, v in keys.items())).sessions
     assert config.session_id == SessionID("FIX.4.4", "HUB", "LP", "md")
@@ -142,6 +143,8 @@ def test_every_implemented_key_takes_effect(tmp_path: Path, monkeypatch: pytest.
     assert config.sql_store_url == "postgresql://hub:secret@db/fix" and config.raw["SQLStoreURL"] == "env:TEST_DB_URL"
     assert config.socket_reuse_address and config.timestamp_precision == 6
     assert (config.username, config.password) == ("hub-user", "plain")
+    assert (config.max_message_size, config.max_queued_messages, config.max_queued_bytes) == (65536, 100, 500000)
+    assert (config.max_pending_logons, config.max_pending_logons_per_host) == (40, 4)
     acceptor = parse_settings(ACCEPTOR + "SocketAcceptAddress=127.0.0.1\n").sessions[0]
     assert (acceptor.socket_accept_host, acceptor.socket_accept_port) == ("127.0.0.1", 9000)
     assert parse_settings(ACCEPTOR + "SocketAcceptHost=::1\n").sessions[0].socket_accept_host == "::1"
@@ -202,6 +205,8 @@ def test_timestamp_precision_follows_either_quickfix_spelling() -> None:
     ("SSLCipherSuite=NOT-A-CIPHER", "SSLCipherSuite must be an OpenSSL cipher list"),
     ("Password=env:NOT_SET_ANYWHERE", "Password refers to environment variable NOT_SET_ANYWHERE, which is not set"),
     ("ReconnectInterval=5", "ReconnectInterval is already set at hub.cfg:6 in this section"),
+    ("MaxMessageSize=1MB", "MaxMessageSize must be a whole number, at least 1, got '1MB'"),
+    ("MaxPendingLogonsPerHost=0", "MaxPendingLogonsPerHost must be a whole number, at least 1, got '0'"),
 ])
 def test_a_mistake_names_the_key_and_its_line(line: str, message: str) -> None:
     text = "[DEFAULT]\nConnectionType=acceptor\nSocketAcceptPort=9000\nBeginString=FIX.4.4\n[SESSION]\n" \

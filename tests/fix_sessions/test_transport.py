@@ -4,6 +4,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from structlog.testing import capture_logs
 
 from fix_sessions.application import Application
 from fix_sessions.codec import Message, encode
@@ -182,24 +185,44 @@ async def test_sessions_run_over_tls_when_configured(tmp_path) -> None:  # type:
         await hub.stop()
 
 
+class RefusedLogons(Recorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refusals: list[str] = []
+
+    async def on_logon_failed(self, session_id: SessionID, reason: str) -> None:
+        self.refusals.append(reason)
+
+
 async def test_a_counterparty_that_accepts_tcp_and_refuses_the_logon_is_dialed_ever_less_often() -> None:
-    """An LP blocks an account that hammers it: the back-off grows until a logon succeeds, and a TCP connect
-    alone does not start it again (it used to: a refusing venue was dialed every 0.05 s here)."""
-    connects = 0
+    """An LP that refuses our password: the back-off grows until a logon succeeds (a TCP connect alone used to
+    start it again, and a refusing venue was dialed twice a second forever), and the application hears its Text."""
+    connected_at: list[float] = []
 
     async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal connects
-        connects += 1
+        connected_at.append(time.monotonic())
+        await reader.readuntil(b"\x0110=")   # the Logon, then a Logout saying why, as an LP answers a bad password
+        writer.write(encode(b"FIX.4.4", [(35, "5"), (34, "1"), (49, "HUB"), (52, format_timestamp(time.time())),
+                                         (56, "ALPHA"), (58, "Invalid username or password")]))
+        await writer.drain()
         writer.close()
 
     server = await asyncio.start_server(refuse, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    clients = SocketInitiator([initiator_config(port, "ALPHA")], Recorder(), first_retry=0.05)
-    await clients.start()
-    try:
-        await asyncio.sleep(2.0)
-    finally:
-        await clients.stop()
-        server.close()
-        await server.wait_closed()
-    assert 2 <= connects <= 8, f"{connects} connects in 2 s: 0.05, 0.1, 0.2, 0.4, 0.8, 1 s apart give about 6"
+    application = RefusedLogons()
+    config = replace(initiator_config(port, "ALPHA"), reconnect_interval=30)
+    clients = SocketInitiator([config], application, first_retry=0.1)
+    with capture_logs() as logs:
+        await clients.start()
+        try:
+            await until(lambda: len(connected_at) >= 5, "five connects")
+        finally:
+            await clients.stop()
+            server.close()
+            await server.wait_closed()
+    gaps = [later - earlier for earlier, later in zip(connected_at, connected_at[1:])]
+    assert all(later > earlier for earlier, later in zip(gaps, gaps[1:])), f"gaps between connects: {gaps}"
+    assert application.logons == [] and application.refusals[:4] == ["Invalid username or password"] * 4
+    failed = [e for e in logs if e["event"] == "fix.initiator.logon_failed"]
+    assert [e["retry_in"] for e in failed[:4]] == [0.1, 0.2, 0.4, 0.8]
+    assert {e["reason"] for e in failed} == {"Invalid username or password"}

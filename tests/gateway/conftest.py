@@ -107,12 +107,13 @@ class FixClient:
     reader: asyncio.Task[None] | None = None
 
     @classmethod
-    async def start(cls, port: int, store: Path, sender: str, password: str | None = None) -> FixClient:
+    async def start(cls, port: int, store: Path, sender: str, password: str | None = None,
+                    reset_on_logon: bool = False) -> FixClient:
         store.mkdir(parents=True, exist_ok=True)
         process = await asyncio.create_subprocess_exec(
             sys.executable, str(CLIENT), "--port", str(port), "--store", str(store), "--dictionary",
             str(QUICKFIX_DICTIONARY), "--sender", sender, "--password", PASSWORDS.get(sender, "") if password is None
-            else password, stdin=asyncio.subprocess.PIPE,
+            else password, *(["--reset-on-logon"] if reset_on_logon else []), stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=(store / "stderr.txt").open("wb"))
         client = cls(process, store)
         client.reader = asyncio.create_task(client._read())
@@ -192,8 +193,9 @@ class World:
     def port(self) -> int:
         return self.gateway.ports[0]
 
-    async def client(self, sender: str) -> FixClient:
-        client = await FixClient.start(self.port, self.tmp / f"client-{sender}", sender)
+    async def client(self, sender: str, reset_on_logon: bool = False) -> FixClient:
+        client = await FixClient.start(self.port, self.tmp / f"client-{sender}", sender,
+                                       reset_on_logon=reset_on_logon)
         self.clients.append(client)
         await client.logged_on()
         return client

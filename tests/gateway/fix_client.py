@@ -83,8 +83,9 @@ def build(command: dict) -> fix.Message:  # type: ignore[type-arg]
     return message
 
 
-def settings_text(port: int, store: str, dictionary: str, sender: str) -> str:
+def settings_text(port: int, store: str, dictionary: str, sender: str, reset_on_logon: bool = False) -> str:
     return (f"[DEFAULT]\nConnectionType=initiator\nFileStorePath={store}\nFileLogPath={store}/log\n"
+            f"ResetOnLogon={'Y' if reset_on_logon else 'N'}\n"
             f"NonStopSession=Y\nUseDataDictionary=Y\nDataDictionary={dictionary}\nHeartBtInt=5\n"
             f"ReconnectInterval=1\nValidateUserDefinedFields=N\n\n[SESSION]\nBeginString={BEGIN}\n"
             f"SenderCompID={sender}\nTargetCompID={HUB}\nSocketConnectHost=127.0.0.1\nSocketConnectPort={port}\n")
@@ -97,10 +98,11 @@ def main() -> None:
     options.add_argument("--dictionary", required=True)
     options.add_argument("--sender", required=True)
     options.add_argument("--password", help="Password(554) on the Logon, Username(553) being the CompID")
+    options.add_argument("--reset-on-logon", action="store_true", help="ResetSeqNumFlag=Y on every Logon")
     args = options.parse_args()
     config = f"{args.store}/client.cfg"
     with open(config, "w") as out:
-        out.write(settings_text(args.port, args.store, args.dictionary, args.sender))
+        out.write(settings_text(args.port, args.store, args.dictionary, args.sender, args.reset_on_logon))
     settings = fix.SessionSettings(config)
     client = Client()
     client.password = args.password

@@ -12,9 +12,10 @@ from gateway.config import Credentials
 from tests.gateway.conftest import BROKER, PASSWORDS, PROP_FIRM, World
 
 
-async def logon(port: int, sender: str, username: str | None, password: str | None) -> Message:
-    """One Logon on a fresh connection; the hub's first answer (Logon or Logout)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def logon(port: int, sender: str, username: str | None, password: str | None,
+                source: str = "127.0.0.1") -> Message:
+    """One Logon on a fresh connection from ``source``; the hub's first answer (Logon or Logout)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
     fields: list[tuple[int, Value]] = [(35, "A"), (49, sender), (56, "HUB"), (34, "1"),
                                      (52, format_timestamp(time.time()).decode()),
                                      (98, "0"), (108, "30"), (141, "Y")]
@@ -66,3 +67,13 @@ async def test_a_session_with_sources_refuses_other_addresses(world: World) -> N
             credentials[session_id] = Credentials(allowed.username, allowed.password_hash,
                                                   (ipaddress.ip_network("192.0.2.0/24"),))
     assert "address" in refused(await logon(world.port, PROP_FIRM, PROP_FIRM, PASSWORDS[PROP_FIRM]))
+
+
+async def test_failures_from_one_address_do_not_lock_the_session_out_of_another(world: World) -> None:
+    """Someone guessing PROP_FIRM's password from 127.0.0.2 locks themselves, not the firm on its own address."""
+    for _ in range(6):
+        refused(await logon(world.port, PROP_FIRM, PROP_FIRM, "wrong", source="127.0.0.2"))
+    assert "too many failed logons" in refused(await logon(world.port, PROP_FIRM, PROP_FIRM, PASSWORDS[PROP_FIRM],
+                                                           source="127.0.0.2"))
+    answer = await logon(world.port, PROP_FIRM, PROP_FIRM, PASSWORDS[PROP_FIRM], source="127.0.0.1")
+    assert answer.msg_type == b"A", answer

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from engine.domain.offers import Offers
 from engine.domain.order import Order, OrdStatus, OrdType, Side, TimeInForce
 from engine.domain.terms import RouteRule
 from engine.ledger import EntryKind
@@ -129,6 +130,10 @@ async def test_best_price_across_venues_and_live_rule_changes() -> None:
     (buy("c", "-1"), "bad_quantity"),
     (buy("c", "0.015"), "quantity_off_step"),
     (buy("c", "1", OrdType.LIMIT, "1.083001"), "price_off_tick"),
+    (buy("c", "1", OrdType.LIMIT), "missing_price"),
+    (buy("c", "1", OrdType.LIMIT, "0"), "bad_price"),
+    (buy("c", "1", OrdType.STOP_LIMIT, "1.08400"), "missing_stop_price"),
+    (buy("c", "1", OrdType.STOP, stop="-1"), "bad_stop_price"),
     (buy("c", "100"), "insufficient_margin"),
     (buy("c", "400", symbol="0005.HK"), "market_closed"),
 ])
@@ -253,3 +258,29 @@ async def test_a_throttle_of_zero_lets_every_order_through() -> None:
     h = hub(throttle=0)
     orders = [await h.oms.submit(buy(f"z{n}", "0.01")) for n in range(60)]
     assert all(o.status is OrdStatus.FILLED for o in orders), {_code(o) for o in orders}
+
+
+async def test_an_order_goes_to_each_venue_in_a_time_in_force_it_offers_and_the_hub_expires_day_and_gtd() -> None:
+    h = hub()
+    fx_lp = h.venues["lp-1"]
+    fx_lp.offers = Offers(market=frozenset({TimeInForce.IOC, TimeInForce.FOK}),
+                          resting=frozenset({TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK}))
+    market = await h.oms.submit(buy("m", "1", tif=TimeInForce.DAY))
+    fok = await h.oms.submit(buy("f", "1", tif=TimeInForce.FOK))
+    day = await h.oms.submit(buy("d", "1", OrdType.LIMIT, "1.08000", tif=TimeInForce.DAY))
+    gtd = await h.oms.submit(replace(buy("g", "1", OrdType.LIMIT, "1.08000", tif=TimeInForce.GTD),
+                                     expire_at=h.oms.clock() + dt.timedelta(hours=1)))
+    assert [o.time_in_force for o in fx_lp.received] == [TimeInForce.IOC, TimeInForce.FOK, TimeInForce.GTC,
+                                                        TimeInForce.GTC]
+    assert (market.status, fok.status, day.status, gtd.status) == (OrdStatus.FILLED, OrdStatus.FILLED,
+                                                                   OrdStatus.NEW, OrdStatus.NEW)
+    assert (market.time_in_force, day.time_in_force) == (TimeInForce.DAY, TimeInForce.DAY), "as the client asked"
+
+    gtd_end, day_end = gtd.expire_at, day.expire_at
+    assert gtd_end is not None and day_end is not None
+    h.oms.clock = lambda: gtd_end
+    await h.oms.expire_due()
+    assert (gtd.status, gtd.rejection.code) == (OrdStatus.EXPIRED, "expired")   # type: ignore[union-attr]
+    h.oms.clock = lambda: day_end
+    await h.oms.expire_due()
+    assert day.status is OrdStatus.EXPIRED and "DAY order reached" in day.rejection.reason  # type: ignore[union-attr]

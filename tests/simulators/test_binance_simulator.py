@@ -195,3 +195,45 @@ async def test_with_a_state_file_the_exchange_starts_again_from_its_prices_and_n
         assert status == 200 and second["orderId"] > placed["orderId"] and second["fills"][0]["tradeId"] > trade_id
     finally:
         await again.stop()
+
+
+async def test_parameters_signed_in_a_form_body_are_read(sim: BinanceSimulator, http: aiohttp.ClientSession) -> None:
+    body = urlencode({"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "price": "50000",
+                      "quantity": "0.01", "timestamp": int(time.time() * 1000)})
+    body += "&signature=" + hmac.new(TEST_API_SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+    async with http.post(f"{sim.rest_url}/api/v3/order", data=body, headers={
+            "X-MBX-APIKEY": TEST_API_KEY, "Content-Type": "application/x-www-form-urlencoded"}) as response:
+        placed = await response.json()
+    assert response.status == 200 and placed["status"] == "NEW" and placed["price"] == "50000.00000000"
+
+
+async def test_the_account_shows_the_spot_wallet_moved_by_a_fill(
+        sim: BinanceSimulator, http: aiohttp.ClientSession) -> None:
+    status, before, _ = await call(http, sim, "GET", "/api/v3/account", {"omitZeroBalances": "true"})
+    assert status == 200 and before["accountType"] == "SPOT"
+    btc = {b["asset"]: b for b in before["balances"]}["BTC"]
+    await call(http, sim, "POST", "/api/v3/order", {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET",
+                                                    "quantity": "0.01"})
+    _, after, _ = await call(http, sim, "GET", "/api/v3/account")
+    assert D({b["asset"]: b for b in after["balances"]}["BTC"]["free"]) == D(btc["free"]) + D("0.01")
+
+
+async def test_book_ticker_is_the_touch_of_the_depth_snapshot(
+        sim: BinanceSimulator, http: aiohttp.ClientSession) -> None:
+    async with http.get(f"{sim.rest_url}/api/v3/depth?symbol=BTCUSDT&limit=1") as r:
+        depth = await r.json()
+    async with http.get(f"{sim.rest_url}/api/v3/ticker/bookTicker?symbol=BTCUSDT") as r:
+        ticker = await r.json()
+    assert ticker == {"symbol": "BTCUSDT", "bidPrice": depth["bids"][0][0], "bidQty": depth["bids"][0][1],
+                      "askPrice": depth["asks"][0][0], "askQty": depth["asks"][0][1]}
+    async with http.get(f"{sim.rest_url}/api/v3/ticker/bookTicker", params={"symbols": '["ETHUSDT"]'}) as r:
+        assert [t["symbol"] for t in await r.json()] == ["ETHUSDT"]
+    async with http.get(f"{sim.rest_url}/api/v3/ticker/bookTicker?symbol=NOPE") as r:
+        assert (r.status, await r.json()) == (400, {"code": -1121, "msg": "Invalid symbol."})
+
+
+async def test_an_unknown_route_answers_binance_json_error(sim: BinanceSimulator, http: aiohttp.ClientSession) -> None:
+    async with http.get(f"{sim.rest_url}/api/v3/nothing") as r:
+        assert (r.status, await r.json()) == (404, {"code": -1020, "msg": "This operation is not supported."})
+    async with http.put(f"{sim.rest_url}/api/v3/ping") as r:
+        assert r.status == 405 and (await r.json())["code"] == -1020

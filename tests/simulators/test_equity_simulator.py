@@ -104,6 +104,34 @@ async def test_orders_that_break_the_exchange_rules_are_rejected_with_a_reason()
             assert (report.get_str(58) or "").startswith(text), report.get_str(58)
 
 
+def short_sale(cl_ord_id: str, ticker: str, mic: str, quantity: str, price: str,
+               *locate: tuple[int, str]) -> list[tuple[int, str]]:
+    """A limit sell short (Side=5) with the given LocateReqd(114) and LocateBroker(5700) fields, if any."""
+    return [(tag, "5" if tag == 54 else value) for tag, value in order(cl_ord_id, ticker, mic, quantity, price)
+            ] + list(locate)
+
+
+async def test_a_us_short_sale_without_a_locate_is_rejected_as_reg_sho_requires() -> None:
+    cases = [  # (order, what the broker does with it: ExecType, start of Text)
+        (short_sale("NAKED", "AAPL", "XNAS", "100", "189.99"), "8", "locate_required: a short sale needs a locate"),
+        (short_sale("NO-FIRM", "AAPL", "XNAS", "100", "189.99", (114, "N")), "8",
+         "locate_required: a short sale with LocateReqd(114)=N must name the firm"),
+        (short_sale("WE-LOCATE", "AAPL", "XNAS", "100", "189.99", (114, "Y")), "0", ""),
+        (short_sale("LOCATED", "AAPL", "XNAS", "100", "189.99", (114, "N"), (5700, "GSCO")), "0", ""),
+        (short_sale("HK-SHORT", "0700", "XHKG", "100", "600.00"), "0", ""),  # HKEX's rules ask no LocateReqd
+    ]
+    async with exchange(US_OPEN) as (simulator, initiator, hub):
+        for body, exec_type, text in cases:
+            simulator.set_clock(HK_OPEN if body[0][1] == "HK-SHORT" else US_OPEN)
+            await initiator.send_to_target(HUB, b"D", body)
+            cl_ord_id = body[0][1]
+            await hub.until(lambda cl_ord_id=cl_ord_id: bool(hub.of(b"8", cl_ord_id)))
+            first = hub.of(b"8", cl_ord_id)[0]
+            assert first.get_str(150) == exec_type, (cl_ord_id, first.get_str(58))
+            assert (first.get_str(58) or "").startswith(text), first.get_str(58)
+        assert "Reg SHO Rule 203(b)(1)" in (hub.of(b"8", "NAKED")[0].get_str(58) or "")
+
+
 async def test_thin_liquidity_fills_a_market_order_in_parts_and_cancels_the_rest() -> None:
     async with exchange(US_OPEN) as (simulator, initiator, hub):
         await simulator.set_liquidity("AAPL.US", D(30), depth=3)

@@ -43,11 +43,12 @@ QUOTE, TRADE = SessionID("FIX.4.4", "DT_QUOTE", "PXM"), SessionID("FIX.4.4", "DT
 
 
 @contextlib.asynccontextmanager
-async def connected(dialect: str = "primexm", password: str = "demo", **changes: object
-                    ) -> AsyncIterator[tuple[FxLP, SocketInitiator, Client]]:
+async def connected(dialect: str = "primexm", password: str = "demo", dictionary: str | None = None,
+                    **changes: object) -> AsyncIterator[tuple[FxLP, SocketInitiator, Client]]:
+    """The LP and a client that reads it with ``dictionary`` (by default the dialect's own)."""
     lp = FxLP(FxLPConfig(dialect=dialect, tick_interval=0.05, seed=3, **changes))  # type: ignore[arg-type]
     await lp.start()
-    dictionary = str(spec_path("PRIMEXM44.xml" if dialect == "primexm" else "FIX44.xml"))
+    dictionary = str(spec_path(dictionary or ("PRIMEXM44.xml" if dialect == "primexm" else "FIX44.xml")))
     configs = [SessionConfig(session_id=session_id, connection_type="initiator",
                              socket_connect_hosts=(("127.0.0.1", lp.port),), reset_on_logon=True,
                              data_dictionary=dictionary, username="demo", password=password)
@@ -107,6 +108,43 @@ async def test_plain_fix44_dialect_streams_incremental_refreshes() -> None:
         lp.pause_stream()
         lp.set_price("USD/JPY", D("150.000"), D("150.008"))
         await until(lambda: any(m.get_str(270) == "150" for m in client.of(b"X")))
+
+
+def entries(message: Message, tag: int) -> list[bytes]:
+    return [value for t, value in message.fields if t == tag]
+
+
+async def test_primexm_dialect_can_stream_incremental_refreshes_that_name_each_entrys_issuer() -> None:
+    """XCore may follow the snapshot with 35=X rather than MassQuote; its dialect's dictionary reads both."""
+    async with connected(updates="X") as (lp, initiator, client):
+        await until(lambda: QUOTE in client.logged_on)
+        await initiator.send_to_target(QUOTE, b"V", subscribe("4", "EUR/USD"))
+        await until(lambda: len(client.of(b"X")) >= 3)
+        assert entries(client.of(b"W")[0], 106) == [b"0", b"0", b"1", b"1", b"2", b"2"]
+        update = client.of(b"X")[0]
+        assert update.get_str(262) == "4" and len(entries(update, 106)) == len(entries(update, 279)) >= 1
+        lp.pause_stream()
+        lp.push_entry("EUR/USD", 1, ask=D("1.08400"))
+        await until(lambda: any(entries(m, 270) == [b"1.084"] for m in client.of(b"X")))
+        pushed = next(m for m in client.of(b"X") if entries(m, 270) == [b"1.084"])
+        assert (entries(pushed, 269), entries(pushed, 278), entries(pushed, 106)) == ([b"1"], [b"1"], [b"1"])
+        assert not client.of(b"i") and not lp.rejects
+
+
+async def test_plain_fix44_dialect_can_name_each_snapshot_entrys_issuer_as_xcore_does() -> None:
+    """The stock FIX 4.4 dictionary refuses Issuer inside W's entries (373=13), the LP hears of it; the adapter's
+    fix44 dictionary reads it."""
+    async with connected("fix44", issuer=True) as (lp, initiator, client):
+        await until(lambda: QUOTE in client.logged_on)
+        await initiator.send_to_target(QUOTE, b"V", subscribe("1", "USD/JPY"))
+        await until(lambda: bool(lp.rejects))
+        assert (lp.rejects[0].get_str(372), lp.rejects[0].get_str(373)) == ("W", "13") and not client.of(b"W")
+    async with connected("fix44", dictionary="PRIMEXM-FIX44.xml", issuer=True) as (lp, initiator, client):
+        await until(lambda: QUOTE in client.logged_on)
+        await initiator.send_to_target(QUOTE, b"V", subscribe("1", "USD/JPY"))
+        await until(lambda: bool(client.of(b"X")))
+        assert entries(client.of(b"W")[0], 106) == [b"0", b"0", b"1", b"1", b"2", b"2"]
+        assert entries(client.of(b"X")[0], 106) and not lp.rejects
 
 
 async def test_a_wrong_password_gets_a_logout_with_the_reason() -> None:
@@ -178,11 +216,11 @@ async def test_the_command_line_prints_its_address_and_stops_on_sigterm() -> Non
     script = ("import argparse, sys; from simulators.fx_lp import cli; p = argparse.ArgumentParser(); "
               "cli.add_arguments(p); sys.exit(cli.run(p.parse_args(sys.argv[1:])))")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", script, "--port", "0", "--symbols", "EUR/USD,XAU/USD", stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL, cwd=os.getcwd())
+        sys.executable, "-c", script, "--port", "0", "--symbols", "EUR/USD,XAU/USD", "--updates", "X",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, cwd=os.getcwd())
     assert process.stdout is not None
     line = await asyncio.wait_for(process.stdout.readline(), 10)
-    assert line.startswith(b"fx-lp: listening on 127.0.0.1:") and b"primexm" in line
+    assert line.startswith(b"fx-lp: listening on 127.0.0.1:") and b"(primexm, W with Issuer then X;" in line
     process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(process.wait(), 10) == 0
 

@@ -92,10 +92,11 @@ async def test_a_malformed_subscription_gets_an_error_frame_and_the_socket_stays
         assert (frame["type"], frame["symbol"]) == ("snapshot", "EUR/USD")
 
 
-async def test_an_order_whose_cl_ord_id_has_braces_can_be_amended_and_canceled(terminal: Terminal) -> None:
+@pytest.mark.parametrize("cl_ord_id", ["{brace}%?#&", "desk/7/a"])
+async def test_an_order_whose_cl_ord_id_has_braces_or_slashes_can_be_amended_and_canceled(terminal: Terminal,
+                                                                                            cl_ord_id: str) -> None:
     alice = await terminal.session("alice")
     async with alice:
-        cl_ord_id = "{brace}%?#&"
         resting = {"symbol": "EUR/USD", "side": "buy", "type": "limit", "quantity": "1", "price": "0.50000",
                    "cl_ord_id": cl_ord_id}
         async with alice.post(ORDERS, json=resting) as answer:
@@ -160,3 +161,33 @@ async def test_the_session_cookie_is_secure_over_tls_only(terminal: Terminal, tm
                     assert cookie["httponly"] and cookie["samesite"] == "Strict"
     finally:
         await site.stop()
+
+
+async def test_what_aiohttp_refuses_before_routing_is_json_too(terminal: Terminal) -> None:
+    """A URL or header past aiohttp's limits never reaches a route; the answer is still JSON with a code."""
+    host, port = terminal.url.removeprefix("http://").split(":")
+    for request in (f"GET /api/quotes?x={'a' * 10_000} HTTP/1.1\r\nHost: {host}\r\n\r\n",
+                    f"GET /api/quotes HTTP/1.1\r\nHost: {host}\r\nX-Long: {'b' * 10_000}\r\n\r\n",
+                    "GET /api/quotes HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n"):
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(request.encode())
+        raw = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        head, _, body = raw.partition(b"\r\n\r\n")
+        assert head.split(b" ")[1].startswith(b"4"), head   # HTTP/1.0 where the request line was unreadable
+        assert b"Content-Type: application/json" in head and b"Server: dynamictech" in head, head
+        answer = orjson.loads(body)
+        assert answer["code"] and answer["reason"], answer
+
+
+async def test_a_limit_without_a_price_or_at_zero_is_told_what_is_wrong_with_its_price(terminal: Terminal) -> None:
+    """The pipeline judges both doors' orders: the REST client reads the same code and sentence a FIX client does."""
+    alice = await terminal.session("alice")
+    async with alice:
+        for price, code, reason in ((None, "missing_price", "a limit order needs a price (FIX: Price(44))"),
+                                    ("0", "bad_price", "price must be above zero, got 0")):
+            body = {**MARKET, "type": "limit", **({} if price is None else {"price": price})}
+            async with alice.post(ORDERS, json=body) as answer:
+                assert answer.status == 201, await answer.text()
+                order = await answer.json()
+            assert (order["status"], order["reject_code"], order["reject_reason"]) == ("rejected", code, reason)

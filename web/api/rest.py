@@ -49,8 +49,8 @@ class Rest:
         add.add_post("/api/accounts/{account_id}/orders", self.place)
         # FIX lets a ClOrdID hold "{" and "}", which aiohttp's default "[^{}/]+" would not match (a 405); the client
         # percent-encodes the id and the route takes any one path segment.
-        add.add_delete("/api/accounts/{account_id}/orders/{cl_ord_id:[^/]+}", self.cancel)
-        add.add_patch("/api/accounts/{account_id}/orders/{cl_ord_id:[^/]+}", self.amend)
+        add.add_delete("/api/accounts/{account_id}/orders/{cl_ord_id:.+}", self.cancel)
+        add.add_patch("/api/accounts/{account_id}/orders/{cl_ord_id:.+}", self.amend)
         add.add_get("/api/accounts/{account_id}/fills", self.fills)
         add.add_get("/api/layout", self.get_layout)
         add.add_put("/api/layout", self.put_layout)
