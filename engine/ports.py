@@ -101,6 +101,7 @@ class Health:
     connected: bool
     latency_ms: float | None = None
     last_message_at: dt.datetime | None = None
+    logon_refused: str | None = None   # why the venue refused its last logon (its Logout Text), until one succeeds
 
 
 class VenueDown(Exception):

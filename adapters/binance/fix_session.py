@@ -66,6 +66,11 @@ class FixOrderEntry(Application):
     def logged_on(self) -> bool:
         return self._current is not None and self._current in self._logged_on
 
+    @property
+    def logon_refused(self) -> str | None:
+        """Binance's reason for refusing the current session's last logon, until one succeeds."""
+        return self._refusals.get(self._current) if self._current is not None else None
+
     async def start(self) -> None:
         """Log on under the first SenderCompID; VenueDown with Binance's reason if it refuses."""
         self._current = await self._log_on(self.config.fix_sender_comp_ids[self._comp_index])
@@ -163,6 +168,7 @@ class FixOrderEntry(Application):
         reconnected = session_id in self._ever_logged_on
         self._logged_on.add(session_id)
         self._ever_logged_on.add(session_id)
+        self._refusals.pop(session_id, None)
         self._changed.set()
         log.info("binance_fix_logged_on", venue=self.config.name, session=str(session_id), reconnected=reconnected)
         if session_id == self._current or self._current is None:

@@ -98,7 +98,8 @@ class BinanceVenue:
         fix = self._orders.fix
         orders_flow = fix.session.logged_on if fix is not None else self._user.connected
         up = self._open and orders_flow and not self._orders.reconciling and not self._rest.banned
-        return Health(connected=up, latency_ms=self._rest.latency_ms, last_message_at=max(moments, default=None))
+        return Health(connected=up, latency_ms=self._rest.latency_ms, last_message_at=max(moments, default=None),
+                      logon_refused=fix.session.logon_refused if fix is not None else None)
 
     # ---- the contract: orders (execution.py)
     async def place(self, order: VenueOrder, *, post_only: bool = False) -> None:

@@ -72,6 +72,7 @@ class EquityFixVenue(Application):
         self._quote_callbacks: list[Callable[[Quote], None]] = []
         self._latency_ms: float | None = None
         self._last_message_at: dt.datetime | None = None
+        self._logon_refused: str | None = None   # the broker's reason, until a logon succeeds
         self._log = log.bind(venue=self.name)
 
     # ------------------------------------------------------------------ the venue contract
@@ -88,14 +89,15 @@ class EquityFixVenue(Application):
         try:
             await asyncio.wait_for(self._ready.wait(), self.config.connect_timeout)
         except TimeoutError:
+            refused = f": logon refused: {self._logon_refused}" if self._logon_refused else ""
             raise VenueDown(f"{self.name}: no logon from {self.config.host}:{self.config.port} within "
-                            f"{self.config.connect_timeout} s (still retrying)") from None
+                            f"{self.config.connect_timeout} s (still retrying){refused}") from None
 
     async def close(self) -> None:
         self._stop_reconciling()
         if self._initiator is not None:
-            await self._initiator.stop()
-            self._initiator = None
+            initiator, self._initiator = self._initiator, None   # stopping ourselves is no refused logon
+            await initiator.stop()
         self._logged_on.clear()
         self._ready.clear()
 
@@ -194,7 +196,7 @@ class EquityFixVenue(Application):
 
     def health(self) -> Health:
         return Health(connected=self._ready.is_set(), latency_ms=self._latency_ms,
-                      last_message_at=self._last_message_at)
+                      last_message_at=self._last_message_at, logon_refused=self._logon_refused)
 
     # ------------------------------------------------------------------ checks before sending
     def _check_new(self, order: VenueOrder, stock: Stock | None) -> Refusal | None:
@@ -254,6 +256,7 @@ class EquityFixVenue(Application):
     @contained
     async def on_logon(self, session_id: SessionID) -> None:
         self._logged_on.set()
+        self._logon_refused = None
         self._last_message_at = self._clock()
         self._log.info("equity_fix.logged_on", reconciling=len(self._orders.open_orders()),
                        subscriptions=len(self._market_data.subscribed))
@@ -262,6 +265,13 @@ class EquityFixVenue(Application):
         resubscription = self._market_data.resubscription()
         if resubscription is not None:
             await self._send(b"V", resubscription)
+
+    @contained
+    async def on_logon_failed(self, session_id: SessionID, reason: str) -> None:
+        if self._initiator is None:
+            return
+        self._logon_refused = reason
+        self._log.error("equity_fix.logon_refused", text=reason)
 
     @contained
     async def on_logout(self, session_id: SessionID) -> None:

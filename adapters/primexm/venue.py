@@ -176,8 +176,8 @@ class PrimeXMVenue:
 
     def health(self) -> Health:
         latency = self._probe_latency_ms if self._probe_latency_ms is not None else self._orders.ack_latency_ms
-        return Health(connected=self._ready, latency_ms=latency,
-                      last_message_at=self._last_message_at)
+        return Health(connected=self._ready, latency_ms=latency, last_message_at=self._last_message_at,
+                      logon_refused=next(iter(self._refused.values()), None))
 
     @property
     def subscription_errors(self) -> dict[str, str]:
@@ -209,6 +209,15 @@ class PrimeXMVenue:
             self._sent.clear()
             self._probe = None
             self._answers.fail(f"{self.name}: trade session lost")
+        self._notify()
+
+    async def _logon_failed(self, session_id: SessionID, reason: str) -> None:
+        """A connection that ended before its logon: the LP's Logout Text is already kept (``_admin``); a close or a
+        timeout with no Logout is kept here, so health says why either way. Closing ourselves is no refusal."""
+        if self._initiator is None or session_id in self._refused:
+            return
+        self._refused[session_id] = reason
+        log.error("adapters.primexm.logon_refused", venue=self.name, session=str(session_id), text=reason)
         self._notify()
 
     async def _admin(self, message: Message, session_id: SessionID) -> None:
@@ -350,6 +359,10 @@ class _Sessions(Application):
     @contained
     async def on_logout(self, session_id: SessionID) -> None:
         await self._venue._logged_out(session_id)
+
+    @contained
+    async def on_logon_failed(self, session_id: SessionID, reason: str) -> None:
+        await self._venue._logon_failed(session_id, reason)
 
     @contained
     async def from_admin(self, message: Message, session_id: SessionID) -> None:

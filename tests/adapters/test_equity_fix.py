@@ -15,6 +15,7 @@ from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
 from engine.ports import ReportKind, VenueOrder
 from simulators.equity import EquitySimulator, MarketClock
 from tests.adapters.contract import Recorder
+from tests.adapters.resilience import until
 
 US_OPEN = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("America/New_York"))  # a Tuesday
 HK_OPEN = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Hong_Kong"))
@@ -191,6 +192,17 @@ async def test_a_fill_whose_report_was_lost_is_found_by_the_status_request_after
         assert (fill.last_quantity, fill.last_price) == (D(100), D("184.01"))
         health = venue.health()
         assert health.connected and health.latency_ms is not None and health.last_message_at is not None
+
+
+async def test_a_refused_logon_shows_in_health_with_the_brokers_reason_until_a_logon_succeeds() -> None:
+    async with broker(US_OPEN) as (simulator, venue, _):
+        assert venue.health().logon_refused is None
+        await simulator.drop_session(hold_down=1.0)
+        await until(lambda: venue.health().logon_refused is not None)
+        assert venue.health().logon_refused == "simulated outage: try again later"
+        assert not venue.health().connected
+        await until(lambda: venue.health().connected)
+        assert venue.health().logon_refused is None
 
 
 async def test_day_orders_expire_at_the_close_and_gtc_orders_stay() -> None:

@@ -152,6 +152,7 @@ async def test_a_wrong_password_is_refused_at_logon_and_the_venue_is_down() -> N
         with pytest.raises(VenueDown, match="Invalid username or password"):
             await venue.connect()
         assert not venue.health().connected
+        assert "Invalid username or password" in (venue.health().logon_refused or ""), "health says why"
         with pytest.raises(VenueDown):
             await venue.place(market("X1"))
     finally:
