@@ -38,7 +38,7 @@ from engine.oms import NewOrder
 from engine.services import Services
 from fix_sessions.application import Application, RejectLogon
 from fix_sessions.codec import Message
-from fix_sessions.reject import UnsupportedMessageType
+from fix_sessions.reject import BusinessReject, BusinessRejectReason, UnsupportedMessageType
 from fix_sessions.session_id import SessionID
 from fix_sessions.utctime import parse_timestamp
 from gateway.config import Bindings, ClientBinding
@@ -65,6 +65,7 @@ log = structlog.get_logger("gateway.order_entry")
 
 ORDER_TYPES = frozenset({OrdType.MARKET, OrdType.LIMIT, OrdType.STOP, OrdType.STOP_LIMIT, OrdType.MARKET_IF_TOUCHED})
 # Events that end a pending cancel or replace the way the client asked.
+SYMBOL_REQUIRED = frozenset({b"D", b"F", b"G", b"H"})   # each names its order's Instrument
 _ANSWERS = {"cancel": ("pending_cancel", "canceled"), "replace": ("pending_replace", "replaced")}
 _TOO_LATE = 0   # CxlRejReason TOO_LATE_TO_CANCEL
 
@@ -159,6 +160,11 @@ class OrderEntry(Application):
                    b"V": self._market_data}.get(message.msg_type)
         if handler is None:
             raise UnsupportedMessageType()
+        if message.msg_type in SYMBOL_REQUIRED and not message.get(55):
+            # FIX 4.4 lets an Instrument name itself by SecurityID instead; the hub names instruments by Symbol, and
+            # a report with an empty Symbol(55) would be malformed FIX that the client's engine drops.
+            raise BusinessReject(BusinessRejectReason.CONDITIONALLY_REQUIRED_FIELD_MISSING, 55,
+                                 "Symbol(55) is required: the hub names instruments by Symbol")
         if message.msg_type != b"D" and self._submitting:
             # New orders of the session were handed to the OMS after this request's order may have been: they all
             # take their first step (the OMS indexes each before its first wait) before this request looks for one.

@@ -107,9 +107,9 @@ async def test_an_order_whose_cl_ord_id_has_braces_or_slashes_can_be_amended_and
             assert (await answer.json())["cl_ord_id"] == cl_ord_id
         async with alice.delete(path) as answer:
             assert answer.status in (202, 409), await answer.text()   # 409 if the replace is still pending
-        control = quote("bad\x01id", safe="")
-        async with alice.delete(f"{ORDERS}/{control}") as answer:
-            assert answer.status == 400 and (await answer.json())["code"] == "bad_cl_ord_id"
+        for bad in ("bad\x01id", "line\nbreak"):
+            async with alice.delete(f"{ORDERS}/{quote(bad, safe='')}") as answer:
+                assert answer.status == 400 and (await answer.json())["code"] == "bad_cl_ord_id", bad
 
 
 async def test_a_body_that_is_not_json_is_a_415(terminal: Terminal) -> None:

@@ -47,10 +47,11 @@ class Rest:
         add.add_get("/api/accounts/{account_id}/positions", self.positions)
         add.add_get("/api/accounts/{account_id}/orders", self.orders)
         add.add_post("/api/accounts/{account_id}/orders", self.place)
-        # FIX lets a ClOrdID hold "{" and "}", which aiohttp's default "[^{}/]+" would not match (a 405); the client
-        # percent-encodes the id and the route takes any one path segment.
-        add.add_delete("/api/accounts/{account_id}/orders/{cl_ord_id:.+}", self.cancel)
-        add.add_patch("/api/accounts/{account_id}/orders/{cl_ord_id:.+}", self.amend)
+        # FIX lets a ClOrdID hold "{", "}" and "/", which aiohttp's default "[^{}/]+" would not match (a 405): the
+        # client percent-encodes the id and the route takes the rest of the path, line breaks too, so that
+        # ``identifier`` answers a bad one with a reason.
+        add.add_delete(r"/api/accounts/{account_id}/orders/{cl_ord_id:[\s\S]+}", self.cancel)
+        add.add_patch(r"/api/accounts/{account_id}/orders/{cl_ord_id:[\s\S]+}", self.amend)
         add.add_get("/api/accounts/{account_id}/fills", self.fills)
         add.add_get("/api/layout", self.get_layout)
         add.add_put("/api/layout", self.put_layout)
