@@ -1,19 +1,23 @@
 """Back-off for failed logins, shared by every door that takes a password (the web login, FIX logons).
 
-Failures are counted per key (a login name, a source address); after ``free_failures`` a key is locked for a delay
-that doubles with each further failure up to ``max_delay``. A locked key is refused before any password is hashed,
-so a flood costs the hub a dictionary lookup, not a slow hash. A success clears the login's count, never the
-address's: one right password from an address does not reset what it tried before under other names.
+Failures are counted per key; after ``free_failures`` a key is locked for a delay that doubles with each further
+failure up to ``max_delay``. A locked key is refused before any password is hashed, so a flood costs the hub a
+dictionary lookup, not a slow hash.
 
-``attempt`` runs the slow check on a thread, one at a time per guard: a burst of wrong passwords queues behind one
-hash (and is refused from the dictionary once its keys lock) instead of taking every core from the event loop.
+``attempt`` is the one policy every door that takes a password uses (the web login, FIX logons): it counts each
+failure against the login *from that address* and against the address. So an address that guesses is locked
+whatever name it tries next, and a login is never locked everywhere: one who guesses alice's password from
+elsewhere cannot lock alice out of her own network. A success clears the login's count from that address, never
+the address's: one right password does not reset what the address tried before under other names. The slow check
+runs on a thread, one at a time per guard: a burst of wrong passwords queues behind one hash (and is refused from
+the dictionary once its keys lock) instead of taking every core from the event loop.
 """
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -62,9 +66,11 @@ class LoginGuard:
                  for key in keys if (record := self._records.get(key)) is not None]
         return max([0.0, *waits])
 
-    async def attempt(self, keys: Sequence[str], check: Callable[[], T | None]) -> T | None:
-        """``check()`` (a password hash: slow) on a thread unless a key is locked (``Locked``); None from it is a
-        failure counted against every key, anything else a success that clears ``keys[0]`` (the login)."""
+    async def attempt(self, login: str, address: str, check: Callable[[], T | None]) -> T | None:
+        """``check()`` (a password hash: slow) on a thread unless ``login`` from ``address``, or ``address``, is
+        locked (``Locked``); None from it is a failure, anything else a success. ``login`` names its door too
+        ("fix:ALICE", "web:alice"): the doors' names are counted apart."""
+        keys = (f"{login}@{address}", f"addr:{address}")
         self._refuse_if_locked(keys)
         async with self._checking:
             self._refuse_if_locked(keys)   # again: the attempts queued before this one may have locked a key
@@ -75,7 +81,7 @@ class LoginGuard:
                 self.succeeded(keys[0])
         return result
 
-    def _refuse_if_locked(self, keys: Sequence[str]) -> None:
+    def _refuse_if_locked(self, keys: Iterable[str]) -> None:
         if (seconds := self.wait(keys)) > 0:
             raise Locked(seconds)
 

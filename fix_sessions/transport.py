@@ -296,11 +296,13 @@ class SocketAcceptor(_Engine):
         acceptor's, the largest its sessions give."""
         configs = list(configs)
         super().__init__(configs, application)
-        self.max_pending_logons = max((c.max_pending_logons for c in configs), default=256)
-        self.max_pending_logons_per_host = max((c.max_pending_logons_per_host for c in configs), default=16)
+        self.max_pending_logons = max((c.max_pending_logons for c in configs),
+                                      default=SessionConfig.max_pending_logons)
+        self.max_pending_logons_per_host = max((c.max_pending_logons_per_host for c in configs),
+                                               default=SessionConfig.max_pending_logons_per_host)
         self._pending_logons: Counter[str] = Counter()   # peer address -> its connections not logged on yet
         # Before the first frame names its session, the largest max_message_size of the sessions applies.
-        self._max_message_size = max((c.max_message_size for c in configs), default=1 << 20)
+        self._max_message_size = max((c.max_message_size for c in configs), default=SessionConfig.max_message_size)
         self._servers: list[asyncio.Server] = []
         self._ports: dict[tuple[str | None, int], list[SessionConfig]] = {}
         for config in configs:

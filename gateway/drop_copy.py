@@ -143,17 +143,12 @@ class DropCopy(Application):
             (39, status), (1, execution["account_id"]), (55, execution["symbol"]),
             (54, Side[execution["side"]].value), (38, order_quantity), *_terms(execution), (32, quantity),
             (31, execution["price"]), (30, execution["venue"]), (151, leaves), (14, cum), (6, average),
-            (60, transact_time(_executed_at(execution) or self.clock())), (12, execution["commission"]),
+            (60, transact_time(dt.datetime.fromisoformat(execution["at"]))),   # when executed, also if sent again
+            (12, execution["commission"]),
             (13, ABSOLUTE),
             (58, f"venue price {execution['venue_price']}, markup revenue {execution['markup_revenue']}"),
             (797, "Y"),
         ]
-
-
-def _executed_at(execution: dict[str, Any]) -> dt.datetime | None:
-    """When the fill happened, by the adapter's clock: a report sent again later still says when."""
-    at = execution.get("at")
-    return dt.datetime.fromisoformat(at) if isinstance(at, str) else None
 
 
 def _terms(execution: dict[str, Any]) -> Fields:

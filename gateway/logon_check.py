@@ -1,10 +1,9 @@
 """The client FIX doors' logon check: Username(553) and Password(554) against the binding's scrypt hash, the
 source address against its networks, and back-off after failures (``engine.login_guard``), as venues check ours.
 
-The hash runs on a thread, one at a time (``LoginGuard.attempt``), so a flood of wrong passwords holds no other
-session's messages on the event loop. Failures lock the CompID *from that address* and the address itself, never the
-CompID everywhere: one who guesses ALICE's password from elsewhere cannot lock ALICE out of her own network. A locked
-key is refused before any hash. Every refusal is one ``gateway.logon_refused`` event and a Logout whose Text says
+The hash runs on a thread, one at a time, and failures lock the CompID from that address and the address, by the
+policy the web login shares (``LoginGuard.attempt``): a flood of wrong passwords holds no other session's messages
+on the event loop, and is refused before any hash once locked. Every refusal is one ``gateway.logon_refused`` event and a Logout whose Text says
 what to fix, never which of username or password was wrong.
 
     python -m gateway.logon_check      # prompts for a password, prints the password_hash for the hub's TOML
@@ -43,7 +42,7 @@ class LogonCheck:
             right = check_password(password, credentials.password_hash) and username == credentials.username
             return True if right else None
         try:
-            if await self.guard.attempt((f"fix:{comp_id}@{peer}", f"addr:{peer}"), good):
+            if await self.guard.attempt(f"fix:{comp_id}", peer, good):
                 return
         except Locked as locked:
             self._refuse(comp_id, peer, "locked after failed logons")

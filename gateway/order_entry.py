@@ -64,8 +64,8 @@ from gateway.resume import POSS_RESEND, Resume
 log = structlog.get_logger("gateway.order_entry")
 
 ORDER_TYPES = frozenset({OrdType.MARKET, OrdType.LIMIT, OrdType.STOP, OrdType.STOP_LIMIT, OrdType.MARKET_IF_TOUCHED})
-# Events that end a pending cancel or replace the way the client asked.
 SYMBOL_REQUIRED = frozenset({b"D", b"F", b"G", b"H"})   # each names its order's Instrument
+# Events that end a pending cancel or replace the way the client asked.
 _ANSWERS = {"cancel": ("pending_cancel", "canceled"), "replace": ("pending_replace", "replaced")}
 _TOO_LATE = 0   # CxlRejReason TOO_LATE_TO_CANCEL
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 from aiohttp import hdrs, web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
@@ -107,8 +106,8 @@ class _JsonErrorHandler(RequestHandler):
         code = {400: "bad_request", 413: "too_large", 431: "headers_too_large"}.get(status, "http_error")
         reason = "the server failed; nothing was changed by this request" if status == 500 else \
             (message or "malformed HTTP request").splitlines()[0][:200]
-        response = web.Response(status=status, body=orjson.dumps({"code": code, "reason": reason}),
-                                content_type="application/json", headers={hdrs.SERVER: SERVER})
+        response = json_response({"code": code, "reason": reason}, status)
+        response.headers[hdrs.SERVER] = SERVER   # no app runs here, so no on_response_prepare either
         response.force_close()
         return response
 

@@ -212,9 +212,9 @@ class PrimeXMVenue:
         self._notify()
 
     async def _logon_failed(self, session_id: SessionID, reason: str) -> None:
-        """A connection that ended before its logon: the LP's Logout Text is already kept (``_admin``); a close or a
-        timeout with no Logout is kept here, so health says why either way. Closing ourselves is no refusal."""
-        if self._initiator is None or session_id in self._refused:
+        """A connection that ended before its logon: ``reason`` is the LP's Logout Text, or the close or timeout
+        with none; health says it until a logon succeeds. Closing ourselves is no refusal."""
+        if self._initiator is None:
             return
         self._refused[session_id] = reason
         log.error("adapters.primexm.logon_refused", venue=self.name, session=str(session_id), text=reason)
@@ -226,14 +226,9 @@ class PrimeXMVenue:
         if msg_type == b"0" and self._probe is not None and message.get_str(112) == self._probe[0]:
             self._probe_latency_ms = (time.monotonic() - self._probe[1]) * 1000
             self._probe = None
-        elif msg_type == b"5":
-            text = message.get_str(58) or "no reason given"
-            if session_id not in self._logged_on:
-                self._refused[session_id] = text
-                log.error("adapters.primexm.logon_refused", venue=self.name, session=str(session_id), text=text)
-                self._notify()
-            else:
-                log.warning("adapters.primexm.logout_received", venue=self.name, session=str(session_id), text=text)
+        elif msg_type == b"5" and session_id in self._logged_on:   # before logon, a refusal: ``_logon_failed``
+            log.warning("adapters.primexm.logout_received", venue=self.name, session=str(session_id),
+                        text=message.get_str(58) or "no reason given")
         elif msg_type == b"3" and session_id == self._trade_id:
             tag = message.get_str(371)
             reason = message.get_str(58) or "session-level reject"

@@ -35,6 +35,3 @@ class Offers:
         if time_in_force in _HUB_EXPIRES and TimeInForce.GTC in self.resting:
             return TimeInForce.GTC
         return time_in_force
-
-
-EVERYTHING = Offers(market=frozenset(TimeInForce), resting=frozenset(TimeInForce))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from engine.domain.instrument import Instrument
 from engine.domain.order import OrdType, TimeInForce
 from engine.domain.rejects import Rejection
 from engine.ports import Interceptor, OrderContext
@@ -25,7 +26,7 @@ class Validation(Interceptor):
             return Rejection("quantity_out_of_range", f"quantity {order.quantity} is outside "
                                                       f"{instrument.min_quantity}..{instrument.max_quantity}")
         if order.ord_type in (OrdType.LIMIT, OrdType.STOP_LIMIT):
-            rejection = _check_price(order.ord_type, "price", order.price, instrument.tick_size)
+            rejection = _check_price(order.ord_type, "price", order.price, instrument)
             if rejection is not None:
                 return rejection
         if order.trail is not None:
@@ -33,7 +34,7 @@ class Validation(Interceptor):
                 return Rejection("bad_trail", f"a trailing stop needs a stop order and a positive distance on the "
                                               f"tick {instrument.tick_size}, got {order.trail}")
         elif order.ord_type in (OrdType.STOP, OrdType.STOP_LIMIT, OrdType.MARKET_IF_TOUCHED):
-            rejection = _check_price(order.ord_type, "stop price", order.stop_price, instrument.tick_size)
+            rejection = _check_price(order.ord_type, "stop", order.stop_price, instrument)
             if rejection is not None:
                 return rejection
         rejection = self._check_brackets(context)
@@ -64,19 +65,20 @@ class Validation(Interceptor):
         return None
 
 
-# Each price's tag on the FIX door, so a client of either door knows the field to fix.
-_TAGS = {"price": "Price(44)", "stop price": "StopPx(99)"}
+# Each price an order type needs: its name, its tag on the FIX door (so a client of either door knows the field to
+# fix) and the code of a price off the tick.
+_PRICES = {"price": ("price", "Price(44)", "price_off_tick"), "stop": ("stop price", "StopPx(99)", "stop_off_tick")}
 
 
-def _check_price(ord_type: OrdType, name: str, price: Decimal | None, tick: Decimal) -> Rejection | None:
+def _check_price(ord_type: OrdType, kind: str, price: Decimal | None, instrument: Instrument) -> Rejection | None:
     """A price the order type needs: there, above zero, on the tick; each with its own code and sentence."""
+    name, tag, off_tick = _PRICES[kind]
     code = name.replace(" ", "_")
     if price is None:
         return Rejection(f"missing_{code}", f"a {ord_type.name.lower().replace('_', '-')} order needs a {name} "
-                                            f"(FIX: {_TAGS[name]})")
+                                            f"(FIX: {tag})")
     if price <= 0:
         return Rejection(f"bad_{code}", f"{name} must be above zero, got {price}")
-    if price % tick:
-        return Rejection("price_off_tick" if name == "price" else "stop_off_tick",
-                         f"{name} {price} is not a multiple of {tick}")
+    if not instrument.on_tick(price):
+        return Rejection(off_tick, f"{name} {price} is not a multiple of {instrument.tick_size}")
     return None

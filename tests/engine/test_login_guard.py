@@ -5,6 +5,8 @@ import asyncio
 import datetime as dt
 import time
 
+import pytest
+
 from engine.login_guard import Locked, LoginGuard
 
 START = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC)
@@ -75,8 +77,17 @@ async def test_checks_run_one_at_a_time_and_a_queued_attempt_is_refused_once_its
         time.sleep(0.05)   # as scrypt would, on its thread
         return None
 
-    outcomes = await asyncio.gather(*(guard.attempt(("login:alice", "addr:10.0.0.9"), wrong_password)
+    outcomes = await asyncio.gather(*(guard.attempt("web:alice", "10.0.0.9", wrong_password)
                                       for _ in range(3)), return_exceptions=True)
     assert ran == ["hash"], "the burst waited behind the first hash and then met the lock it set"
     assert outcomes[0] is None and all(isinstance(o, Locked) and o.seconds == 10.0 for o in outcomes[1:])
-    assert await guard.attempt(("login:bob", "addr:10.0.0.1"), lambda: "bob") == "bob"
+    assert await guard.attempt("web:bob", "10.0.0.1", lambda: "bob") == "bob"
+
+
+async def test_the_doors_policy_locks_a_login_from_its_address_and_the_address_never_the_login_everywhere() -> None:
+    guard = LoginGuard(Clock(), free_failures=0, first_delay=10.0)
+    assert await guard.attempt("fix:ALICE", "10.0.0.9", lambda: None) is None
+    for login, address in (("fix:ALICE", "10.0.0.9"), ("fix:BOB", "10.0.0.9")):   # the login there, the address
+        with pytest.raises(Locked):
+            await guard.attempt(login, address, lambda: True)
+    assert await guard.attempt("fix:ALICE", "10.0.0.1", lambda: True), "ALICE from her own network is not locked"

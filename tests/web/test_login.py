@@ -25,6 +25,19 @@ async def test_after_five_wrong_passwords_the_right_one_waits_and_says_how_long(
             assert answer.status == 429, "the address is locked too, whatever login it tries next"
 
 
+async def test_wrong_passwords_from_one_address_do_not_lock_the_login_out_of_another(terminal: Terminal) -> None:
+    attacker = aiohttp.ClientSession(base_url=terminal.url, connector=aiohttp.TCPConnector(local_addr=("127.0.0.2", 0)))
+    async with attacker:
+        for _ in range(6):
+            async with attacker.post("/api/session", json={"login": "alice", "password": "guess"}) as answer:
+                assert answer.status == 401
+        async with attacker.post("/api/session", json={"login": "alice", "password": "alice-demo"}) as answer:
+            assert answer.status == 429
+    async with aiohttp.ClientSession(base_url=terminal.url) as alice:   # from 127.0.0.1
+        async with alice.post("/api/session", json={"login": "alice", "password": "alice-demo"}) as answer:
+            assert answer.status == 200, "alice from her own address still logs in"
+
+
 async def test_a_known_and_an_unknown_login_cost_the_same_one_hash(terminal: Terminal,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     engine.storage.access._unknown_login_hash()   # made once per process, before anyone is timed

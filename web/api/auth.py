@@ -2,9 +2,9 @@
 key (HMAC-SHA256 over timestamp, method, path with query, and body). Sessions live in memory: a restart signs
 browsers out, never programs.
 
-A password is checked on a thread, one at a time (scrypt is slow by design), and only when neither the login nor
-the address is locked (``engine.login_guard``): a flood of wrong passwords is answered 429 from a dictionary, and the event loop
-keeps serving everyone else. A signed request is accepted once: its signature is remembered for as long as its
+A password is checked on a thread, one at a time (scrypt is slow by design), and only when neither the login from
+that address nor the address is locked (``engine.login_guard``): a flood of wrong passwords is answered 429 from a
+dictionary, and the event loop keeps serving everyone else. A signed request is accepted once: its signature is remembered for as long as its
 timestamp is inside the window, so a replay inside the window is refused, and a timestamp may run at most
 ``SIGNATURE_AHEAD_MS`` ahead of the hub's clock."""
 from __future__ import annotations
@@ -135,7 +135,7 @@ class Auth:
             user_id = self.access.authenticate(login, password)
             return user_id if user_id in self.directory.users else None
         try:
-            user_id = await self.guard.attempt((f"login:{login}", f"addr:{address}"), known)
+            user_id = await self.guard.attempt(f"web:{login}", address, known)
         except Locked as locked:
             log.info("auth.login_locked", login=login, address=address, seconds=locked.seconds)
             wait = str(math.ceil(locked.seconds))
