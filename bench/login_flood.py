@@ -1,7 +1,7 @@
 """A FIX TestRequest round trip and an order's round trip on a logged-on session, quiet and under a login flood: do
 they stay within 2x of their quiet figures while the hub refuses --flood-rate logon attempts a second?
 
-    python bench/login_flood.py [--rounds 3] [--seconds 5] [--test-rate 20] [--order-rate 5] [--flood-rate 100]
+    python bench/login_flood.py [--rounds 3] [--seconds 20] [--test-rate 20] [--order-rate 5] [--flood-rate 100]
                                 [--work DIR]
 
 One ``dynamictech demo`` (``--orders-per-second 0``, every port chosen by the system, read from its banner) and one
@@ -371,7 +371,8 @@ async def bench(args: argparse.Namespace) -> None:
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     options.add_argument("--rounds", type=int, default=3, help="quiet and flood phases, in turn")
-    options.add_argument("--seconds", type=float, default=5, help="each phase's length")
+    options.add_argument("--seconds", type=float, default=20,
+                         help="each phase's length (20 s: 100 orders, enough for a p99 that is not one order)")
     options.add_argument("--test-rate", type=float, default=20, help="TestRequests a second")
     options.add_argument("--order-rate", type=float, default=5, help="market orders a second")
     options.add_argument("--flood-rate", type=float, default=100, help="logon attempts a second, half FIX, half web")
