@@ -28,7 +28,7 @@ from adapters.primexm.config import PrimeXMConfig
 from dynamictech.hub import Hub, HubSettings
 from dynamictech.runtime import settle_heap, stop_signal
 from engine.domain.instrument import AssetClass, Instrument
-from engine.domain.tenancy import Account, Directory, Group, PositionMode, Role, Tenant, User
+from engine.domain.tenancy import PLATFORM_TENANT, Account, Directory, Group, PositionMode, Role, Tenant, User
 from engine.domain.terms import CommissionPlan, CommissionUnit, Markup, RouteRule
 from engine.ledger import EntryKind, LedgerAccount, wallet
 from engine.ports import utc_now
@@ -51,7 +51,11 @@ from web.app import create_app, serve
 log = structlog.get_logger("dynamictech.demo")
 D = Decimal
 TENANT = "demo-broker"
-LOGINS = {"broker": "broker-demo", "ib": "ib-demo", "alice": "alice-demo", "bob": "bob-demo"}
+REGION = "emea"         # the demo broker's region, which the demo admin is assigned
+# Every role of the tree, each with its login: the platform's super admin and an admin, the broker, a master IB,
+# an IB and a sub-IB below it, and two traders.
+LOGINS = {"superadmin": "superadmin-demo", "admin": "admin-demo", "broker": "broker-demo", "master": "master-demo",
+          "ib": "ib-demo", "subib": "subib-demo", "alice": "alice-demo", "bob": "bob-demo"}
 ACCOUNTS = {"alice": "ALICE-USD", "bob": "BOB-USD"}
 # The client FIX doors: a counterparty's SenderCompID -> what it is bound to (our CompID is DYNAMICTECH).
 FIX_CLIENTS = {"ALICE": ACCOUNTS["alice"], "BOB": ACCOUNTS["bob"]}
@@ -88,13 +92,20 @@ def instruments() -> dict[str, Instrument]:
 
 
 def seed(access: SqlAccess) -> None:
-    """The demo tenant, idempotently: a broker, a master IB, two traders funded with 100,000 USD each."""
+    """The platform's people and the demo tenant, idempotently: a super admin, an admin of the tenant's region, a
+    broker, its IB tree (master IB, IB, sub-IB), and two traders (alice under the IB, bob under the sub-IB) funded
+    with 100,000 USD each."""
     directory = Directory()
-    directory.add_tenant(Tenant(TENANT, "Demo Broker"))
-    directory.add_user(User("broker", TENANT, Role.BROKER))
-    directory.add_user(User("ib", TENANT, Role.MASTER_IB, referrer_id="broker"))
-    directory.add_user(User("alice", TENANT, Role.END_USER, referrer_id="ib"))
-    directory.add_user(User("bob", TENANT, Role.END_USER, referrer_id="ib"))
+    directory.add_tenant(Tenant(TENANT, "Demo Broker", region=REGION))
+    directory.add_user(User("superadmin", PLATFORM_TENANT, Role.SUPER_ADMIN, name="Platform owner"))
+    directory.add_user(User("admin", PLATFORM_TENANT, Role.ADMIN, name="EMEA admin", region=REGION))
+    directory.add_user(User("broker", TENANT, Role.BROKER, name="Demo Broker desk"))
+    directory.add_user(User("master", TENANT, Role.MASTER_IB, referrer_id="broker", name="Master IB",
+                            referral_code="MASTER1"))
+    directory.add_user(User("ib", TENANT, Role.IB, referrer_id="master", name="IB", referral_code="IB1"))
+    directory.add_user(User("subib", TENANT, Role.SUB_IB, referrer_id="ib", name="Sub-IB", referral_code="SUBIB1"))
+    directory.add_user(User("alice", TENANT, Role.END_USER, referrer_id="ib", name="Alice"))
+    directory.add_user(User("bob", TENANT, Role.END_USER, referrer_id="subib", name="Bob"))
     directory.add_group(Group("standard", TENANT, max_leverage=D(100)))
     directory.add_group(Group("vip", TENANT, max_leverage=D(200)))
     directory.add_account(Account(ACCOUNTS["alice"], TENANT, "alice", "standard"))
@@ -191,7 +202,7 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
         await asyncio.sleep(0.05)
     await gateway.start()
     stoppers.append(gateway.stop)
-    runner, port = await serve(create_app(hub.services, hub.feed, hub.markup, hub.bars, access), web_host, web_port)
+    runner, port = await serve(create_app(hub.services, hub.feed, hub.markup, hub.bars, access, hub.office), web_host, web_port)
     stoppers.append(runner.cleanup)
     order_entry, drop_copy = gateway.ports if len(gateway.ports) == 2 else (gateway.ports[0], gateway.ports[0])
     return Demo(hub, {"terminal": f"http://{web_host}:{port}/", "api": f"http://{web_host}:{port}/api/openapi.json",

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import structlog
 
+from backoffice.office import BackOffice, Live
 from engine.accounting import Financing
 from engine.bars import BarBuilder
 from engine.bus import Bus, make_bus
@@ -99,11 +100,11 @@ class Hub:
                         mark=lambda symbol: None if self.feed.is_stale(symbol) else self.oms.accounting.marks.get(symbol),
                         tenant_exposure=lambda tenant, symbol: self.oms.accounting.tenant_exposure(tenant, symbol),
                         rate=lambda source, target: self.oms.accounting.rate(source, target))
+        self.commission = Commission(config.commission_plans, view.rate)
         interceptors = [Validation(), Throttle(settings.orders_per_second), self.kill_switch,
-                        RiskGate(settings.risk_limits, view), self.markup,
-                        Commission(config.commission_plans, view.rate),
+                        RiskGate(settings.risk_limits, view), self.markup, self.commission,
                         IbRebate(self.directory, settings.rebate_plans)]
-        pipelines = Pipelines(interceptors, settings.pipeline_by_tenant, settings.pipeline)
+        self.pipelines = pipelines = Pipelines(interceptors, settings.pipeline_by_tenant, settings.pipeline)
         self.reports = SqlReportOutbox(self.commits, clock)
         self.oms = OMS(directory=self.directory, instruments=instruments,
                        ledger=Ledger(clock, SqlLedgerStore(self.commits)), bus=self.bus, pipelines=pipelines,
@@ -113,6 +114,8 @@ class Hub:
         audiences = [(group.tenant_id, group.group_id) for group in self.directory.groups.values()]
         self.feed = PriceFeed(instruments, pipelines, audiences, self.bus, clock, settings.feed_limits)
         self.bars = BarBuilder(self.bus, SqlBarStore(self.unit))
+        self.office = BackOffice(self.unit, self.directory, clock, Live(
+            self.markup, self.commission, self.router, self.feed, pipelines, self.oms.instruments, self.bus))
         self.ready = asyncio.Event()
         # The best prices the OMS has yet to see, latest per symbol: bounded by the instruments, and a consumer
         # that falls behind sees the newest price of each symbol rather than a growing backlog of old ones.

@@ -136,7 +136,7 @@ async def run(config_path: Path) -> None:
     if gateway is not None:
         await gateway.start()
     host = config.get("web", {}).get("host", "127.0.0.1")
-    runner, port = await serve(create_app(hub.services, hub.feed, hub.markup, hub.bars, access), host, int(config.get("web", {}).get("port", 8080)))
+    runner, port = await serve(create_app(hub.services, hub.feed, hub.markup, hub.bars, access, hub.office), host, int(config.get("web", {}).get("port", 8080)))
     settle_heap()
     log.info("hub.serving", web=f"{host}:{port}", venues=sorted(hub.router.venues))
     await stop.wait()

@@ -46,7 +46,7 @@ def test_nothing_in_the_repo_refers_to_a_folder_outside_it() -> None:
 def _raised_codes() -> set[tuple[str, str]]:
     """Every literal code given to Rejection(...) in the hub's packages, with where it is."""
     found = set()
-    for package in ("engine", "routing", "gateway", "web", "dynamictech"):
+    for package in ("engine", "routing", "backoffice", "gateway", "web", "dynamictech"):
         for path in (ROOT / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Rejection" and node.args \
@@ -69,7 +69,7 @@ def test_a_venue_refusal_is_retryable_only_where_another_venue_could_take_the_or
 
 
 def test_the_typed_layers_pass_mypy() -> None:
-    """fix_sessions, engine, routing and gateway, at the strictness setup.cfg states."""
-    result = subprocess.run([sys.executable, "-m", "mypy", "fix_sessions", "engine", "routing", "gateway"], cwd=ROOT,
-                            capture_output=True, text=True)
+    """fix_sessions, engine, routing, backoffice and gateway, at the strictness setup.cfg states."""
+    result = subprocess.run([sys.executable, "-m", "mypy", "fix_sessions", "engine", "routing", "backoffice",
+                             "gateway"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

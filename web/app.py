@@ -9,12 +9,15 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_server import Server
 
+from backoffice.office import BackOffice
 from engine.bars import BarBuilder
 from engine.services import Services
 from engine.storage.access import SqlAccess
 from routing.interceptors.spread_markup import SpreadMarkup
 from routing.pricing import PriceFeed
 from web.api.account_stream import AccountStream
+from web.api.admin.base import Admin, back_office_errors
+from web.api.admin.resources import resources
 from web.api.auth import Auth
 from web.api.errors import ApiError, Handler, json_errors, json_response
 from web.api.openapi import document
@@ -24,6 +27,7 @@ from web.api.stream import PriceStream
 
 WEB = Path(__file__).resolve().parent
 STATIC = WEB / "terminal" / "static"
+ADMIN = WEB / "admin" / "static"   # the back-office panel
 VENDOR = WEB / "node_modules"
 VENDOR_PACKAGES = ("lightweight-charts", "gridstack")
 
@@ -60,13 +64,16 @@ async def server_header(request: web.Request, response: web.StreamResponse) -> N
 
 
 def create_app(services: Services, feed: PriceFeed, markup: SpreadMarkup, bars: BarBuilder,
-               access: SqlAccess) -> web.Application:
+               access: SqlAccess, office: BackOffice) -> web.Application:
     auth = Auth(access, services.directory, services.clock)
-    app = web.Application(middlewares=[security_headers, json_errors, auth.middleware, json_bodies],
-                          client_max_size=256 * 1024)
+    app = web.Application(middlewares=[security_headers, json_errors, back_office_errors, auth.middleware,
+                                       json_bodies], client_max_size=256 * 1024)
     app.on_response_prepare.append(server_header)
     auth.routes(app)
     Rest(services, feed, markup, bars, auth, access).routes(app)
+    admin = resources(Admin(office, auth))
+    for resource in admin:
+        resource.routes(app)
 
     async def audience(request: web.Request) -> tuple[str, str]:
         caller = auth.caller(request)
@@ -78,7 +85,7 @@ def create_app(services: Services, feed: PriceFeed, markup: SpreadMarkup, bars: 
 
     PriceStream(services.bus, set(services.oms.instruments), audience).routes(app)
     AccountStream(services.bus, auth, lambda order_id: order_json(services.oms.orders[order_id])).routes(app)
-    openapi = document()
+    openapi = document(admin)
 
     async def openapi_json(request: web.Request) -> web.Response:
         return json_response(openapi)
@@ -86,7 +93,14 @@ def create_app(services: Services, feed: PriceFeed, markup: SpreadMarkup, bars: 
     async def index(request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "index.html")
 
+    async def panel(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(ADMIN / "index.html")
+
     app.router.add_get("/api/openapi.json", openapi_json)
+    if ADMIN.is_dir():
+        app.router.add_get("/admin", panel)
+        app.router.add_get("/admin/", panel)
+        app.router.add_static("/admin/", ADMIN)
     for package in VENDOR_PACKAGES:
         if (VENDOR / package).is_dir():
             app.router.add_static(f"/vendor/{package}/", VENDOR / package, follow_symlinks=False)

@@ -1,7 +1,8 @@
 """Tenants (a broker's white label), their users and roles, the IB referral tree, groups and trading accounts."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 
@@ -15,6 +16,9 @@ class Role(str, Enum):
     SUB_IB = "sub_ib"
     END_USER = "end_user"
 
+
+PLATFORM_TENANT = "platform"   # what the platform's own people (super admins, admins) have for a tenant id
+PLATFORM_ROLES = frozenset({Role.SUPER_ADMIN, Role.ADMIN})
 
 # Who may refer whom in the IB tree: a referrer's role, the roles it may bring in.
 REFERRALS: dict[Role, frozenset[Role]] = {
@@ -31,26 +35,72 @@ class PositionMode(str, Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Brand:
+    """What a white-label tenant's traders see: its name on the page, logo, colours, language, and where they come
+    in (a host name such as ``trade.broker-a.com``, or a path such as ``/t/broker-a``)."""
+
+    logo_url: str = ""
+    primary_colour: str = "#1f6feb"
+    accent_colour: str = "#f0b429"
+    language: str = "en"
+    domain: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TenantDefaults:
+    """What a new account of the tenant starts with, and the tenant's own limits."""
+
+    leverage: Decimal = Decimal(100)
+    margin_call: Decimal = Decimal(100)        # margin level, percent
+    stop_out: Decimal = Decimal(50)
+    orders_per_second: int = 50                # per account; 0: no throttle
+    allowed_instruments: tuple[str, ...] = ()  # symbol patterns; empty: every instrument
+
+
+@dataclass(frozen=True, slots=True)
 class Tenant:
+    """A broker's white label. ``region`` is what assigns it to an admin (an admin sees the tenants of its
+    region)."""
+
     tenant_id: str
     name: str
+    region: str = ""
+    brand: Brand = field(default_factory=Brand)
+    defaults: TenantDefaults = field(default_factory=TenantDefaults)
 
 
 @dataclass(frozen=True, slots=True)
 class User:
+    """``region`` is an admin's (the tenants it is assigned); ``trade_clients`` lets an IB trade on its clients'
+    accounts, which only the broker grants; a ``locked`` user cannot log in at any door."""
+
     user_id: str
     tenant_id: str
     role: Role
     referrer_id: str | None = None
+    name: str = ""
+    email: str = ""
+    region: str = ""
+    locked: bool = False
+    trade_clients: bool = False
+    referral_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """Accounts sharing pricing and rules: the markup, commission plan and leverage cap a broker sets."""
+    """Accounts sharing pricing and rules: the markup, commission plan and leverage cap a broker sets; leverage may
+    be capped lower per asset class (its value names it: "fx", "crypto", ...), and the group may run its own
+    pipeline order (empty: the tenant's)."""
 
     group_id: str
     tenant_id: str
     max_leverage: Decimal = Decimal(100)
+    leverage: Mapping[str, Decimal] = field(default_factory=dict)
+    pipeline: tuple[str, ...] = ()
+
+    def leverage_cap(self, asset_class: str) -> Decimal:
+        return min(self.max_leverage, self.leverage.get(asset_class, self.max_leverage))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +132,10 @@ class Directory:
         return tenant
 
     def add_user(self, user: User) -> User:
-        if user.tenant_id not in self.tenants and user.role not in (Role.SUPER_ADMIN, Role.ADMIN):
+        if (user.role in PLATFORM_ROLES) != (user.tenant_id == PLATFORM_TENANT):
+            raise TenancyError(f"user {user.user_id}: a {user.role.value} belongs "
+                               + ("to the platform" if user.role in PLATFORM_ROLES else "to a broker's tenant"))
+        if user.tenant_id not in self.tenants and user.role not in PLATFORM_ROLES:
             raise TenancyError(f"user {user.user_id}: unknown tenant {user.tenant_id}")
         if user.referrer_id is not None:
             referrer = self.users.get(user.referrer_id)
@@ -108,6 +161,24 @@ class Directory:
                                f"{group.max_leverage}")
         self.accounts[account.account_id] = account
         return account
+
+    def subtree(self, user_id: str) -> frozenset[str]:
+        """The user and everyone referred below it, at any depth (an IB's clients and sub-IBs)."""
+        below: dict[str, list[str]] = {}
+        for user in self.users.values():
+            if user.referrer_id is not None:
+                below.setdefault(user.referrer_id, []).append(user.user_id)
+        found = {user_id}
+        todo = [user_id]
+        while todo:
+            for child in below.get(todo.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return frozenset(found)
+
+    def accounts_of(self, user_id: str) -> tuple[Account, ...]:
+        return tuple(a for a in self.accounts.values() if a.user_id == user_id)
 
     def upline(self, user_id: str) -> list[User]:
         """The IB chain above a user, nearest first (who earns on this user's trading)."""

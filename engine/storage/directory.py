@@ -5,11 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+import orjson
 from sqlmodel import Session, delete, select
 
 from engine.domain.instrument import AssetClass
-from engine.domain.tenancy import Account, Directory, Group, PositionMode, Role, Tenant, User
+from engine.domain.tenancy import (
+    Account,
+    Brand,
+    Directory,
+    Group,
+    PositionMode,
+    Role,
+    Tenant,
+    TenantDefaults,
+    User,
+)
 from engine.domain.terms import CommissionPlan, CommissionUnit, Markup, RouteRule
 from engine.storage.tables import (
     AccountRecord,
@@ -39,18 +51,20 @@ class SqlDirectory:
         """Upsert every tenant, user (referrers first), group and account."""
         with self.unit.session() as session:
             for tenant in directory.tenants.values():
-                session.merge(TenantRecord(tenant_id=tenant.tenant_id, name=tenant.name))
+                session.merge(tenant_row(tenant))
             for user in directory.users.values():
-                session.merge(UserRecord(user_id=user.user_id, tenant_id=user.tenant_id, role=user.role.value,
-                                         referrer_id=user.referrer_id))
+                session.merge(user_row(user))
             for group in directory.groups.values():
-                session.merge(GroupRecord(group_id=group.group_id, tenant_id=group.tenant_id,
-                                          max_leverage=group.max_leverage))
+                session.merge(group_row(group))
             for account in directory.accounts.values():
-                session.merge(AccountRecord(account_id=account.account_id, tenant_id=account.tenant_id,
-                                            user_id=account.user_id, group_id=account.group_id,
-                                            base_currency=account.base_currency, leverage=account.leverage,
-                                            position_mode=account.position_mode.value))
+                session.merge(account_row(account))
+
+    def save(self, *things: Tenant | User | Group | Account) -> None:
+        """Upsert each, in one transaction (the back office's one change)."""
+        rows = {Tenant: tenant_row, User: user_row, Group: group_row, Account: account_row}
+        with self.unit.session() as session:
+            for thing in things:
+                session.merge(rows[type(thing)](thing))  # type: ignore[operator]
 
     def save_route_rules(self, rules: list[RouteRule]) -> None:
         """Replace the route table (the running hub swaps its rules the same way: all at once)."""
@@ -80,13 +94,12 @@ class SqlDirectory:
         directory = Directory()
         with Session(self.unit.engine) as session:
             for tenant in session.exec(select(TenantRecord)).all():
-                directory.add_tenant(Tenant(tenant.tenant_id, tenant.name))
+                directory.add_tenant(tenant_of(tenant))
             users = {u.user_id: u for u in session.exec(select(UserRecord)).all()}
             for user_id in _referrers_first(users):
-                row = users[user_id]
-                directory.add_user(User(row.user_id, row.tenant_id, Role(row.role), row.referrer_id))
+                directory.add_user(user_of(users[user_id]))
             for group in session.exec(select(GroupRecord)).all():
-                directory.add_group(Group(group.group_id, group.tenant_id, group.max_leverage))
+                directory.add_group(group_of(group))
             for account in session.exec(select(AccountRecord)).all():
                 directory.add_account(Account(account.account_id, account.tenant_id, account.user_id,
                                               account.group_id, account.base_currency, account.leverage,
@@ -100,6 +113,52 @@ class SqlDirectory:
             plans = {p.group_id: CommissionPlan(p.rate, _unit(p), p.per_trade)
                      for p in session.exec(select(CommissionPlanRecord)).all()}
         return TenantConfig(directory, rules, markups, plans)
+
+
+def tenant_row(tenant: Tenant) -> TenantRecord:
+    brand, defaults = tenant.brand, tenant.defaults
+    return TenantRecord(tenant_id=tenant.tenant_id, name=tenant.name, region=tenant.region, logo_url=brand.logo_url,
+                        primary_colour=brand.primary_colour, accent_colour=brand.accent_colour,
+                        language=brand.language, domain=brand.domain, path=brand.path,
+                        default_leverage=defaults.leverage, margin_call=defaults.margin_call,
+                        stop_out=defaults.stop_out, orders_per_second=defaults.orders_per_second,
+                        allowed_instruments=",".join(defaults.allowed_instruments))
+
+
+def tenant_of(row: TenantRecord) -> Tenant:
+    return Tenant(row.tenant_id, row.name, row.region,
+                  Brand(row.logo_url, row.primary_colour, row.accent_colour, row.language, row.domain, row.path),
+                  TenantDefaults(row.default_leverage, row.margin_call, row.stop_out, row.orders_per_second,
+                                 tuple(p for p in row.allowed_instruments.split(",") if p)))
+
+
+def user_row(user: User) -> UserRecord:
+    return UserRecord(user_id=user.user_id, tenant_id=user.tenant_id, role=user.role.value,
+                      referrer_id=user.referrer_id, name=user.name, email=user.email, region=user.region,
+                      locked=user.locked, trade_clients=user.trade_clients, referral_code=user.referral_code)
+
+
+def user_of(row: UserRecord) -> User:
+    return User(row.user_id, row.tenant_id, Role(row.role), row.referrer_id, row.name, row.email, row.region,
+                row.locked, row.trade_clients, row.referral_code)
+
+
+def group_row(group: Group) -> GroupRecord:
+    leverage = orjson.dumps({k: str(v) for k, v in group.leverage.items()}).decode() if group.leverage else ""
+    return GroupRecord(group_id=group.group_id, tenant_id=group.tenant_id, max_leverage=group.max_leverage,
+                       leverage=leverage, pipeline=",".join(group.pipeline))
+
+
+def group_of(row: GroupRecord) -> Group:
+    leverage = {k: Decimal(v) for k, v in orjson.loads(row.leverage).items()} if row.leverage else {}
+    return Group(row.group_id, row.tenant_id, row.max_leverage, leverage,
+                 tuple(p for p in row.pipeline.split(",") if p))
+
+
+def account_row(account: Account) -> AccountRecord:
+    return AccountRecord(account_id=account.account_id, tenant_id=account.tenant_id, user_id=account.user_id,
+                         group_id=account.group_id, base_currency=account.base_currency, leverage=account.leverage,
+                         position_mode=account.position_mode.value)
 
 
 def _unit(plan: CommissionPlanRecord) -> CommissionUnit:

@@ -96,10 +96,24 @@ class PostingRecord(SQLModel, table=True):
 
 
 class TenantRecord(SQLModel, table=True):
+    """A white-label tenant, its brand and its defaults (engine.domain.tenancy.Tenant)."""
+
     __tablename__ = "tenants"
 
     tenant_id: str = Field(primary_key=True)
     name: str
+    region: str = ""
+    logo_url: str = ""
+    primary_colour: str = "#1f6feb"
+    accent_colour: str = "#f0b429"
+    language: str = "en"
+    domain: str = Field(default="", index=True)
+    path: str = ""
+    default_leverage: Decimal = Field(default=Decimal(100), sa_column=Column(Amount(), nullable=False))
+    margin_call: Decimal = Field(default=Decimal(100), sa_column=Column(Amount(), nullable=False))
+    stop_out: Decimal = Field(default=Decimal(50), sa_column=Column(Amount(), nullable=False))
+    orders_per_second: int = 50
+    allowed_instruments: str = ""     # comma-separated symbol patterns; empty: every instrument
 
 
 class UserRecord(SQLModel, table=True):
@@ -109,6 +123,12 @@ class UserRecord(SQLModel, table=True):
     tenant_id: str = Field(index=True)
     role: str
     referrer_id: str | None = Field(default=None, index=True)
+    name: str = ""
+    email: str = ""
+    region: str = ""
+    locked: bool = False
+    trade_clients: bool = False
+    referral_code: str | None = Field(default=None, unique=True)
 
 
 class GroupRecord(SQLModel, table=True):
@@ -117,6 +137,24 @@ class GroupRecord(SQLModel, table=True):
     group_id: str = Field(primary_key=True)
     tenant_id: str = Field(index=True)
     max_leverage: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    leverage: str = ""                # per asset class, JSON: {"crypto": "5"}
+    pipeline: str = ""                # comma-separated interceptor names; empty: the tenant's order
+
+
+class AuditRecord(SQLModel, table=True):
+    """One back-office change: who, when, what, and the thing before and after it (JSON; secrets never)."""
+
+    __tablename__ = "audit"
+
+    audit_id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(index=True)
+    actor: str = Field(index=True)
+    tenant_id: str | None = Field(default=None, index=True)
+    action: str                       # engine.domain.policy.Action, or a finer verb: "users.lock"
+    resource: str = Field(index=True)  # "tenants", "users", "markups", ...
+    resource_id: str = Field(index=True)
+    before: str | None = None
+    after: str | None = None
 
 
 class AccountRecord(SQLModel, table=True):
@@ -236,4 +274,4 @@ class ReportCursorRecord(SQLModel, table=True):
 
 ENGINE_TABLES = ("orders", "journal_entries", "postings", "executions", "positions", "tenants", "users", "groups",
                  "accounts", "route_rules", "markups", "commission_plans", "bars", "credentials", "api_keys", "layouts",
-                 "report_outbox", "report_cursors")
+                 "report_outbox", "report_cursors", "audit", "job_runs")

@@ -15,16 +15,16 @@ import math
 import secrets
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import orjson
 import structlog
 from aiohttp import web
 
-from engine.domain.tenancy import Account, Directory, User
+from engine.domain.tenancy import Directory
 from engine.login_guard import Locked, LoginGuard
 from engine.ports import Clock
 from engine.storage.access import SqlAccess
+from web.api.caller import CALLER, Caller
 from web.api.errors import ApiError, Handler, json_response
 
 log = structlog.get_logger("web.auth")
@@ -33,22 +33,6 @@ COOKIE = "dt_session"
 SESSION_SECONDS = 12 * 3600
 SIGNATURE_WINDOW_MS = 5000
 SIGNATURE_AHEAD_MS = 1000   # a client's clock may run this far ahead of ours
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    user: User
-    accounts: tuple[Account, ...]
-    via: str   # "session" or "api_key"
-
-    def account(self, account_id: str) -> Account:
-        for account in self.accounts:
-            if account.account_id == account_id:
-                return account
-        raise ApiError(403, "forbidden", f"account {account_id} is not yours")
-
-
-CALLER = web.RequestKey("caller", Caller)
 
 
 class Auth:

@@ -2,9 +2,12 @@
 schemathesis check the running server against it."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from web.api.admin.base import Resource
 from web.api.orders import AMOUNT_PATTERN, SIDES, TEXT_PATTERN, TIFS, TYPES
+from web.api.schema import content, errors, ok, record, ref
 
 # What the server sends: any plain decimal string.
 AMOUNT: dict[str, Any] = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "examples": ["1.08352"]}
@@ -18,37 +21,14 @@ STATUSES = ["pending_new", "new", "partially_filled", "filled", "pending_cancel"
             "rejected", "expired"]
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    return {"type": "object", "properties": properties, "required": required or list(properties)}
-
-
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    meaning = {400: "malformed request", 401: "not logged in or bad signature", 403: "not yours",
-               404: "no such thing", 409: "the order's state does not allow it", 413: "too large",
-               415: "the body is not application/json",
-               429: "too many failed logins from this login or address: wait Retry-After seconds"}
-    return {str(s): {"description": meaning[s], **_json(_ref("Error"))} for s in statuses}
-
-
-def _ok(status: int, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {str(status): {"description": description, **_json(schema)}}
-
-
 ACCOUNT = {"name": "account_id", "in": "path", "required": True, "schema": {"type": "string"}}
 CL_ORD_ID = {"name": "cl_ord_id", "in": "path", "required": True, "schema": FIX_TEXT,
              "description": "percent-encoded in the path (FIX allows characters such as { } % ?)"}
 
 
-def document() -> dict[str, Any]:
-    order_request = _object({
+def document(admin: Sequence[Resource] = ()) -> dict[str, Any]:
+    """The public API's document, with each back-office resource's part."""
+    order_request = record({
         "cl_ord_id": FIX_TEXT, "symbol": FIX_TEXT,
         "side": {"enum": list(SIDES)}, "type": {"enum": list(TYPES)}, "quantity": AMOUNT_IN,
         "price": MAYBE_AMOUNT_IN, "stop_price": MAYBE_AMOUNT_IN, "time_in_force": {"enum": list(TIFS)},
@@ -59,32 +39,32 @@ def document() -> dict[str, Any]:
     order_request["additionalProperties"] = False
     nullable_text = {"type": ["string", "null"]}
     schemas: dict[str, Any] = {
-        "Error": _object({"code": {"type": "string"}, "reason": {"type": "string"}}),
-        "Session": _object({"user_id": {"type": "string"}, "login": {"type": "string"},
+        "Error": record({"code": {"type": "string"}, "reason": {"type": "string"}}),
+        "Session": record({"user_id": {"type": "string"}, "login": {"type": "string"},
                             "tenant_id": {"type": "string"}, "role": {"type": "string"},
                             "accounts": {"type": "array", "items": {"type": "string"}}}),
-        "Instrument": _object({"symbol": {"type": "string"}, "asset_class": {"type": "string"},
+        "Instrument": record({"symbol": {"type": "string"}, "asset_class": {"type": "string"},
                                "base_currency": {"type": "string"}, "quote_currency": {"type": "string"},
                                "tick_size": AMOUNT, "lot_step": AMOUNT, "min_quantity": AMOUNT,
                                "max_quantity": AMOUNT, "contract_size": AMOUNT, "market": nullable_text,
                                "board_lot": MAYBE_AMOUNT}),
-        "Quote": _object({"symbol": {"type": "string"}, "bid": MAYBE_AMOUNT, "ask": MAYBE_AMOUNT,
+        "Quote": record({"symbol": {"type": "string"}, "bid": MAYBE_AMOUNT, "ask": MAYBE_AMOUNT,
                           "bid_size": MAYBE_AMOUNT, "ask_size": MAYBE_AMOUNT, "time": {"type": "string"},
                           "stale": {"type": "boolean"}, "seq": {"type": "integer"}}),
-        "Bar": _object({"start": {"type": "string"}, "open": AMOUNT, "high": AMOUNT, "low": AMOUNT,
+        "Bar": record({"start": {"type": "string"}, "open": AMOUNT, "high": AMOUNT, "low": AMOUNT,
                         "close": AMOUNT, "ticks": {"type": "integer"}}),
-        "Depth": _object({"bids": {"type": "array", "items": {"type": "array", "items": AMOUNT}},
+        "Depth": record({"bids": {"type": "array", "items": {"type": "array", "items": AMOUNT}},
                           "asks": {"type": "array", "items": {"type": "array", "items": AMOUNT}}}),
-        "Account": _object({"account_id": {"type": "string"}, "base_currency": {"type": "string"},
+        "Account": record({"account_id": {"type": "string"}, "base_currency": {"type": "string"},
                             "leverage": AMOUNT, "position_mode": {"enum": ["netting", "hedging"]},
                             "group_id": {"type": "string"}, "balance": AMOUNT, "equity": AMOUNT,
                             "used_margin": AMOUNT, "free_margin": AMOUNT, "margin_level": MAYBE_AMOUNT}),
-        "Position": _object({"position_id": {"type": "string"}, "symbol": {"type": "string"}, "quantity": AMOUNT,
+        "Position": record({"position_id": {"type": "string"}, "symbol": {"type": "string"}, "quantity": AMOUNT,
                              "average_price": AMOUNT, "mark": AMOUNT, "unrealised_pnl": AMOUNT}),
         "OrderRequest": order_request,
-        "Replace": {**_object({"quantity": AMOUNT_IN, "price": MAYBE_AMOUNT_IN}, ["quantity"]),
+        "Replace": {**record({"quantity": AMOUNT_IN, "price": MAYBE_AMOUNT_IN}, ["quantity"]),
                     "additionalProperties": False},
-        "Order": _object({
+        "Order": record({
             "order_id": {"type": "string"}, "cl_ord_id": {"type": "string"}, "account_id": {"type": "string"},
             "symbol": {"type": "string"}, "side": {"enum": list(SIDES)}, "type": {"enum": list(TYPES)},
             "quantity": AMOUNT, "price": MAYBE_AMOUNT, "stop_price": MAYBE_AMOUNT,
@@ -93,7 +73,7 @@ def document() -> dict[str, Any]:
             "created_at": {"type": "string"}, "trail": MAYBE_AMOUNT, "take_profit": MAYBE_AMOUNT,
             "stop_loss": MAYBE_AMOUNT, "parent_id": nullable_text, "oco_id": nullable_text,
             "position_id": nullable_text}),
-        "Fill": _object({"exec_id": {"type": "string"}, "order_id": {"type": "string"},
+        "Fill": record({"exec_id": {"type": "string"}, "order_id": {"type": "string"},
                          "symbol": {"type": "string"}, "side": {"enum": list(SIDES)}, "quantity": AMOUNT,
                          "price": AMOUNT, "commission": AMOUNT, "at": {"type": "string"}}),
     }
@@ -101,81 +81,84 @@ def document() -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/api/session": {
             "post": {"summary": "log in", "security": [],
-                     "requestBody": {"required": True, **_json(_object({
+                     "requestBody": {"required": True, **content(record({
                          "login": {"type": "string", "maxLength": 128},
                          "password": {"type": "string", "maxLength": 1024}}))},
-                     "responses": {**_ok(200, _ref("Session"), "logged in; sets the dt_session cookie"),
-                                   **_errors(400, 401, 415, 429)}},
+                     "responses": {**ok(200, ref("Session"), "logged in; sets the dt_session cookie"),
+                                   **errors(400, 401, 415, 429)}},
             "get": {"summary": "who is logged in",
-                    "responses": {**_ok(200, _ref("Session"), "the session"), **_errors(401)}},
+                    "responses": {**ok(200, ref("Session"), "the session"), **errors(401)}},
             "delete": {"summary": "log out", "responses": {"204": {"description": "logged out"}}},
         },
         "/api/keys": {"post": {"summary": "create an API key (from a browser session)",
-                               "responses": {**_ok(201, _object({"key_id": {"type": "string"},
+                               "responses": {**ok(201, record({"key_id": {"type": "string"},
                                                                  "secret": {"type": "string"}}),
                                                    "the key; the secret is shown only now"),
-                                             **_errors(401, 403)}}},
+                                             **errors(401, 403)}}},
         "/api/instruments": {"get": {"summary": "what can be traded", "responses": {
-            **_ok(200, {"type": "array", "items": _ref("Instrument")}, "instruments"), **_errors(401)}}},
+            **ok(200, {"type": "array", "items": ref("Instrument")}, "instruments"), **errors(401)}}},
         "/api/quotes": {"get": {"summary": "the caller's group's latest prices",
                                 "parameters": [{"name": "symbols", "in": "query", "required": False,
                                                 "schema": {"type": "string"}}],
-                                "responses": {**_ok(200, {"type": "array", "items": _ref("Quote")}, "quotes"),
-                                              **_errors(401, 403, 404)}}},
+                                "responses": {**ok(200, {"type": "array", "items": ref("Quote")}, "quotes"),
+                                              **errors(401, 403, 404)}}},
         "/api/bars": {"get": {"summary": "OHLC bars, oldest first", "parameters": [
             symbol_query, {"name": "interval", "in": "query", "schema": {"enum": ["1s", "1m", "5m", "15m", "1h",
                                                                                    "1d"]}},
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}],
-            "responses": {**_ok(200, {"type": "array", "items": _ref("Bar")}, "bars"),
-                          **_errors(400, 401, 403, 404)}}},
+            "responses": {**ok(200, {"type": "array", "items": ref("Bar")}, "bars"),
+                          **errors(400, 401, 403, 404)}}},
         "/api/depth": {"get": {"summary": "market depth across venues, at the caller's group's prices",
                                "parameters": [symbol_query],
-                               "responses": {**_ok(200, _ref("Depth"), "depth"), **_errors(401, 403, 404)}}},
+                               "responses": {**ok(200, ref("Depth"), "depth"), **errors(401, 403, 404)}}},
         "/api/accounts": {"get": {"summary": "the caller's accounts with margin", "responses": {
-            **_ok(200, {"type": "array", "items": _ref("Account")}, "accounts"), **_errors(401)}}},
+            **ok(200, {"type": "array", "items": ref("Account")}, "accounts"), **errors(401)}}},
         "/api/accounts/{account_id}/balances": {"get": {
             "summary": "wallet balances", "parameters": [ACCOUNT],
-            "responses": {**_ok(200, {"type": "object", "additionalProperties": AMOUNT}, "balances"),
-                          **_errors(401, 403)}}},
+            "responses": {**ok(200, {"type": "object", "additionalProperties": AMOUNT}, "balances"),
+                          **errors(401, 403)}}},
         "/api/accounts/{account_id}/positions": {"get": {
             "summary": "open positions with live P&L", "parameters": [ACCOUNT],
-            "responses": {**_ok(200, {"type": "array", "items": _ref("Position")}, "positions"),
-                          **_errors(401, 403)}}},
+            "responses": {**ok(200, {"type": "array", "items": ref("Position")}, "positions"),
+                          **errors(401, 403)}}},
         "/api/accounts/{account_id}/orders": {
             "get": {"summary": "orders, newest first", "parameters": [
                 ACCOUNT, {"name": "state", "in": "query", "schema": {"enum": ["open", "all"]}}],
-                "responses": {**_ok(200, {"type": "array", "items": _ref("Order")}, "orders"),
-                              **_errors(400, 401, 403)}},
+                "responses": {**ok(200, {"type": "array", "items": ref("Order")}, "orders"),
+                              **errors(400, 401, 403)}},
             "post": {"summary": "place an order", "parameters": [ACCOUNT],
-                     "requestBody": {"required": True, **_json(_ref("OrderRequest"))},
-                     "responses": {**_ok(201, _ref("Order"), "accepted; status rejected with its reason if the "
+                     "requestBody": {"required": True, **content(ref("OrderRequest"))},
+                     "responses": {**ok(201, ref("Order"), "accepted; status rejected with its reason if the "
                                                              "pipeline refused it"),
-                                   **_errors(400, 401, 403, 415)}},
+                                   **errors(400, 401, 403, 415)}},
         },
         "/api/accounts/{account_id}/orders/{cl_ord_id}": {
             "delete": {"summary": "cancel", "parameters": [ACCOUNT, CL_ORD_ID],
-                       "responses": {**_ok(202, _ref("Order"), "cancel on its way"),
-                                     **_errors(400, 401, 403, 404, 409, 415)}},
+                       "responses": {**ok(202, ref("Order"), "cancel on its way"),
+                                     **errors(400, 401, 403, 404, 409, 415)}},
             "patch": {"summary": "amend quantity and price", "parameters": [ACCOUNT, CL_ORD_ID],
-                      "requestBody": {"required": True, **_json(_ref("Replace"))},
-                      "responses": {**_ok(202, _ref("Order"), "replace on its way"),
-                                    **_errors(400, 401, 403, 404, 409, 415)}},
+                      "requestBody": {"required": True, **content(ref("Replace"))},
+                      "responses": {**ok(202, ref("Order"), "replace on its way"),
+                                    **errors(400, 401, 403, 404, 409, 415)}},
         },
         "/api/accounts/{account_id}/fills": {"get": {
             "summary": "fills, newest first",
             "parameters": [ACCOUNT, {"name": "limit", "in": "query",
                                      "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}],
-            "responses": {**_ok(200, {"type": "array", "items": _ref("Fill")}, "fills"),
-                          **_errors(400, 401, 403)}}},
+            "responses": {**ok(200, {"type": "array", "items": ref("Fill")}, "fills"),
+                          **errors(400, 401, 403)}}},
         "/api/layout": {
             "get": {"summary": "the terminal layout saved for this user",
-                    "responses": {**_ok(200, _object({"layout": {}}), "the layout or null"), **_errors(401)}},
+                    "responses": {**ok(200, record({"layout": {}}), "the layout or null"), **errors(401)}},
             "put": {"summary": "save the terminal layout",
-                    "requestBody": {"required": True, **_json({**_object({"layout": {}}),
+                    "requestBody": {"required": True, **content({**record({"layout": {}}),
                                                                "additionalProperties": False})},
-                    "responses": {"204": {"description": "saved"}, **_errors(400, 401, 413, 415)}},
+                    "responses": {"204": {"description": "saved"}, **errors(400, 401, 413, 415)}},
         },
     }
+    for resource in admin:
+        paths.update(resource.paths())
+        schemas.update(resource.schemas())
     return {
         "openapi": "3.1.0",
         "info": {"title": "DynamicTech API", "version": "1",

@@ -15,7 +15,8 @@ from engine.services import Services
 from engine.storage.access import SqlAccess
 from routing.interceptors.spread_markup import SpreadMarkup
 from routing.pricing import PriceFeed, topic_symbol
-from web.api.auth import Auth, Caller
+from web.api.auth import Auth
+from web.api.caller import Caller
 from web.api.errors import ApiError, json_response
 from web.api.orders import bad, identifier, new_order, order_json, replacement
 
