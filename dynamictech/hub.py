@@ -101,7 +101,8 @@ class Hub:
                         tenant_exposure=lambda tenant, symbol: self.oms.accounting.tenant_exposure(tenant, symbol),
                         rate=lambda source, target: self.oms.accounting.rate(source, target))
         self.commission = Commission(config.commission_plans, view.rate)
-        interceptors = [Validation(), Throttle(settings.orders_per_second), self.kill_switch,
+        throttle = Throttle(settings.orders_per_second, self._tenant_throttle)
+        interceptors = [Validation(), throttle, self.kill_switch,
                         RiskGate(settings.risk_limits, view), self.markup, self.commission,
                         IbRebate(self.directory, settings.rebate_plans)]
         self.pipelines = pipelines = Pipelines(interceptors, settings.pipeline_by_tenant, settings.pipeline)
@@ -227,7 +228,7 @@ class Hub:
                 margin = self.oms.margin(account_id)
             except LookupError:
                 continue   # a price to convert is missing: nothing can be decided on it
-            state = self.settings.margin_levels.state(margin)
+            state = self.margin_levels(account.tenant_id).state(margin)
             if state != self._margin_state.get(account_id, "ok"):
                 self._margin_state[account_id] = state
                 log.warning("risk.margin_state", account=account_id, state=state, level=str(margin.margin_level))
@@ -238,6 +239,20 @@ class Hub:
             if state == "stop_out" and now >= self._stop_out_after.get(account_id, 0.0):
                 self._stop_out_after[account_id] = now + STOP_OUT_RETRY_SECONDS
                 await self._stop_out(account_id)
+
+    def margin_levels(self, tenant_id: str) -> MarginLevels:
+        """The tenant's margin call and stop-out levels, where it set them; the platform's otherwise."""
+        platform = self.settings.margin_levels
+        tenant = self.directory.tenants.get(tenant_id)
+        if tenant is None:
+            return platform
+        defaults = tenant.defaults
+        return MarginLevels(platform.margin_call if defaults.margin_call is None else defaults.margin_call,
+                            platform.stop_out if defaults.stop_out is None else defaults.stop_out)
+
+    def _tenant_throttle(self, tenant_id: str) -> int | None:
+        tenant = self.directory.tenants.get(tenant_id)
+        return None if tenant is None else tenant.defaults.orders_per_second
 
     async def _stop_out(self, account_id: str) -> None:
         accounting = self.oms.accounting

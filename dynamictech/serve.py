@@ -4,8 +4,13 @@ instruments and venues from one TOML file, secrets from the environment, the web
     [database]            url = "postgresql://hub@db/hub"        (default: DATABASE_URL, else SQLite under var/)
     [bus]                 url = "redis://127.0.0.1:6379/0"       (default: BUS_URL, else in-process)
     [web]                 host = "0.0.0.0", port = 8080
-    [hub]                 tick_seconds, rollover = "22:00", stop_out = "50", margin_call = "100"
+    [hub]                 tick_seconds, rollover = "22:00", stop_out = "50", margin_call = "100" (a tenant's own
+                          levels, set in the back office, replace these), orders_per_second = 50 (per account; a
+                          tenant may set a tighter limit; 0: none)
     [hub.reference_rates] "USDT/USD" = "1"
+    [risk.<tenant>]       max_tenant_exposure = "5000000"; [risk.<tenant>.max_order_quantity] "EUR/USD" = "50";
+                          likewise max_position_quantity, max_symbol_exposure (notional)
+    [financing."<symbol>"] long_rate = "-2.5", short_rate = "0.8" (percent a year), days_per_year = 360
     [pipeline]            default = [...]; [pipeline.tenants] broker-a = [...]
     [[instruments]]       symbol, asset_class, base_currency, quote_currency, tick_size, lot_step, min_quantity,
                           max_quantity, margin_rate, contract_size?, market?, board_lot?
@@ -16,8 +21,9 @@ instruments and venues from one TOML file, secrets from the environment, the web
     [gateway.drop_copy.<CompID>]    tenant = "...", password_hash, username?, sources?
                                     (python -m gateway.logon_check makes a password_hash)
 
-Tenants, accounts, route rules, markups and commission plans live in the database (``dynamictech db upgrade``, then
-the admin tools); the hub reloads the route table when told.
+Tenants, users, groups, accounts, route rules, markups, commission and rebate plans and listed instruments live in
+the database, changed through the back office (/admin, /api/admin/...), which applies each change to the running
+hub.
 """
 from __future__ import annotations
 
@@ -35,6 +41,7 @@ import structlog
 from adapters.registry import build as build_venue
 from dynamictech.hub import DEFAULT_PIPELINE, BusUnreachable, Hub, HubSettings
 from dynamictech.runtime import settle_heap, stop_signal
+from engine.accounting import Financing
 from engine.domain.instrument import AssetClass, Instrument, Market
 from engine.margin import MarginLevels
 from engine.ports import Clock, Venue, utc_now
@@ -44,10 +51,12 @@ from engine.storage.database import database_url
 from fix_sessions.settings import SettingsError, load_settings
 from gateway.config import BindingError, parse_bindings
 from gateway.service import Gateway
+from routing.interceptors.risk_gate import RiskLimits
 from web.app import create_app, serve
 
 log = structlog.get_logger("dynamictech.serve")
 
+RISK_KEYS = frozenset({"max_order_quantity", "max_position_quantity", "max_symbol_exposure", "max_tenant_exposure"})
 SECRET_FIELDS = frozenset({"password", "quote_password", "api_secret", "api_key", "private_key", "secret"})
 
 
@@ -67,13 +76,61 @@ def settings(config: Mapping[str, Any]) -> HubSettings:
     pipeline = config.get("pipeline", {})
     levels = MarginLevels(Decimal(str(hub.get("margin_call", "100"))), Decimal(str(hub.get("stop_out", "50"))))
     rollover = dt.time.fromisoformat(hub.get("rollover", "22:00"))
+    try:
+        orders_per_second = int(hub.get("orders_per_second", 50))
+    except (TypeError, ValueError):
+        raise ConfigError("[hub] orders_per_second must be a whole number (0: no throttle)") from None
+    if orders_per_second < 0:
+        raise ConfigError("[hub] orders_per_second must be 0 (no throttle) or more")
     return HubSettings(
         database_url=config.get("database", {}).get("url") or database_url(),
+        orders_per_second=orders_per_second, risk_limits=risk_limits(config), financing=financing(config),
         bus_url=config.get("bus", {}).get("url") or os.environ.get("BUS_URL"),
         pipeline=list(pipeline.get("default", DEFAULT_PIPELINE)),
         pipeline_by_tenant={tenant: list(names) for tenant, names in pipeline.get("tenants", {}).items()},
         rollover=rollover, tick_seconds=float(hub.get("tick_seconds", 1.0)), margin_levels=levels,
         reference_rates={pair: Decimal(str(rate)) for pair, rate in hub.get("reference_rates", {}).items()})
+
+
+def _amount(value: Any, where: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        raise ConfigError(f"{where}: {value!r} is not a number") from None
+
+
+def risk_limits(config: Mapping[str, Any]) -> dict[str, RiskLimits]:
+    """[risk.<tenant>]: the risk gate's limits per tenant."""
+    out = {}
+    for tenant, entry in config.get("risk", {}).items():
+        unknown = entry.keys() - RISK_KEYS
+        if unknown:
+            raise ConfigError(f"[risk.{tenant}]: unknown {', '.join(sorted(unknown))}; known: "
+                              f"{', '.join(sorted(RISK_KEYS))}")
+        per_symbol = {name: {symbol: _amount(value, f"[risk.{tenant}.{name}] {symbol}")
+                             for symbol, value in entry.get(name, {}).items()}
+                      for name in ("max_order_quantity", "max_position_quantity", "max_symbol_exposure")}
+        exposure = entry.get("max_tenant_exposure")
+        out[tenant] = RiskLimits(**per_symbol, max_tenant_exposure=None if exposure is None else _amount(
+            exposure, f"[risk.{tenant}] max_tenant_exposure"))
+    return out
+
+
+def financing(config: Mapping[str, Any]) -> dict[str, Financing]:
+    """[financing."<symbol>"]: the overnight swap rates, percent a year of the notional."""
+    out = {}
+    for symbol, entry in config.get("financing", {}).items():
+        where = f'[financing."{symbol}"]'
+        if not {"long_rate", "short_rate"} <= entry.keys():
+            raise ConfigError(f"{where}: give long_rate and short_rate (percent a year; negative: the position earns)")
+        try:
+            days = int(entry.get("days_per_year", 365))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: days_per_year must be 360 or 365") from None
+        if days not in (360, 365):
+            raise ConfigError(f"{where}: days_per_year must be 360 or 365")
+        out[symbol] = Financing(_amount(entry["long_rate"], where), _amount(entry["short_rate"], where), days)
+    return out
 
 
 def instruments(config: Mapping[str, Any]) -> dict[str, Instrument]:

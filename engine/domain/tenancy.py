@@ -49,12 +49,13 @@ class Brand:
 
 @dataclass(frozen=True, slots=True)
 class TenantDefaults:
-    """What a new account of the tenant starts with, and the tenant's own limits."""
+    """What a new account of the tenant starts with, and the tenant's own levels and limits; None: the platform's
+    (the hub's TOML). A tenant's throttle can only be tighter than the platform's."""
 
     leverage: Decimal = Decimal(100)
-    margin_call: Decimal = Decimal(100)        # margin level, percent
-    stop_out: Decimal = Decimal(50)
-    orders_per_second: int = 50                # per account; 0: no throttle
+    margin_call: Decimal | None = None         # margin level, percent
+    stop_out: Decimal | None = None
+    orders_per_second: int | None = None       # per account; 0: no throttle of the tenant's own
     allowed_instruments: tuple[str, ...] = ()  # symbol patterns; empty: every instrument
 
 

@@ -25,9 +25,9 @@ def upgrade() -> None:
         for column in (_text("region"), _text("logo_url"), _text("primary_colour", "#1f6feb"),
                        _text("accent_colour", "#f0b429"), _text("language", "en"), _text("domain"), _text("path"),
                        sa.Column("default_leverage", Amount(), nullable=False, server_default="100"),
-                       sa.Column("margin_call", Amount(), nullable=False, server_default="100"),
-                       sa.Column("stop_out", Amount(), nullable=False, server_default="50"),
-                       sa.Column("orders_per_second", sa.Integer(), nullable=False, server_default="50"),
+                       sa.Column("margin_call", Amount(), nullable=True),
+                       sa.Column("stop_out", Amount(), nullable=True),
+                       sa.Column("orders_per_second", sa.Integer(), nullable=True),
                        _text("allowed_instruments")):
             batch.add_column(column)
         batch.create_index("ix_tenants_domain", ["domain"])

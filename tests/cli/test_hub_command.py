@@ -93,7 +93,10 @@ async def test_the_hub_trades_at_its_configured_venue_with_the_password_from_the
                       f'[[venues]]\nname = "lp"\ntype = "primexm"\nenv_prefix = "LP_"\nquote_port = {lp.port}\n'
                       f'trade_port = {lp.port}\n[fix]\nsessions = "gateway.cfg"\n'
                       f'[gateway.order_entry.PROPFIRM]\naccounts = ["ACC-1"]\n'
-                      f'password_hash = "{hash_password("propfirm-pass")}"\n')
+                      f'password_hash = "{hash_password("propfirm-pass")}"\n'
+                      '[hub]\norders_per_second = 40\n'
+                      '[risk."broker-a".max_order_quantity]\n"EUR/USD" = "1"\n'
+                      '[financing."EUR/USD"]\nlong_rate = "-2.5"\nshort_rate = "0.8"\ndays_per_year = 360\n')
     hub = await run_hub(config, {"LP_USERNAME": "hub", "LP_PASSWORD": "from-the-environment"})
     try:
         async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{port}",
@@ -122,6 +125,10 @@ async def test_the_hub_trades_at_its_configured_venue_with_the_password_from_the
                     break
                 await asyncio.sleep(0.1)
             assert [(p["symbol"], p["quantity"]) for p in positions] == [("EUR/USD", "0.10")]
+            too_large = {**order, "quantity": "2"}   # [risk."broker-a"] caps an EUR/USD order at 1
+            async with client.post("/api/accounts/ACC-1/orders", json=too_large) as answer:
+                refused = await answer.json()
+            assert (refused["status"], refused["reject_code"]) == ("rejected", "order_too_large"), refused
             _, writer = await asyncio.open_connection("127.0.0.1", fix_port)   # the client FIX door listens
             writer.close()
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,27 @@ async def test_a_falling_market_brings_a_margin_call_then_a_stop_out_that_closes
     closing = [o for o in hub.oms.orders.values() if o.cl_ord_id.startswith("stop-out-")]
     assert len(closing) == 1 and closing[0].status is OrdStatus.FILLED and closing[0].side is Side.SELL
     assert [e["state"] for e in risk][:2] == ["margin_call", "stop_out"]
+    await hub.stop()
+
+
+async def test_a_tenants_own_margin_call_level_replaces_the_platforms_while_the_hub_runs(tmp_path: Path) -> None:
+    """The broker raised its margin call level to 150 % in the back office: the account at about 110 % is called
+    without any price move, where the platform's 100 % says nothing."""
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    seed(url)
+    hub = funded_hub(url, venues())
+    risk: list[dict] = []
+    hub.bus.subscribe("risk.broker-a", lambda topic, event: risk.append(event))
+    await hub.start()
+    await priced(hub)
+    await hub.oms.submit(NewOrder("b1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(9)))
+    assert 100 < hub.oms.margin("ACC-1").margin_level < 150
+    await hub.tick()
+    assert risk == [], "above the platform's margin call level"
+    tenant = hub.directory.tenants["broker-a"]
+    hub.directory.tenants["broker-a"] = replace(tenant, defaults=replace(tenant.defaults, margin_call=D(150)))
+    await until(lambda: [e["state"] for e in risk] == ["margin_call"])
+    assert hub.margin_levels("broker-a").stop_out == D(50), "the platform's stop-out, which the tenant left unset"
     await hub.stop()
 
 

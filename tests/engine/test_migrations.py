@@ -1,0 +1,57 @@
+"""The migrations build exactly the tables the code declares: a column added to a model without its migration (or
+the other way round) fails here, not in a broker's upgrade. On SQLite and on PostgreSQL."""
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import engine.storage
+from engine.storage import tables
+from engine.storage.cli import upgrade
+from engine.storage.database import make_engine
+
+for module in pkgutil.iter_modules(engine.storage.__path__):   # every table module, wherever it is declared
+    importlib.import_module(f"engine.storage.{module.name}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'schema.db'}"
+        return
+    server = os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    name = f"schema_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_every_model_table_is_created_by_the_migrations_as_declared(url: str) -> None:
+    upgrade(url)
+    declared = {name for name in SQLModel.metadata.tables if name in tables.ENGINE_TABLES}
+    assert declared == set(tables.ENGINE_TABLES), "every name in ENGINE_TABLES has a model"
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={
+            "include_object": lambda obj, name, type_, reflected, compare_to:
+                type_ != "table" or name in tables.ENGINE_TABLES,
+            "compare_type": False})
+        differences = compare_metadata(context, SQLModel.metadata)
+    engine.dispose()
+    assert differences == []
