@@ -15,11 +15,14 @@ from engine.domain.instrument import Instrument
 from engine.domain.policy import Action, Policy, Target
 from engine.domain.rejects import Rejection
 from engine.domain.tenancy import Directory, User
+from engine.oms import OMS
 from engine.ports import Clock
+from engine.scheduler import Scheduler
 from engine.storage.audit import SqlAudit
 from engine.storage.directory import SqlDirectory
 from engine.storage.unit_of_work import UnitOfWork
 from routing.interceptors.commission import Commission
+from routing.interceptors.ib_rebate import IbRebate
 from routing.interceptors.spread_markup import SpreadMarkup
 from routing.pipeline import Pipelines
 from routing.pricing import PriceFeed
@@ -84,11 +87,13 @@ class Live:
 
     markup: SpreadMarkup
     commission: Commission
+    rebates: IbRebate
     router: Router
     feed: PriceFeed
     pipelines: Pipelines
     instruments: dict[str, Instrument]
     bus: Bus
+    oms: OMS   # what a deposit books through: the ledger, and the events a terminal hears
 
 
 class BackOffice:
@@ -103,6 +108,7 @@ class BackOffice:
         self.audit = SqlAudit(unit, clock)
         self.policy = Policy(directory)
         self.clock = clock
+        self.scheduler: Scheduler | None = None   # set by the hub once its jobs are built on this office
 
     def require(self, actor: User, action: Action, target: Target) -> None:
         refusal = self.policy.check(actor, action, target)

@@ -112,7 +112,8 @@ async def serve_and_feed(rate: int, seconds: float, clients: int, watch: list[st
     async def audience(request: web.Request) -> tuple[str, str]:
         return "broker-a", request.query["group"]
 
-    PriceStream(bus, set(instruments()), audience).routes(app)
+    listed = set(instruments())
+    PriceStream(bus, lambda tenant, symbol: symbol in listed, audience).routes(app)
     runner, port = await serve(app, "127.0.0.1", 0)
     peers = [await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--client", str(port), str(clients // processes), str(seconds + 1), str(number),

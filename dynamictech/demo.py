@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import structlog
+from sqlmodel import Session
 
 from adapters.binance import BinanceVenue
 from adapters.binance.config import BinanceConfig
@@ -28,6 +29,7 @@ from adapters.primexm.config import PrimeXMConfig
 from dynamictech.hub import Hub, HubSettings
 from dynamictech.runtime import settle_heap, stop_signal
 from engine.domain.instrument import AssetClass, Instrument
+from engine.domain.rebates import LevelRate, RebatePlan, Schedule
 from engine.domain.tenancy import PLATFORM_TENANT, Account, Directory, Group, PositionMode, Role, Tenant, User
 from engine.domain.terms import CommissionPlan, CommissionUnit, Markup, RouteRule
 from engine.ledger import EntryKind, LedgerAccount, wallet
@@ -36,6 +38,8 @@ from engine.storage.access import SqlAccess, hash_password, load_fernet
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
+from engine.storage.rebates import SqlRebates
+from engine.storage.tables import TenantRecord
 from engine.storage.unit_of_work import UnitOfWork
 from fix_sessions.settings import parse_settings
 from fix_specs import path as spec_path
@@ -62,6 +66,8 @@ FIX_CLIENTS = {"ALICE": ACCOUNTS["alice"], "BOB": ACCOUNTS["bob"]}
 FIX_DROP_COPY = "DEMOBROKER-DC"
 # Username(553) is the CompID; Password(554) below (the banner prints both, as it does the web logins).
 FIX_LOGINS = {"ALICE": "alice-fix-demo", "BOB": "bob-fix-demo", FIX_DROP_COPY: "dropcopy-demo"}
+# What the Binance simulator trades but the demo does not list: the broker lists it from the back office.
+UNLISTED = frozenset({"DOGEUSDT"})
 CONTRACT_SIZES = {"XAU/USD": D(100), "XAG/USD": D(5000)}
 INDICES = {"US30", "NAS100", "SPX500", "GER40"}
 
@@ -78,6 +84,8 @@ def instruments() -> dict[str, Instrument]:
                                  D("0.05") if index or symbol in CONTRACT_SIZES else D("0.01"),
                                  contract_size=CONTRACT_SIZES.get(symbol, D(1) if index else D(100_000)))
     for spec in default_symbols():
+        if spec.symbol in UNLISTED:
+            continue
         symbol = f"{spec.base}/{spec.quote}"
         out[symbol] = Instrument(symbol, AssetClass.CRYPTO, spec.base, spec.quote, spec.tick_size, spec.step_size,
                                  spec.min_qty, spec.max_qty, D("0.2"))
@@ -92,9 +100,13 @@ def instruments() -> dict[str, Instrument]:
 
 
 def seed(access: SqlAccess) -> None:
-    """The platform's people and the demo tenant, idempotently: a super admin, an admin of the tenant's region, a
-    broker, its IB tree (master IB, IB, sub-IB), and two traders (alice under the IB, bob under the sub-IB) funded
-    with 100,000 USD each."""
+    """The platform's people and the demo tenant, once, into a new database: a super admin, an admin of the
+    tenant's region, a broker, its IB tree (master IB, IB, sub-IB), and two traders (alice under the IB, bob under
+    the sub-IB). A database seeded before is left alone: what the back office changed since (a markup, a route, a
+    password) outlives a restart."""
+    with Session(access.unit.engine) as session:
+        if session.get(TenantRecord, TENANT) is not None:
+            return
     directory = Directory()
     directory.add_tenant(Tenant(TENANT, "Demo Broker", region=REGION))
     directory.add_user(User("superadmin", PLATFORM_TENANT, Role.SUPER_ADMIN, name="Platform owner"))
@@ -123,6 +135,10 @@ def seed(access: SqlAccess) -> None:
                                             "vip": CommissionPlan(D("0.00002"), CommissionUnit.NOTIONAL)})
     for user, password in LOGINS.items():
         access.set_password(user, user, password)
+    # The IB tree earns per lot: the sub-IB 1 USD, the IB 1.50 (0.50 over the sub-IB), the master 2 (0.50 over the IB).
+    SqlRebates(access.unit).save(RebatePlan("demo-ib", TENANT, {
+        Role.MASTER_IB: LevelRate(per_lot=D(2)), Role.IB: LevelRate(per_lot=D("1.5")),
+        Role.SUB_IB: LevelRate(per_lot=D(1))}, name="Demo IB rebates", schedule=Schedule.DAILY))
 
 
 def _gateway_cfg(store: Path, ports: tuple[int, int]) -> str:
@@ -190,9 +206,11 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
         hub.oms.accounting.ledger.transfer(EntryKind.DEPOSIT, f"demo-funding-{account_id}", LedgerAccount("bank", "cash"),
                                      wallet(account_id), "USD", D(100_000))
     gateway = Gateway(hub.services, parse_settings(_gateway_cfg(data_dir / "fix", fix_ports)).acceptors(), parse_bindings({
-        "order_entry": {comp_id: {"accounts": [account], "password_hash": hash_password(FIX_LOGINS[comp_id])}
+        "order_entry": {comp_id: {"accounts": [account], "user": comp_id.lower(),
+                                  "password_hash": hash_password(FIX_LOGINS[comp_id])}
                         for comp_id, account in FIX_CLIENTS.items()},
-        "drop_copy": {FIX_DROP_COPY: {"tenant": TENANT, "password_hash": hash_password(FIX_LOGINS[FIX_DROP_COPY])}},
+        "drop_copy": {FIX_DROP_COPY: {"tenant": TENANT, "user": "broker",
+                                      "password_hash": hash_password(FIX_LOGINS[FIX_DROP_COPY])}},
     }))   # before the hub starts: it hears the restart's fills
     await hub.start()
     stoppers.append(hub.stop)

@@ -1,6 +1,7 @@
 """The hub's composition root: the OMS on its durable journal and ledger, the tenants' configuration from SQL, the
-pipeline and the router over the venues, the price feed to every tenant group, and the hub's clocks (DAY/GTD
-expiry, stale prices, the nightly financing rollover).
+pipeline and the router over the venues, the price feed to every tenant group, the back office that changes them
+while the hub runs, and the hub's clock: each tick expires what is due, sweeps stale prices, watches margin and
+runs the scheduler's due jobs (IB payouts, swaps and statements at the rollover, scheduled orders).
 
 ``start()`` connects the venues, reloads open orders and reconciles them with each venue, and only then sets
 ``ready``: doors wait for it before they take new flow.
@@ -16,25 +17,33 @@ from decimal import Decimal
 
 import structlog
 
+from backoffice.instruments import listed
+from backoffice.jobs.expiry import GtdExpiry
+from backoffice.jobs.scheduled_orders import ScheduledOrders
+from backoffice.jobs.statements import Statements
+from backoffice.jobs.swaps import Swaps
 from backoffice.office import BackOffice, Live
+from backoffice.payouts import IbPayouts
 from engine.accounting import Financing
 from engine.bars import BarBuilder
 from engine.bus import Bus, make_bus
 from engine.domain.instrument import Instrument
 from engine.domain.order import OrdType, Side, TimeInForce
 from engine.domain.tenancy import PositionMode
-from engine.domain.terms import RebatePlan
 from engine.ledger import Ledger
 from engine.margin import MarginLevels
 from engine.oms import OMS, NewOrder
 from engine.ports import Clock, Quote, Venue, VenueDown, utc_now
+from engine.scheduler import Scheduler
 from engine.services import Services
 from engine.storage.bars import SqlBarStore
 from engine.storage.database import make_engine
 from engine.storage.directory import SqlDirectory
 from engine.storage.group_commit import GroupCommit
+from engine.storage.job_runs import SqlJobRuns
 from engine.storage.journal import SqlOrderJournal
 from engine.storage.ledger_store import SqlLedgerStore
+from engine.storage.rebates import SqlRebates
 from engine.storage.report_outbox import SqlReportOutbox
 from engine.storage.unit_of_work import UnitOfWork
 from routing.interceptors.commission import Commission
@@ -68,7 +77,6 @@ class HubSettings:
     feed_limits: FeedLimits = field(default_factory=FeedLimits)
     reference_rates: dict[str, Decimal] = field(default_factory=dict)    # "USDT/USD" -> 1, for unquoted currencies
     margin_levels: MarginLevels = field(default_factory=MarginLevels)
-    rebate_plans: dict[str, RebatePlan] = field(default_factory=dict)     # tenant -> IB rebates per lot
     tick_seconds: float = 1.0
     bus_connect_seconds: float = 10.0   # how long start waits for the bus, and stop for its last events
     venue_retry_seconds: float = 1.0    # first wait before connecting again to a venue down at start; doubles
@@ -90,22 +98,26 @@ class Hub:
         self.directory_store = SqlDirectory(self.unit)
         config = self.directory_store.load()
         self.directory = config.directory
+        # the back office's listings on top of the configured instruments (one table the OMS, feed and markup share)
+        instruments = {**instruments, **{symbol: listing.instrument for symbol, listing in listed(self.unit).items()}}
         self.bus = bus or make_bus(settings.bus_url)
         self.kill_switch = KillSwitch()
-        self.markup = SpreadMarkup(config.markups)
+        self.markup = SpreadMarkup(config.markups, instruments)
         self.router = Router(config.route_rules, venues, quotes=lambda venue, symbol: self.feed.venue_quote(venue,
                                                                                                             symbol))
         view = RiskView(margin=lambda account: self.oms.margin(account.account_id),
                         net_position=lambda account, symbol: self.oms.accounting.net(account, symbol),
                         mark=lambda symbol: None if self.feed.is_stale(symbol) else self.oms.accounting.marks.get(symbol),
                         tenant_exposure=lambda tenant, symbol: self.oms.accounting.tenant_exposure(tenant, symbol),
-                        rate=lambda source, target: self.oms.accounting.rate(source, target))
+                        rate=lambda source, target: self.oms.accounting.rate(source, target),
+                        group=lambda account: self.directory.groups.get(account.group_id))
         self.commission = Commission(config.commission_plans, view.rate)
         throttle = Throttle(settings.orders_per_second, self._tenant_throttle)
-        interceptors = [Validation(), throttle, self.kill_switch,
-                        RiskGate(settings.risk_limits, view), self.markup, self.commission,
-                        IbRebate(self.directory, settings.rebate_plans)]
-        self.pipelines = pipelines = Pipelines(interceptors, settings.pipeline_by_tenant, settings.pipeline)
+        self.rebates = IbRebate(self.directory, SqlRebates(self.unit).plans(), view.rate, view.net_position, clock)
+        interceptors = [Validation(view.net_position, self.directory), throttle, self.kill_switch,
+                        RiskGate(settings.risk_limits, view), self.markup, self.commission, self.rebates]
+        self.pipelines = pipelines = Pipelines(interceptors, settings.pipeline_by_tenant, settings.pipeline,
+                                               self._group_pipeline)
         self.reports = SqlReportOutbox(self.commits, clock)
         self.oms = OMS(directory=self.directory, instruments=instruments,
                        ledger=Ledger(clock, SqlLedgerStore(self.commits)), bus=self.bus, pipelines=pipelines,
@@ -116,14 +128,22 @@ class Hub:
         self.feed = PriceFeed(instruments, pipelines, audiences, self.bus, clock, settings.feed_limits)
         self.bars = BarBuilder(self.bus, SqlBarStore(self.unit))
         self.office = BackOffice(self.unit, self.directory, clock, Live(
-            self.markup, self.commission, self.router, self.feed, pipelines, self.oms.instruments, self.bus))
+            self.markup, self.commission, self.rebates, self.router, self.feed, pipelines, self.oms.instruments,
+            self.bus, self.oms))
+        self.scheduler = Scheduler([   # swaps before statements: a statement shows the night's financing
+            IbPayouts(self.office, self.oms.accounting.ledger, self.commits),
+            Swaps(self.oms.accounting, self.commits, settings.financing, settings.rollover),
+            Statements(self.unit, self.directory, self.oms.accounting, settings.rollover, clock),
+            GtdExpiry(self.oms, settings.rollover),
+            ScheduledOrders(self.unit, self.oms, self.office.policy, clock)], SqlJobRuns(self.unit), clock)
+        self.office.scheduler = self.scheduler
         self.ready = asyncio.Event()
         # The best prices the OMS has yet to see, latest per symbol: bounded by the instruments, and a consumer
         # that falls behind sees the newest price of each symbol rather than a growing backlog of old ones.
         self._quotes: dict[str, Best] = {}
         self._quoted = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._financed: dt.date | None = None
+        self._pruned: dt.date | None = None
         self._margin_state: dict[str, str] = {}   # account -> the last state published
         self._stop_out_after: dict[str, float] = {}   # account -> when the next stop-out order may go
 
@@ -250,6 +270,10 @@ class Hub:
         return MarginLevels(platform.margin_call if defaults.margin_call is None else defaults.margin_call,
                             platform.stop_out if defaults.stop_out is None else defaults.stop_out)
 
+    def _group_pipeline(self, group_id: str) -> tuple[str, ...]:
+        group = self.directory.groups.get(group_id)
+        return () if group is None else group.pipeline
+
     def _tenant_throttle(self, tenant_id: str) -> int | None:
         tenant = self.directory.tenants.get(tenant_id)
         return None if tenant is None else tenant.defaults.orders_per_second
@@ -283,7 +307,8 @@ class Hub:
             await self.tick()
 
     async def tick(self) -> None:
-        """Expire what is due; once a day past the rollover, book the night's financing (idempotent per day)."""
+        """Expire what is due (every second, for timeliness: ``backoffice.jobs.expiry``); once a day past the
+        rollover, prune the report outbox; then the scheduler's due jobs (the night's financing among them)."""
         self.oms.retry_unbooked()
         self.oms.forget_ended()
         await self.oms.expire_due()
@@ -292,11 +317,11 @@ class Hub:
         now = self.clock()
         self.bars.roll(now)
         self.bars.flush()
-        if now.time() >= self.settings.rollover and self._financed != now.date():
-            self._financed = now.date()
-            posted = self.oms.accounting.charge_financing(now.date(), self.settings.financing)
+        if now.time() >= self.settings.rollover and self._pruned != now.date():
+            self._pruned = now.date()
             pruned = self.reports.prune(now - REPORTS_KEPT)
-            log.info("hub.rollover", day=now.date().isoformat(), entries=posted, reports_pruned=pruned)
+            log.info("hub.reports_pruned", day=now.date().isoformat(), reports_pruned=pruned)
+        await self.scheduler.tick()
 
 
 def _order_id_prefix(now: dt.datetime) -> str:

@@ -32,6 +32,11 @@ class Financing:
     days_per_year: int = 365
 
 
+def rebate_pending(ib: str) -> LedgerAccount:
+    """What an IB has accrued and not yet been paid (``backoffice.payouts`` moves it to the IB's wallet)."""
+    return LedgerAccount(ib, "ib_rebate_pending")
+
+
 class Accounting:
     def __init__(self, directory: Directory, instruments: dict[str, Instrument], ledger: Ledger,
                  bus: Publisher) -> None:
@@ -51,7 +56,8 @@ class Accounting:
         balance = self.ledger.balance(wallet(account_id), account.base_currency)
         positions = self.positions.of_account(account_id)
         marks = {p.symbol: self.marks.get(p.symbol, p.average_price) for p in positions}
-        return snapshot(account, balance, positions, self.instruments, marks, self.rate)
+        return snapshot(account, balance, positions, self.instruments, marks, self.rate,
+                        self.directory.groups.get(account.group_id))
 
     def net(self, account_id: str, symbol: str) -> Decimal:
         return self.positions.net(account_id, symbol)
@@ -83,9 +89,10 @@ class Accounting:
     def book_fill(self, *, tenant_id: str, account_id: str, symbol: str, order_id: str, close_id: str | None,
                   exec_id: str, signed_quantity: Decimal, client_price: Decimal, markup_revenue: Decimal,
                   commission: Decimal, rebates: Sequence[tuple[str, Decimal]] = ()) -> list[Position]:
-        """Positions, realised P&L, the broker's markup and the commission of one fill; returns the positions it
-        changed. The caller holds the transaction and journals them, so the order's new state, the positions and
-        these entries commit together, and publishes them (``publish_fill``) once it has."""
+        """Positions, realised P&L, the broker's markup and the commission of one fill, and each IB's rebate
+        (pending, out of the commission revenue; negative: taken back); returns the positions it changed. The
+        caller holds the transaction and journals them, so the order's new state, the positions and these entries
+        commit together, and publishes them (``publish_fill``) once it has."""
         account = self.directory.accounts[account_id]
         instrument = self.instruments[symbol]
         changed, realised = self.positions.apply(account.position_mode, account_id, symbol, order_id, close_id,
@@ -101,9 +108,9 @@ class Accounting:
         if commission:
             self.ledger.transfer(EntryKind.COMMISSION, exec_id, wallet(account_id),
                                  LedgerAccount(tenant_id, "commission_revenue"), currency, commission)
-        for referrer, amount in rebates:   # one entry per IB and fill: the reference names both
+        for referrer, amount in rebates:   # one entry per IB and fill (the reference names both), paid out later
             self.ledger.transfer(EntryKind.IB_REBATE, f"{exec_id}:{referrer}",
-                                 LedgerAccount(tenant_id, "commission_revenue"), LedgerAccount(referrer, "ib_commission"),
+                                 LedgerAccount(tenant_id, "commission_revenue"), rebate_pending(referrer),
                                  currency, amount)
         return changed
 

@@ -8,7 +8,8 @@ from typing import Protocol
 
 
 class Job(Protocol):
-    name: str   # unique: "ib_payouts", "statements", "swaps", "gtd_expiry", "scheduled_orders"
+    name: str       # unique: "ib_payouts", "statements", "swaps", "gtd_expiry", "scheduled_orders"
+    schedule: str   # in words, for the back office: "daily at the rollover, 22:00 UTC"
 
     def next_due(self, last_due: dt.datetime | None, now: dt.datetime) -> dt.datetime:
         """When the run after the one due at ``last_due`` (None: never run) is due."""

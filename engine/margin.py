@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from engine.domain.instrument import Instrument
 from engine.domain.position import Position
-from engine.domain.tenancy import Account
+from engine.domain.tenancy import Account, Group
 
 # (from currency, to currency) -> rate; the market data layer supplies it from its last quotes.
 Rates = Callable[[str, str], Decimal]
@@ -23,19 +23,26 @@ class MarginSnapshot:
     margin_level: Decimal | None  # percent; None with no margin in use
 
 
-def margin_rate(instrument: Instrument, account: Account) -> Decimal:
-    """The stricter of the instrument's rate and what the account's leverage allows."""
-    return max(instrument.margin_rate, Decimal(1) / account.leverage)
+def margin_rate(instrument: Instrument, account: Account, group: Group | None = None) -> Decimal:
+    """The strictest of the instrument's rate, what the account's leverage allows, and the leverage its group
+    allows for the instrument's asset class (a broker gives crypto 5:1 where forex has 100:1)."""
+    leverage = account.leverage
+    if group is not None:
+        leverage = min(leverage, group.leverage_cap(instrument.asset_class.value))
+    return max(instrument.margin_rate, Decimal(1) / leverage)
 
 
 def position_margin(position: Position, instrument: Instrument, account: Account, mark: Decimal,
-                    rates: Rates) -> Decimal:
+                    rates: Rates, group: Group | None = None) -> Decimal:
     notional = abs(position.quantity) * instrument.contract_size * mark
-    return notional * margin_rate(instrument, account) * rates(instrument.quote_currency, account.base_currency)
+    return (notional * margin_rate(instrument, account, group)
+            * rates(instrument.quote_currency, account.base_currency))
 
 
 def snapshot(account: Account, balance: Decimal, positions: Iterable[Position],
-             instruments: dict[str, Instrument], marks: dict[str, Decimal], rates: Rates) -> MarginSnapshot:
+             instruments: dict[str, Instrument], marks: dict[str, Decimal], rates: Rates,
+             group: Group | None = None) -> MarginSnapshot:
+    """``group``: the account's, whose leverage per asset class caps the account's own."""
     unrealised = Decimal(0)
     used = Decimal(0)
     for position in positions:
@@ -44,7 +51,7 @@ def snapshot(account: Account, balance: Decimal, positions: Iterable[Position],
         instrument, mark = instruments[position.symbol], marks[position.symbol]
         to_account = rates(instrument.quote_currency, account.base_currency)
         unrealised += position.unrealised(mark, instrument.contract_size) * to_account
-        used += position_margin(position, instrument, account, mark, rates)
+        used += position_margin(position, instrument, account, mark, rates, group)
     equity = balance + unrealised
     level = (equity / used * 100).quantize(Decimal("0.01")) if used else None
     return MarginSnapshot(balance, equity, used, equity - used, level)

@@ -150,7 +150,7 @@ class OMS:
         self.journal.record(order)
         context = OrderContext(order, instrument, account, now)
         rejection = self._check_position_id(order, account.position_mode) or \
-            self.pipelines.for_tenant(account.tenant_id).before_route(context)
+            self.pipelines.for_group(account.tenant_id, account.group_id).before_route(context)
         if rejection is not None:
             self._reject(order, rejection)
             return order
@@ -233,7 +233,8 @@ class OMS:
                                    order.side, order.ord_type, quantity, order.time_in_force, price,
                                    created_at=order.created_at),
                              route.context.instrument, route.context.account, self.clock())
-        rejection = self.pipelines.for_tenant(order.tenant_id).before_route(probe)
+        account = route.context.account
+        rejection = self.pipelines.for_group(account.tenant_id, account.group_id).before_route(probe)
         if rejection is not None:
             return rejection
         order.move(OrdStatus.PENDING_REPLACE)
@@ -487,7 +488,7 @@ class OMS:
                                                                                           instrument.tick_size)
         fill = FillContext(order, instrument, account, fill_key(report),
                            quantity, price, price)
-        self.pipelines.for_tenant(order.tenant_id).after_fill(fill)
+        self.pipelines.for_group(account.tenant_id, account.group_id).after_fill(fill)
         execution = Execution(fill.exec_id, order.order_id, order.account_id, order.symbol, order.side,
                               fill.quantity, fill.client_price, report.venue, fill.venue_price, fill.markup_revenue,
                               fill.commission, report.at)

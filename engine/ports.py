@@ -202,9 +202,9 @@ class Pipeline(Protocol):
 
 
 class Pipelines(Protocol):
-    """Each tenant's pipeline, in the order its configuration gives."""
+    """The pipeline of an account group: its own order where the broker set one, else its tenant's."""
 
-    def for_tenant(self, tenant_id: str) -> Pipeline: ...
+    def for_group(self, tenant_id: str, group_id: str) -> Pipeline: ...
 
 
 # ---------------------------------------------------------------------------------------------- the router

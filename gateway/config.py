@@ -1,5 +1,8 @@
 """Who may do what through the client FIX doors: an order-entry counterparty trades for the accounts bound to its
-CompID, a drop-copy counterparty receives one tenant's executions.
+CompID, a drop-copy counterparty receives one tenant's executions. A binding may name the ``user`` it acts for;
+then the one policy (``engine.domain.policy``) is asked too: ``accounts.trade`` on the order's account at logon and
+at each order, ``drop_copy`` on the tenant at a drop copy's logon (a locked user logs on nowhere). Without a user, the
+binding alone decides, as before.
 
 The sessions themselves come from a QuickFIX-style .cfg file (``fix_sessions.settings``); a session belongs to the
 binding named by its TargetCompID (the counterparty's SenderCompID). The bindings sit in the hub's TOML:
@@ -7,12 +10,14 @@ binding named by its TargetCompID (the counterparty's SenderCompID). The binding
     [gateway.order_entry.PROPFIRM1]
     accounts = ["ACC-1", "ACC-2"]
     default_account = "ACC-1"        # for orders without Account(1); may be left out when there is one account
+    user = "trader-1"                # who the session acts for: the policy checks each order against this user
     password_hash = "scrypt$..."     # Password(554) on its Logon: python -m gateway.logon_check (prompts)
     username = "propfirm1"           # Username(553); the CompID when left out
     sources = ["203.0.113.0/24"]     # addresses it may connect from; anywhere when left out
 
     [gateway.drop_copy.BROKERA-DC]
     tenant = "broker-a"
+    user = "owner"                   # must have drop_copy on the tenant (a broker of it, an admin of its region)
     password_hash = "scrypt$..."
     catch_up = "day"                 # or "none": what it gets again when it first connects or resets (see below)
 
@@ -56,12 +61,14 @@ class Credentials:
 
 @dataclass(frozen=True, slots=True)
 class ClientBinding:
-    """An order-entry counterparty: the accounts it may trade, and the one an order without Account(1) goes to."""
+    """An order-entry counterparty: the accounts it may name (and hears of), the one an order without Account(1)
+    goes to, and the user it acts for, whose permissions every order is checked against."""
 
     comp_id: str
     accounts: frozenset[str]
     default_account: str
     logon: Credentials
+    user: str | None = None
 
 
 CATCH_UP = ("day", "none")
@@ -79,6 +86,7 @@ class DropCopyBinding:
     tenant_id: str
     logon: Credentials
     catch_up: str = "day"
+    user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,12 +115,18 @@ class Bindings:
         return entry, copies
 
     def check(self, directory: Directory) -> None:
-        """Every bound account and tenant exists in the hub's directory."""
+        """Every bound account, tenant and user exists in the hub's directory. Whether the user may trade them is
+        the policy's to say at logon and at each order, since a broker's grant or a lock changes it while the hub
+        runs."""
         problems = [f"{binding.comp_id}: unknown account {account}"
                     for binding in self.clients.values() for account in sorted(binding.accounts)
                     if account not in directory.accounts]
         problems += [f"{binding.comp_id}: unknown tenant {binding.tenant_id}"
                      for binding in self.drop_copies.values() if binding.tenant_id not in directory.tenants]
+        users = {binding.comp_id: binding.user for binding in self.clients.values()}
+        users.update({binding.comp_id: binding.user for binding in self.drop_copies.values()})
+        problems += [f"{comp_id}: unknown user {user}" for comp_id, user in users.items()
+                     if user is not None and user not in directory.users]
         if problems:
             raise BindingError("; ".join(problems))
 
@@ -150,9 +164,9 @@ def _table(table: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]
 
 def _client(comp_id: str, entry: Any, source: str) -> ClientBinding:
     where = f"{source}: gateway.order_entry.{comp_id}"
-    if not isinstance(entry, Mapping) or set(entry) - {"accounts", "default_account", *_LOGON_KEYS}:
+    if not isinstance(entry, Mapping) or set(entry) - {"accounts", "default_account", "user", *_LOGON_KEYS}:
         raise BindingError(f"{where}: expected accounts = [...], password_hash, and optional default_account, "
-                           f"username, sources")
+                           f"user, username, sources")
     accounts = entry.get("accounts")
     if not isinstance(accounts, list) or not accounts or not all(isinstance(a, str) and a for a in accounts):
         raise BindingError(f"{where}: accounts must be a non-empty list of account ids")
@@ -163,19 +177,28 @@ def _client(comp_id: str, entry: Any, source: str) -> ClientBinding:
         default = accounts[0]
     if default not in accounts:
         raise BindingError(f"{where}: default_account {default} is not one of its accounts")
-    return ClientBinding(comp_id, frozenset(accounts), default, _credentials(comp_id, entry, where))
+    return ClientBinding(comp_id, frozenset(accounts), default, _credentials(comp_id, entry, where),
+                         _user(entry, where))
 
 
 def _drop_copy(comp_id: str, entry: Any, source: str) -> DropCopyBinding:
     where = f"{source}: gateway.drop_copy.{comp_id}"
-    if (not isinstance(entry, Mapping) or "tenant" not in entry or set(entry) - {"tenant", "catch_up", *_LOGON_KEYS}
-            or not isinstance(entry["tenant"], str)):
-        raise BindingError(f"{where}: expected tenant = \"<tenant id>\", password_hash, and optional username, "
-                           f"sources, catch_up")
+    if (not isinstance(entry, Mapping) or "tenant" not in entry
+            or set(entry) - {"tenant", "catch_up", "user", *_LOGON_KEYS} or not isinstance(entry["tenant"], str)):
+        raise BindingError(f"{where}: expected tenant = \"<tenant id>\", password_hash, and optional user, "
+                           f"username, sources, catch_up")
     catch_up = entry.get("catch_up", "day")
     if catch_up not in CATCH_UP:
         raise BindingError(f"{where}: catch_up must be \"day\" or \"none\", got {catch_up!r}")
-    return DropCopyBinding(comp_id, entry["tenant"], _credentials(comp_id, entry, where), catch_up)
+    return DropCopyBinding(comp_id, entry["tenant"], _credentials(comp_id, entry, where), catch_up,
+                           _user(entry, where))
+
+
+def _user(entry: Mapping[str, Any], where: str) -> str | None:
+    user = entry.get("user")
+    if user is not None and (not isinstance(user, str) or not user):
+        raise BindingError(f"{where}: user must be a user id")
+    return user
 
 
 _LOGON_KEYS = ("password_hash", "username", "sources")

@@ -14,6 +14,9 @@ at start (``gateway.resume``, PossResend=Y). So a drop-copy session needs a pers
     SocketAcceptPort=9881
     FileStorePath=var/fix                 # or SQLStoreURL=env:FIX_STORE_URL
 
+A binding that names its ``user`` logs on only while that user has ``drop_copy`` on the tenant (the policy, asked at
+each Logon; a refusal is a Logout with the policy's reason).
+
 Build it before the hub starts: fills booked while the OMS reconciles with its venues are executions too.
 
 What a broker gets of the executions before its drop copy connected is the binding's ``catch_up``: with "day" (the
@@ -32,6 +35,7 @@ from typing import Any
 import structlog
 
 from engine.domain.order import OrdStatus, OrdType, Side, TimeInForce
+from engine.domain.policy import Action
 from engine.services import Services
 from fix_sessions.application import Application
 from fix_sessions.codec import Message
@@ -39,6 +43,7 @@ from fix_sessions.reject import UnsupportedMessageType
 from fix_sessions.session_id import SessionID
 from fix_sessions.settings import SessionConfig
 from gateway.config import Bindings, DropCopyBinding, check_drop_copy_session
+from gateway.logon_check import UserCheck
 from gateway.outbox import Outbox
 from gateway.reports import Fields, transact_time
 from gateway.resume import POSS_RESEND, Resume
@@ -53,6 +58,7 @@ class DropCopy(Application):
         self.services = services
         self.clock = services.clock
         self.outbox = outbox
+        self.users = UserCheck(services.directory)
         self._by_tenant: dict[str, list[SessionID]] = {}
         self._bindings: dict[SessionID, DropCopyBinding] = {}
         for config in configs:
@@ -80,6 +86,10 @@ class DropCopy(Application):
             unsubscribe()
 
     def accept_logon(self, message: Message, session_id: SessionID) -> None:
+        binding = self._bindings[session_id]
+        if binding.user is not None:
+            self.users.logon(self.users.tenant(binding.user, Action.DROP_COPY, binding.tenant_id),
+                             session_id.target_comp_id, binding.user)
         if message.get(141) == b"Y":
             self._resetting.add(session_id)
 

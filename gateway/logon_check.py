@@ -6,6 +6,9 @@ policy the web login shares (``LoginGuard.attempt``): a flood of wrong passwords
 on the event loop, and is refused before any hash once locked. Every refusal is one ``gateway.logon_refused`` event and a Logout whose Text says
 what to fix, never which of username or password was wrong.
 
+A binding that names the ``user`` it acts for is also asked of the one policy (``UserCheck``): at logon (a locked
+user, or one no longer allowed, gets a Logout whose Text is the policy's reason) and at each order.
+
     python -m gateway.logon_check      # prompts for a password, prints the password_hash for the hub's TOML
 """
 from __future__ import annotations
@@ -14,6 +17,9 @@ import getpass
 
 import structlog
 
+from engine.domain.policy import Action, Policy, Target
+from engine.domain.rejects import Rejection
+from engine.domain.tenancy import Directory
 from engine.login_guard import Locked, LoginGuard
 from engine.storage.access import check_password, hash_password
 from fix_sessions.application import RejectLogon
@@ -53,6 +59,35 @@ class LogonCheck:
     def _refuse(self, comp_id: str, peer: str, reason: str) -> None:
         self.refused += 1
         log.warning("gateway.logon_refused", comp_id=comp_id, peer=peer, reason=reason, refused=self.refused)
+
+
+class UserCheck:
+    """The policy asked for the user a binding acts for, as the directory holds it now (a lock or a broker's grant
+    applies at the next logon and the next order)."""
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+        self.policy = Policy(directory)
+
+    def account(self, user_id: str, action: Action, account_id: str) -> Rejection | None:
+        user = self.directory.users.get(user_id)
+        return self.policy.account(user, action, account_id) if user is not None else _gone(user_id)
+
+    def tenant(self, user_id: str, action: Action, tenant_id: str) -> Rejection | None:
+        user = self.directory.users.get(user_id)
+        return self.policy.check(user, action, Target(tenant_id)) if user is not None else _gone(user_id)
+
+    @staticmethod
+    def logon(refusal: Rejection | None, comp_id: str, user_id: str) -> None:
+        """Raise ``RejectLogon`` with the policy's reason when it refused the session's user."""
+        if refusal is None:
+            return
+        log.warning("gateway.logon_refused", comp_id=comp_id, user=user_id, reason=refusal.reason, code=refusal.code)
+        raise RejectLogon(f"logon refused: {refusal.reason}")
+
+
+def _gone(user_id: str) -> Rejection:
+    return Rejection("forbidden", f"user {user_id} is not in the directory")
 
 
 def main() -> None:

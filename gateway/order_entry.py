@@ -3,7 +3,11 @@ OrderCancelReplaceRequest (G), OrderStatusRequest (H) and MarketDataRequest (V) 
 event of the session's accounts becomes an ExecutionReport (``gateway.reports``).
 
 A session trades for the accounts bound to its counterparty's CompID (``gateway.config``); an order naming any
-other Account(1) is rejected (OrdRejReason 15, "unknown account") before the OMS sees it. For example:
+other Account(1) is rejected (OrdRejReason 15, "unknown account") before the OMS sees it. A binding that names its
+``user`` is held to that user's permissions as well: its Logon is refused (a Logout naming why) unless the user may
+trade on one of its accounts, and an order, cancel or replace on an account the user may not trade on is refused as
+one on an unknown account is, with the policy's reason in Text (a status request asks ``accounts.read``), and the
+session hears only of the accounts the user may read. For example:
 
     [SESSION]                             # the .cfg     [gateway.order_entry.PROPFIRM1]     # the hub's TOML
     BeginString=FIX.4.4                                  accounts = ["ACC-1", "ACC-2"]
@@ -34,6 +38,8 @@ from typing import Any
 import structlog
 
 from engine.domain.order import TERMINAL, Order, OrdStatus, OrdType, Side, TimeInForce
+from engine.domain.policy import Action
+from engine.domain.rejects import Rejection
 from engine.oms import NewOrder
 from engine.services import Services
 from fix_sessions.application import Application, RejectLogon
@@ -42,6 +48,7 @@ from fix_sessions.reject import BusinessReject, BusinessRejectReason, Unsupporte
 from fix_sessions.session_id import SessionID
 from fix_sessions.utctime import parse_timestamp
 from gateway.config import Bindings, ClientBinding
+from gateway.logon_check import UserCheck
 from gateway.market_data import MarketData
 from gateway.outbox import Outbox
 from gateway.reports import (
@@ -100,6 +107,7 @@ class OrderEntry(Application):
         self.clock = services.clock
         self.oms = services.oms
         self.outbox = outbox
+        self.users = UserCheck(services.directory)
         self._bindings: dict[SessionID, ClientBinding] = {}
         self._by_account: dict[str, list[SessionID]] = {}
         for session_id in sessions:
@@ -146,6 +154,12 @@ class OrderEntry(Application):
     def accept_logon(self, message: Message, session_id: SessionID) -> None:
         if not self.services.ready.is_set() or self._stopping:
             raise RejectLogon("the hub is not taking orders now")
+        binding = self._bindings[session_id]
+        if binding.user is not None:
+            accounts = [binding.default_account, *sorted(binding.accounts - {binding.default_account})]
+            allowed, refusal = self._permitted(binding, accounts, Action.ACCOUNTS_TRADE)
+            if not allowed:
+                self.users.logon(refusal, session_id.target_comp_id, binding.user)
 
     async def on_logon(self, session_id: SessionID) -> None:
         log.info("gateway.order_entry.logon", session=str(session_id),
@@ -186,6 +200,9 @@ class OrderEntry(Application):
         account = given   # the account the order is for, once known: every reject names it
         try:
             account = _account(given, binding)
+            refusal = self._refusal(binding, account, Action.ACCOUNTS_TRADE)
+            if refusal is not None:
+                raise _Refused(ORD_REJ_REASON["unknown_account"], refusal.reason)
             if not self.services.ready.is_set() or self._stopping:
                 raise _Refused(99, "the hub is not taking orders now")
             known = self.oms.find(account, cl_ord_id)
@@ -247,9 +264,11 @@ class OrderEntry(Application):
         found: tuple[str, Order] | None = None
         mine: _Pending | None = None
         try:
-            found = self._find(_accounts(given, binding), orig, message.get_str(37))
+            accounts, refusal = self._permitted(binding, _accounts(given, binding), Action.ACCOUNTS_TRADE)
+            found = self._find(accounts, orig, message.get_str(37))
             if found is None:
-                raise _Refused(CXL_REJ_REASON["unknown_order"], f"no order {orig}")
+                raise _Refused(CXL_REJ_REASON["unknown_order"],
+                               refusal.reason if refusal and given is not None else f"no order {orig}")
             account, order = found
             if self._is_used(account, cl_ord_id):
                 raise _Refused(CXL_REJ_REASON["duplicate_cl_ord_id"], f"ClOrdID {cl_ord_id} was already used")
@@ -282,11 +301,14 @@ class OrderEntry(Application):
     async def _status(self, message: Message, session_id: SessionID, binding: ClientBinding) -> None:
         cl_ord_id, request_id = message.get_str(11) or "", message.get_str(790)
         extra: Fields = [(790, request_id)] if request_id else []
-        found = self._find(_accounts(message.get_str(1), binding), cl_ord_id, message.get_str(37))
+        given = message.get_str(1)
+        accounts, refusal = self._permitted(binding, _accounts(given, binding), Action.ACCOUNTS_READ)
+        found = self._find(accounts, cl_ord_id, message.get_str(37))
         if found is None:
             fields: Fields = [(37, NO_ORDER_ID), (11, cl_ord_id), (17, "0"), (150, "I"), (39, "8"), (103, 5),
                       (55, message.get_str(55) or ""), (54, message.get(54) or b""), (151, "0"), (14, "0"),
-                      (6, "0"), (60, transact_time(self.clock())), *extra, (58, f"unknown order {cl_ord_id}")]
+                      (6, "0"), (60, transact_time(self.clock())), *extra,
+                      (58, refusal.reason if refusal and given is not None else f"unknown order {cl_ord_id}")]
         else:
             account, order = found
             chain = self._chains.get(order.order_id)
@@ -309,9 +331,11 @@ class OrderEntry(Application):
         self._on_order_event(account, event)
 
     def _on_order_event(self, account: str, event: dict[str, Any], *, resent: bool = False) -> None:
-        sessions = [s for s in self._by_account.get(account, []) if self.resume.wanted(s, event)]
+        sessions = [s for s in self._by_account.get(account, [])
+                    if self._refusal(self._bindings[s], account, Action.ACCOUNTS_READ) is None
+                    and self.resume.wanted(s, event)]
         if not sessions:
-            return   # every session bound to the account has it already
+            return   # every session bound to the account has it already, or its user may not read it
         what, order_id = event["event"], event["order_id"]
         chain = self._chains.get(order_id)
         pending = chain.pending if chain is not None else None
@@ -354,6 +378,24 @@ class OrderEntry(Application):
                  status=event["status"], sessions=[str(s) for s in sessions], resent=resent)
 
     # ---------------------------------------------------------------- lookups
+    def _refusal(self, binding: ClientBinding, account: str, action: Action) -> Rejection | None:
+        """Why the binding's user may not do ``action`` on ``account`` (None: it may, or the binding has no user)."""
+        return None if binding.user is None else self.users.account(binding.user, action, account)
+
+    def _permitted(self, binding: ClientBinding, accounts: list[str],
+                   action: Action) -> tuple[list[str], Rejection | None]:
+        """Those of ``accounts`` the binding's user may do ``action`` on, and why the first refused one is not (what
+        a request naming that one account is told)."""
+        allowed: list[str] = []
+        first: Rejection | None = None
+        for account in accounts:
+            refusal = self._refusal(binding, account, action)
+            if refusal is None:
+                allowed.append(account)
+            elif first is None:
+                first = refusal
+        return allowed, first
+
     def _find(self, accounts: list[str], cl_ord_id: str, order_id: str | None) -> tuple[str, Order] | None:
         """The order a request names, by any ClOrdID of its chain (or by OrderID), on one of ``accounts``."""
         for account in accounts:

@@ -2,11 +2,11 @@
 
 Each interceptor is a small class with one method per direction (the defaults pass everything through). Before
 routing it may change the order's venue-side terms or refuse with a ``Rejection`` (a code and a sentence the
-client sees). The order of interceptors is configuration, per tenant.
+client sees). The order of interceptors is configuration, per tenant, and per group where the broker set one.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from engine.domain.rejects import Rejection
@@ -36,13 +36,17 @@ class Pipeline:
 
 
 class Pipelines:
-    """Each tenant's pipeline, built by name from shared interceptors in the order its configuration gives."""
+    """Each tenant's pipeline, built by name from shared interceptors in the order its configuration gives; a
+    group the broker gave an order of its own (``group_order``, read at each call: a change applies to the next
+    order and quote) runs that one."""
 
     def __init__(self, interceptors: Iterable[Interceptor], order: Mapping[str, list[str]],
-                 default: list[str]) -> None:
+                 default: list[str], group_order: Callable[[str], Sequence[str]] = lambda group_id: ()) -> None:
         self._by_name = {interceptor.name: interceptor for interceptor in interceptors}
         self._default = self._build(default)
         self._pipelines = {tenant: self._build(names) for tenant, names in order.items()}
+        self.group_order = group_order
+        self._by_order: dict[tuple[str, ...], Pipeline] = {}
 
     def _build(self, names: list[str]) -> Pipeline:
         unknown = [name for name in names if name not in self._by_name]
@@ -50,5 +54,18 @@ class Pipelines:
             raise ValueError(f"unknown interceptors in the pipeline configuration: {unknown}")
         return Pipeline([self._by_name[name] for name in names])
 
+    def names(self) -> frozenset[str]:
+        """The interceptors this hub has, which a pipeline order may name."""
+        return frozenset(self._by_name)
+
     def for_tenant(self, tenant_id: str) -> Pipeline:
         return self._pipelines.get(tenant_id, self._default)
+
+    def for_group(self, tenant_id: str, group_id: str) -> Pipeline:
+        names = tuple(self.group_order(group_id))
+        if not names:
+            return self.for_tenant(tenant_id)
+        pipeline = self._by_order.get(names)
+        if pipeline is None:
+            pipeline = self._by_order[names] = self._build(list(names))
+        return pipeline

@@ -90,6 +90,26 @@ class PriceFeed:
         self._topics = {(tenant, group, symbol): f"quotes.{tenant}.{group}.{topic_symbol(symbol)}"
                         for tenant, group in self.audiences for symbol in instruments}
 
+    def add_audience(self, tenant: str, group: str) -> None:
+        """A group created while the hub runs is priced from the next quote on, like the groups it started with."""
+        if (tenant, group) in self.audiences:
+            return
+        self.audiences.append((tenant, group))
+        self._topics.update({(tenant, group, symbol): f"quotes.{tenant}.{group}.{topic_symbol(symbol)}"
+                             for symbol in self._state})
+
+    def list_instrument(self, instrument: Instrument) -> None:
+        """An instrument listed (or its terms changed) while the hub runs: priced to every audience from its next
+        quote on; the quotes it already has are kept."""
+        state = self._state.get(instrument.symbol)
+        if state is not None:
+            state.instrument = instrument
+            return
+        self._state[instrument.symbol] = _Instrument(instrument)
+        self._topics.update({(tenant, group, instrument.symbol):
+                             f"quotes.{tenant}.{group}.{topic_symbol(instrument.symbol)}"
+                             for tenant, group in self.audiences})
+
     # ---------------------------------------------------------------- in
     def on_quote(self, quote: Quote) -> bool:
         """Take a venue's quote; False when it is dropped (and counted), so nothing downstream acts on it."""
@@ -222,7 +242,7 @@ class PriceFeed:
             self._seq[topic] += 1
             event = {"seq": self._seq[topic], **shared}
             if best is not None:
-                quote = self.pipelines.for_tenant(tenant).on_quote(
+                quote = self.pipelines.for_group(tenant, group).on_quote(
                     ClientQuote(tenant, group, symbol, best.bid, best.ask, tick))
                 event["bid"], event["ask"] = _text(quote.bid), _text(quote.ask)
             self.bus.publish(topic, event)

@@ -8,12 +8,13 @@ from decimal import Decimal
 from adapters.memory import MemoryVenue
 from engine.bus import InProcessBus
 from engine.domain.instrument import AssetClass, Instrument, Market, TradingSession
+from engine.domain.rebates import RebatePlan
 from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
-from engine.domain.terms import CommissionPlan, Markup, RebatePlan, RouteRule
+from engine.domain.terms import CommissionPlan, Markup, RouteRule
 from engine.journal import OrderJournal, Reports, Transactions
 from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
 from engine.oms import OMS
-from engine.ports import utc_now
+from engine.ports import Clock, utc_now
 from routing.interceptors.commission import Commission
 from routing.interceptors.ib_rebate import IbRebate
 from routing.interceptors.kill_switch import KillSwitch
@@ -70,7 +71,7 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
         limits: RiskLimits | None = None, venues: dict | None = None, ledger: Ledger | None = None,
         journal: OrderJournal | None = None, transactions: Transactions | None = None,
         order_id_prefix: str = "O", rebates: RebatePlan | None = None, reports: Reports | None = None,
-        commission: CommissionPlan | None = None) -> Hub:
+        commission: CommissionPlan | None = None, rebate_clock: Clock = lambda: NOW) -> Hub:
     """A broker with one trader (ACC-1, USD, 1:100) and two in-memory LPs quoting EUR/USD and BTC/USDT."""
     directory = Directory()
     directory.add_tenant(Tenant("broker-a", "Broker A"))
@@ -93,10 +94,11 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
                     net_position=lambda account, symbol: oms_holder[0].accounting.net(account, symbol),
                     mark=lambda symbol: oms_holder[0].accounting.marks.get(symbol),
                     tenant_exposure=lambda tenant, symbol: oms_holder[0].accounting.tenant_exposure(tenant, symbol),
-                    rate=lambda source, target: oms_holder[0].accounting.rate(source, target))
+                    rate=lambda source, target: oms_holder[0].accounting.rate(source, target),
+                    group=lambda account: directory.groups.get(account.group_id))
     commissions = Commission({"standard": commission or CommissionPlan(D(commission_per_lot))}, view.rate)
     interceptors = [Validation(), Throttle(throttle), kill_switch, RiskGate({"broker-a": limits or RiskLimits()}, view),
-                    markup, commissions, IbRebate(directory, {"broker-a": rebates} if rebates else {})]
+                    markup, commissions, IbRebate(directory, [rebates] if rebates else [], view.rate, view.net_position, rebate_clock)]
     order = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission", "ib_rebate"]
     pipelines = Pipelines(interceptors, {"broker-a": order}, order)
     oms = OMS(directory=directory, instruments=instruments, ledger=ledger, bus=bus, pipelines=pipelines,

@@ -9,6 +9,7 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_server import Server
 
+from backoffice.instruments import visible
 from backoffice.office import BackOffice
 from engine.bars import BarBuilder
 from engine.services import Services
@@ -19,7 +20,8 @@ from web.api.account_stream import AccountStream
 from web.api.admin.base import Admin, back_office_errors
 from web.api.admin.resources import resources
 from web.api.auth import Auth
-from web.api.errors import ApiError, Handler, json_errors, json_response
+from web.api.caller import Permissions
+from web.api.errors import ApiError, Handler, json_errors, json_response, no_route
 from web.api.openapi import document
 from web.api.orders import order_json
 from web.api.rest import Rest
@@ -33,7 +35,7 @@ VENDOR_PACKAGES = ("lightweight-charts", "gridstack")
 
 SERVER = "dynamictech"   # not aiohttp's "Python/3.x aiohttp/3.y": no version for a scanner to match
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
        "connect-src 'self'; frame-ancestors 'none'")
 
 
@@ -76,14 +78,17 @@ def create_app(services: Services, feed: PriceFeed, markup: SpreadMarkup, bars: 
         resource.routes(app)
 
     async def audience(request: web.Request) -> tuple[str, str]:
-        caller = auth.caller(request)
-        wanted = request.query.get("account_id")
-        account = caller.account(wanted) if wanted else (caller.accounts[0] if caller.accounts else None)
-        if account is None:
-            raise ApiError(403, "forbidden", "this user has no trading account")
-        return account.tenant_id, account.group_id
+        """The group whose prices the socket carries: ``?account_id``'s (one the caller may read), else the
+        caller's own (``Permissions.prices``)."""
+        return Permissions(services.directory).prices(auth.caller(request), request.query.get("account_id"))
 
-    PriceStream(services.bus, set(services.oms.instruments), audience).routes(app)
+    def offered(tenant_id: str, symbol: str) -> bool:
+        """Read at each subscription: an instrument the back office lists is offered from then on."""
+        instrument = services.oms.instruments.get(symbol)
+        tenant = services.directory.tenants.get(tenant_id)
+        return instrument is not None and bool(visible((instrument,), tenant))
+
+    PriceStream(services.bus, offered, audience).routes(app)
     AccountStream(services.bus, auth, lambda order_id: order_json(services.oms.orders[order_id])).routes(app)
     openapi = document(admin)
 
@@ -101,11 +106,14 @@ def create_app(services: Services, feed: PriceFeed, markup: SpreadMarkup, bars: 
         app.router.add_get("/admin", panel)
         app.router.add_get("/admin/", panel)
         app.router.add_static("/admin/", ADMIN)
+    app.router.add_static("/shared/", WEB.joinpath("shared", "static"))   # the modules both front ends import
     for package in VENDOR_PACKAGES:
         if (VENDOR / package).is_dir():
             app.router.add_static(f"/vendor/{package}/", VENDOR / package, follow_symlinks=False)
+    app.router.add_route("*", r"/api/{rest:.*}", no_route)   # after every API route, before the static files
     if STATIC.is_dir():
         app.router.add_get("/", index)
+        app.router.add_get("/t/{tenant}", index)   # a white-label tenant's own page (GET /api/brand)
         app.router.add_static("/", STATIC)
     return app
 

@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
+from fnmatch import fnmatchcase
 from zoneinfo import ZoneInfo
 
 
@@ -55,6 +56,27 @@ class Instrument:
     sessions: tuple[TradingSession, ...] = ()  # empty: always open (crypto)
     market: Market | None = None
     board_lot: Decimal | None = None
+    pip_size: Decimal | None = None          # None: forex's convention (0.0001, 0.01 for yen), else the tick
+    min_notional: Decimal | None = None      # in the quote currency, at the order's price
+    price_precision: int | None = None       # decimals a price is shown with; None: the tick's
+    quantity_precision: int | None = None
+    tenant_id: str | None = None             # listed for one tenant only; None: the platform's catalogue
+    close_only: bool = False                 # delisted: positions may be closed, none opened
+
+    def offered_to(self, tenant_id: str, allowed: tuple[str, ...] = ()) -> bool:
+        """Whether a tenant's traders may trade it: the platform's catalogue or the tenant's own listing, within the
+        tenant's allowed symbol patterns (none: every symbol)."""
+        return self.tenant_id in (None, tenant_id) and (
+            not allowed or any(fnmatchcase(self.symbol, pattern) for pattern in allowed))
+
+    @property
+    def pip(self) -> Decimal:
+        """The price step a "pip" markup counts: forex's 0.0001 (0.01 when the quote is yen) unless set."""
+        if self.pip_size is not None:
+            return self.pip_size
+        if self.asset_class is AssetClass.FX:
+            return Decimal("0.01") if self.quote_currency == "JPY" else Decimal("0.0001")
+        return self.tick_size
 
     def on_tick(self, price: Decimal) -> bool:
         return price > 0 and price % self.tick_size == 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from engine.domain.rejects import Rejection
-from engine.domain.tenancy import Directory, Role, User
+from engine.domain.tenancy import Account, Directory, Role, User
 
 
 class Action(str, Enum):
@@ -70,10 +70,12 @@ GRANTS: dict[Role, frozenset[Role]] = {
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What an action is on: a tenant, and within it, where one user's things are concerned, that user."""
+    """What an action is on: a tenant, and within it, where one user's things are concerned, that user. ``region``
+    places a tenant not created yet (an admin creates tenants in its own region)."""
 
     tenant_id: str | None
     user_id: str | None = None
+    region: str | None = None
 
 
 PLATFORM = Target(None)   # the platform's own things: its instrument catalogue, the route table
@@ -95,10 +97,10 @@ class Policy:
             return Rejection("user_locked", f"user {user.user_id} is locked")
         scope = self.scope(user, action)
         if scope is Scope.NONE:
-            return Rejection("forbidden", f"a {user.role.value} may not {_verb(action)}")
+            return Rejection("forbidden", f"{user.role.named} may not {_verb(action)}")
         if self._reaches(user, scope, target):
             return None
-        return Rejection("forbidden", f"{_whose(target)} is outside what a {user.role.value} "
+        return Rejection("forbidden", f"{_whose(target)} is outside what {user.role.named} "
                                       f"{user.user_id} may {_verb(action)}")
 
     def allows(self, user: User, action: Action, target: Target) -> bool:
@@ -108,7 +110,7 @@ class Policy:
         """None when ``user`` may give ``role`` to someone."""
         if role in GRANTS.get(user.role, frozenset()):
             return None
-        return Rejection("forbidden", f"a {user.role.value} may not make anyone a {role.value}")
+        return Rejection("forbidden", f"{user.role.named} may not make anyone {role.named}")
 
     def tenants(self, user: User, action: Action) -> frozenset[str]:
         """Every tenant in which ``user`` may do ``action`` on at least something."""
@@ -122,7 +124,8 @@ class Policy:
             return False   # only the platform's own people touch the platform's own things
         if scope is Scope.REGION:
             tenant = self.directory.tenants.get(target.tenant_id)
-            return tenant is not None and bool(user.region) and tenant.region == user.region
+            region = tenant.region if tenant is not None else target.region
+            return bool(user.region) and region == user.region
         if target.tenant_id != user.tenant_id:
             return False
         if scope is Scope.TENANT:
@@ -136,6 +139,32 @@ class Policy:
     def account_target(self, account_id: str) -> Target | None:
         account = self.directory.accounts.get(account_id)
         return None if account is None else Target(account.tenant_id, account.user_id)
+
+    def account(self, user: User, action: Action, account_id: str) -> Rejection | None:
+        """None when ``user`` may do ``action`` on the account. The refusal names the account only, never whose it
+        is, and an unknown account is refused as another tenant's is, so an id tells a caller nothing about other
+        tenants; only a caller whose scope is the whole platform hears that it is unknown (``unknown_account``)."""
+        target = self.account_target(account_id)
+        refusal = self.check(user, action, target or PLATFORM)
+        if target is None and refusal is None:
+            return Rejection("unknown_account", f"there is no account {account_id}")
+        if refusal is None or refusal.code == "user_locked" or self.scope(user, action) is Scope.NONE:
+            return refusal
+        return Rejection("forbidden", f"account {account_id} is outside what {user.role.named} {user.user_id} "
+                                      f"may {_verb(action)}")
+
+    def accounts(self, user: User, action: Action) -> tuple[Account, ...]:
+        """Every account ``user`` may do ``action`` on, in id order (the subtree is walked once, not per account)."""
+        scope = self.scope(user, action)
+        if user.locked or scope is Scope.NONE:
+            return ()
+        below = self.directory.subtree(user.user_id) if scope is Scope.SUBTREE else frozenset()
+
+        def reached(account: Account) -> bool:
+            if scope is Scope.SUBTREE:
+                return account.tenant_id == user.tenant_id and account.user_id in below
+            return self._reaches(user, scope, Target(account.tenant_id, account.user_id))
+        return tuple(account for _, account in sorted(self.directory.accounts.items()) if reached(account))
 
 
 def _verb(action: Action) -> str:

@@ -46,9 +46,10 @@ VENUE_CODES: dict[str, RejectCode] = {c.code: c for c in (
 HUB_CODES = frozenset({
     "bad_expire_time", "bad_price", "bad_quantity", "bad_stop_loss", "bad_stop_price", "bad_take_profit", "bad_trail",
     "cannot_replace", "canceled", "missing_price", "missing_stop_price",
+    "close_only", "below_min_notional",
     "expired", "venue_lost_order",
-    "duplicate_cl_ord_id", "forbidden", "user_locked", "halted", "insufficient_margin", "market_closed", "no_price", "no_route", "no_venue",
-    "not_hedging", "not_sent", "order_too_large", "position_too_large", "price_off_tick", "quantity_off_step",
+    "duplicate_cl_ord_id", "forbidden", "user_locked", "unknown_account", "send_time_missed",
+    "halted", "insufficient_margin", "market_closed", "no_price", "no_route", "no_venue", "not_hedging", "not_sent", "order_too_large", "position_too_large", "price_off_tick", "quantity_off_step",
     "quantity_out_of_range", "request_pending", "stop_off_tick", "symbol_exposure", "tenant_exposure", "throttled",
     "too_late_to_cancel", "unknown_order", "unknown_position", "unknown_symbol", "venue_down", "wrong_side",
 })

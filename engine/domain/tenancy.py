@@ -16,7 +16,14 @@ class Role(str, Enum):
     SUB_IB = "sub_ib"
     END_USER = "end_user"
 
+    @property
+    def named(self) -> str:
+        """As a sentence names it: "an IB", "a super admin"."""
+        return _NAMED[self]
 
+
+_NAMED = {Role.SUPER_ADMIN: "a super admin", Role.ADMIN: "an admin", Role.BROKER: "a broker",
+          Role.MASTER_IB: "a master IB", Role.IB: "an IB", Role.SUB_IB: "a sub-IB", Role.END_USER: "an end user"}
 PLATFORM_TENANT = "platform"   # what the platform's own people (super admins, admins) have for a tenant id
 PLATFORM_ROLES = frozenset({Role.SUPER_ADMIN, Role.ADMIN})
 
@@ -134,7 +141,7 @@ class Directory:
 
     def add_user(self, user: User) -> User:
         if (user.role in PLATFORM_ROLES) != (user.tenant_id == PLATFORM_TENANT):
-            raise TenancyError(f"user {user.user_id}: a {user.role.value} belongs "
+            raise TenancyError(f"user {user.user_id}: {user.role.named} belongs "
                                + ("to the platform" if user.role in PLATFORM_ROLES else "to a broker's tenant"))
         if user.tenant_id not in self.tenants and user.role not in PLATFORM_ROLES:
             raise TenancyError(f"user {user.user_id}: unknown tenant {user.tenant_id}")
@@ -143,7 +150,7 @@ class Directory:
             if referrer is None or referrer.tenant_id != user.tenant_id:
                 raise TenancyError(f"user {user.user_id}: referrer {user.referrer_id} is not in its tenant")
             if user.role not in REFERRALS.get(referrer.role, frozenset()):
-                raise TenancyError(f"a {referrer.role.value} cannot refer a {user.role.value}")
+                raise TenancyError(f"{referrer.role.named} cannot refer {user.role.named}")
         self.users[user.user_id] = user
         return user
 

@@ -1,27 +1,54 @@
-"""What a tenant sets for its traders: spread markups, commission and IB rebate plans, and the A-Book route rules.
-The directory stores them; routing's interceptors and router apply them."""
+"""What a tenant sets for its traders: spread markups, commission plans and the A-Book route rules (IB rebate plans
+are ``engine.domain.rebates``). The directory stores them; routing's interceptors and router apply them."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from fnmatch import fnmatchcase
 
 from engine.domain.instrument import AssetClass, Instrument
 from engine.domain.order import Order
-from engine.domain.tenancy import Role
+
+
+class MarkupUnit(str, Enum):
+    """What a per-side markup is counted in."""
+
+    POINTS = "points"     # price units: 0.5 on BTC/USDT is fifty cents
+    PIPS = "pips"         # the instrument's pip (Instrument.pip: 0.0001 for most forex, 0.01 for yen pairs)
+    PERCENT = "percent"   # of the price
 
 
 @dataclass(frozen=True, slots=True)
 class Markup:
-    """Per side: fixed price points, or a percentage of the price."""
+    """How far a trader's price is from the venue's: ``bid`` below the bid, ``ask`` above the ask, in ``unit``, so a
+    broker can widen one side more than the other. ``points`` and ``percent`` are the older shape, the same on both
+    sides; a markup stored that way still loads, and the two add up."""
 
     points: Decimal = Decimal(0)
     percent: Decimal = Decimal(0)
+    bid: Decimal = Decimal(0)
+    ask: Decimal = Decimal(0)
+    unit: MarkupUnit = MarkupUnit.POINTS
 
     def amount(self, price: Decimal) -> Decimal:
+        """The part that is the same on both sides (the older shape)."""
         return self.points + price * self.percent / 100
+
+    def on_bid(self, price: Decimal, pip: Decimal) -> Decimal:
+        """How much below ``price`` (a bid, or what a sell fills at) the trader's price is."""
+        return self.amount(price) + self._side(self.bid, price, pip)
+
+    def on_ask(self, price: Decimal, pip: Decimal) -> Decimal:
+        """How much above ``price`` (an ask, or what a buy fills at) the trader's price is."""
+        return self.amount(price) + self._side(self.ask, price, pip)
+
+    def _side(self, value: Decimal, price: Decimal, pip: Decimal) -> Decimal:
+        if self.unit is MarkupUnit.PIPS:
+            return value * pip
+        if self.unit is MarkupUnit.PERCENT:
+            return price * value / 100
+        return value
 
 
 class CommissionUnit(str, Enum):
@@ -60,13 +87,6 @@ class CommissionPlan:
         else:
             amount = instrument.notional(quantity, price) * quote_rate
         return self.rate * amount + self.per_trade
-
-
-@dataclass(frozen=True, slots=True)
-class RebatePlan:
-    """Per lot traded, in the trader's account currency, by the IB's role."""
-
-    per_lot: Mapping[Role, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from engine.domain.tenancy import (
     TenantDefaults,
     User,
 )
-from engine.domain.terms import CommissionPlan, CommissionUnit, Markup, RouteRule
+from engine.domain.terms import CommissionPlan, CommissionUnit, Markup, MarkupUnit, RouteRule
 from engine.storage.tables import (
     AccountRecord,
     CommissionPlanRecord,
@@ -81,8 +81,7 @@ class SqlDirectory:
     def save_markups(self, markups: Mapping[tuple[str, str, str], Markup]) -> None:
         with self.unit.session() as session:
             for (tenant_id, group_id, symbol), markup in markups.items():
-                session.merge(MarkupRecord(tenant_id=tenant_id, group_id=group_id, symbol=symbol,
-                                           points=markup.points, percent=markup.percent))
+                session.merge(markup_row((tenant_id, group_id, symbol), markup))
 
     def save_commission_plans(self, directory: Directory, plans: Mapping[str, CommissionPlan]) -> None:
         with self.unit.session() as session:
@@ -108,11 +107,18 @@ class SqlDirectory:
                                AssetClass(r.asset_class) if r.asset_class else None, r.symbol_pattern,
                                r.min_quantity, r.max_quantity, r.best_price, r.reroute_on_reject)
                      for r in session.exec(select(RouteRuleRecord).order_by(RouteRuleRecord.rank)).all()]  # type: ignore[arg-type]
-            markups = {(m.tenant_id, m.group_id, m.symbol): Markup(m.points, m.percent)
+            markups = {(m.tenant_id, m.group_id, m.symbol): Markup(m.points, m.percent, m.bid, m.ask,
+                                                                   MarkupUnit(m.unit))
                        for m in session.exec(select(MarkupRecord)).all()}
             plans = {p.group_id: CommissionPlan(p.rate, _unit(p), p.per_trade)
                      for p in session.exec(select(CommissionPlanRecord)).all()}
         return TenantConfig(directory, rules, markups, plans)
+
+
+def markup_row(key: tuple[str, str, str], markup: Markup) -> MarkupRecord:
+    tenant_id, group_id, symbol = key
+    return MarkupRecord(tenant_id=tenant_id, group_id=group_id, symbol=symbol, points=markup.points,
+                        percent=markup.percent, bid=markup.bid, ask=markup.ask, unit=markup.unit.value)
 
 
 def tenant_row(tenant: Tenant) -> TenantRecord:

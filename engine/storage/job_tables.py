@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 
 class JobRunRecord(SQLModel, table=True):
     __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_due", "job", "due"),)   # a job's latest run, among 1,440 a day
 
     run_key: str = Field(primary_key=True)
     job: str = Field(index=True)

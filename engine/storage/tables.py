@@ -110,9 +110,9 @@ class TenantRecord(SQLModel, table=True):
     domain: str = Field(default="", index=True)
     path: str = ""
     default_leverage: Decimal = Field(default=Decimal(100), sa_column=Column(Amount(), nullable=False))
-    margin_call: Decimal = Field(default=Decimal(100), sa_column=Column(Amount(), nullable=False))
-    stop_out: Decimal = Field(default=Decimal(50), sa_column=Column(Amount(), nullable=False))
-    orders_per_second: int = 50
+    margin_call: Decimal | None = Field(default=None, sa_column=Column(Amount()))   # None: the platform's
+    stop_out: Decimal | None = Field(default=None, sa_column=Column(Amount()))
+    orders_per_second: int | None = None
     allowed_instruments: str = ""     # comma-separated symbol patterns; empty: every instrument
 
 
@@ -194,6 +194,9 @@ class MarkupRecord(SQLModel, table=True):
     symbol: str = Field(primary_key=True)     # "*": every symbol
     points: Decimal = Field(sa_column=Column(Amount(), nullable=False))
     percent: Decimal = Field(sa_column=Column(Amount(), nullable=False))
+    bid: Decimal = Field(default=Decimal(0), sa_column=Column(Amount(), nullable=False))   # per side, in ``unit``
+    ask: Decimal = Field(default=Decimal(0), sa_column=Column(Amount(), nullable=False))
+    unit: str = "points"              # engine.domain.terms.MarkupUnit: points, pips or percent
 
 
 class CommissionPlanRecord(SQLModel, table=True):
@@ -274,4 +277,6 @@ class ReportCursorRecord(SQLModel, table=True):
 
 ENGINE_TABLES = ("orders", "journal_entries", "postings", "executions", "positions", "tenants", "users", "groups",
                  "accounts", "route_rules", "markups", "commission_plans", "bars", "credentials", "api_keys", "layouts",
-                 "report_outbox", "report_cursors", "audit", "job_runs")
+                 "report_outbox", "report_cursors", "audit", "job_runs", "rebate_plans", "rebate_levels",
+                 "rebate_payout_items", "rebate_releases", "statements", "scheduled_orders",
+                 "sessions", "invites", "ib_requests", "listed_instruments")

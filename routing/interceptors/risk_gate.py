@@ -9,7 +9,7 @@ from decimal import Decimal
 from engine.domain.instrument import Instrument
 from engine.domain.order import OrdType
 from engine.domain.rejects import Rejection
-from engine.domain.tenancy import Account, PositionMode
+from engine.domain.tenancy import Account, Group, PositionMode
 from engine.margin import MarginSnapshot, margin_rate
 from engine.ports import Interceptor, OrderContext
 
@@ -24,13 +24,15 @@ class RiskLimits:
 
 @dataclass(frozen=True, slots=True)
 class RiskView:
-    """What the gate reads of the live book; the OMS provides it."""
+    """What the gate reads of the live book; the OMS provides it. ``group``: the account's group, whose leverage
+    per asset class caps the account's."""
 
     margin: Callable[[Account], MarginSnapshot]
     net_position: Callable[[str, str], Decimal]        # account, symbol -> signed quantity over all tickets
     mark: Callable[[str], Decimal | None]              # symbol -> last price, None when stale or unknown
     tenant_exposure: Callable[[str, str | None], Decimal]  # tenant, symbol (None: all) -> gross notional
     rate: Callable[[str, str], Decimal]
+    group: Callable[[Account], Group | None]
 
 
 class RiskGate(Interceptor):
@@ -99,7 +101,7 @@ class RiskGate(Interceptor):
         else:
             position = self.view.net_position(order.account_id, order.symbol)
             added = max(Decimal(0), abs(position + order.side.sign * order.quantity) - abs(position))
-        required = (instrument.notional(added, price) * margin_rate(instrument, account)
+        required = (instrument.notional(added, price) * margin_rate(instrument, account, self.view.group(account))
                     * self.view.rate(instrument.quote_currency, account.base_currency))
         free = self.view.margin(account).free_margin
         if required > 0 and required > free:  # closing needs no margin, even from an account under water

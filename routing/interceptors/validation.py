@@ -1,22 +1,39 @@
-"""Refuse what no venue should see: unknown symbols, quantities off the lot step or out of range, prices missing,
-not above zero or off the tick, orders outside the instrument's trading hours. Each refusal names what is wrong."""
+"""Refuse what no venue should see: unknown symbols (and those listed for another tenant or outside the tenant's
+allowed instruments), quantities off the lot step or out of range, prices missing, not above zero or off the tick,
+a notional below the instrument's minimum, orders outside the instrument's trading hours, and orders that would
+open a position in a delisted (close-only) instrument. Each refusal names what is wrong."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from engine.domain.instrument import Instrument
 from engine.domain.order import OrdType, TimeInForce
 from engine.domain.rejects import Rejection
+from engine.domain.tenancy import Directory, PositionMode
 from engine.ports import Interceptor, OrderContext
+
+# (account, symbol) -> the account's net position: positive long, negative short
+NetPosition = Callable[[str, str], Decimal]
 
 
 class Validation(Interceptor):
+    """``net_position`` tells a closing order from an opening one in a close-only instrument (without it, only an
+    order that names the hedging ticket it closes goes); ``directory`` gives each tenant's allowed instruments."""
+
     name = "validation"
+
+    def __init__(self, net_position: NetPosition | None = None, directory: Directory | None = None) -> None:
+        self.net_position = net_position
+        self.directory = directory
 
     def before_route(self, context: OrderContext) -> Rejection | None:
         order, instrument = context.order, context.instrument
-        if instrument is None:
+        if instrument is None or not instrument.offered_to(order.tenant_id, self._allowed(order.tenant_id)):
             return Rejection("unknown_symbol", f"{order.symbol} is not an instrument this account can trade")
+        if instrument.close_only and not self._closes(context):
+            return Rejection("close_only", f"{order.symbol} is delisted: positions in it may be closed, no new ones "
+                                           "opened")
         if order.quantity <= 0:
             return Rejection("bad_quantity", f"quantity must be positive, got {order.quantity}")
         if not instrument.on_step(order.quantity):
@@ -40,11 +57,31 @@ class Validation(Interceptor):
         rejection = self._check_brackets(context)
         if rejection is not None:
             return rejection
+        limit = order.price if order.price is not None else order.stop_price
+        if instrument.min_notional is not None and limit is not None \
+                and instrument.notional(order.quantity, limit) < instrument.min_notional:
+            return Rejection("below_min_notional", f"{order.quantity} {order.symbol} at {limit} is worth less than "
+                                                   f"the minimum {instrument.min_notional} {instrument.quote_currency}")
         if order.time_in_force is TimeInForce.GTD and (order.expire_at is None or order.expire_at <= context.now):
             return Rejection("bad_expire_time", f"a GTD order needs an expiry time after {context.now.isoformat()}")
         if not instrument.is_open(context.now):
             return Rejection("market_closed", f"{order.symbol} is outside its trading hours")
         return None
+
+    def _allowed(self, tenant_id: str) -> tuple[str, ...]:
+        tenant = self.directory.tenants.get(tenant_id) if self.directory is not None else None
+        return tenant.defaults.allowed_instruments if tenant is not None else ()
+
+    def _closes(self, context: OrderContext) -> bool:
+        """Whether the order only reduces a position: it names the hedging ticket it closes, or it is against the
+        account's net position and no larger than it (a hedging account opens a new ticket unless it names one)."""
+        order = context.order
+        if order.position_id is not None:
+            return True
+        if self.net_position is None or context.account.position_mode is PositionMode.HEDGING:
+            return False
+        net = self.net_position(order.account_id, order.symbol)
+        return net * order.side.sign < 0 and order.quantity <= abs(net)
 
     @staticmethod
     def _check_brackets(context: OrderContext) -> Rejection | None:

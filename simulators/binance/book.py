@@ -157,6 +157,12 @@ class Book:
 
 
 def default_symbols() -> list[SymbolSpec]:
+    """What the simulated exchange lists; DOGEUSDT with the filters Binance publishes for it (a five-decimal tick,
+    whole coins, a 1 USDT minimum notional)."""
     return [SymbolSpec("BTCUSDT", "BTC", "USDT", Decimal(60000)),
             SymbolSpec("ETHUSDT", "ETH", "USDT", Decimal(3000), step_size=Decimal("0.0001"),
-                       min_qty=Decimal("0.0001"), legacy_min_notional=True)]
+                       min_qty=Decimal("0.0001"), legacy_min_notional=True),
+            SymbolSpec("DOGEUSDT", "DOGE", "USDT", Decimal("0.15"), tick_size=Decimal("0.00001"),
+                       min_price=Decimal("0.00001"), max_price=Decimal(1000), step_size=Decimal(1),
+                       min_qty=Decimal(1), max_qty=Decimal(9000000), market_max_qty=Decimal(5000000),
+                       min_notional=Decimal(1), level_qty=Decimal(5000))]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
+from dynamictech.serve import instruments, load, settings
 from engine.domain.tenancy import Account, Directory, Group, Role, Tenant, User
 from engine.domain.terms import RouteRule
 from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet
@@ -137,3 +138,13 @@ async def test_the_hub_trades_at_its_configured_venue_with_the_password_from_the
         await lp.stop()
     assert b"from-the-environment" not in errors, "the password must never reach the logs"
     assert hub.returncode == 0
+
+
+def test_the_example_configuration_is_read_whole() -> None:
+    """examples/hub.toml is what a broker starts from: every section of it is read, none refused."""
+    config = load(Path(__file__).parents[2] / "examples" / "hub.toml")
+    hub = settings(config)
+    assert hub.orders_per_second == 50
+    assert hub.risk_limits["broker-a"].max_order_quantity == {"EUR/USD": D("50"), "BTC/USDT": D("5")}
+    assert hub.financing["EUR/USD"].long_rate == D("-2.5") and hub.financing["EUR/USD"].days_per_year == 360
+    assert set(instruments(config)) == {"EUR/USD", "BTC/USDT"}

@@ -15,13 +15,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
+import backoffice
 import engine.storage
 from engine.storage import tables
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
 
-for module in pkgutil.iter_modules(engine.storage.__path__):   # every table module, wherever it is declared
-    importlib.import_module(f"engine.storage.{module.name}")
+for package in (engine.storage, backoffice):   # every table module, wherever it is declared
+    for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+        importlib.import_module(module.name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -9,7 +9,7 @@ from tests.stubs import hub
 
 async def test_a_tenant_limit_tightens_the_platform_throttle_and_a_change_applies_to_the_next_order() -> None:
     h = hub(throttle=3)
-    throttle = next(i for i in h.oms.pipelines.for_tenant("broker-a").interceptors if isinstance(i, Throttle))
+    throttle = next(i for i in h.oms.pipelines.for_group("broker-a", "standard").interceptors if isinstance(i, Throttle))
     limits: dict[str, int | None] = {"broker-a": 1}
     throttle.tenant_limit = limits.get
     assert [_code(await h.oms.submit(buy(f"a{n}", "1"))) for n in range(2)] == [None, "throttled"]

@@ -1,15 +1,17 @@
 """The whole demo (hub, simulators, adapters, FIX doors, web app on an ephemeral port) in-process for web tests."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from dynamictech.demo import Demo, start
 
@@ -28,6 +30,20 @@ class Terminal:
         return client
 
 
+CHROMIUM = "/usr/bin/chromium"   # Debian's, which the test command installs
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """A headless chromium for the tests of every page."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
 @pytest.fixture
 async def terminal(tmp_path: Path) -> AsyncIterator[Terminal]:
     demo = await start(tmp_path, web_port=0, fix_ports=(0, 0))
@@ -35,6 +51,15 @@ async def terminal(tmp_path: Path) -> AsyncIterator[Terminal]:
         yield Terminal(demo, demo.urls["terminal"].rstrip("/"), dict(demo.logins))
     finally:
         await demo.stop()
+
+
+async def until(condition: Callable[[], Awaitable[bool]], seconds: float = 15.0) -> None:
+    """Until ``condition()`` holds, as seen through the API (a fill is booked a moment after it is reported)."""
+    for _ in range(int(seconds / 0.05)):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
 
 
 def signed_headers(key_id: str, secret: str, method: str, path: str, body: bytes = b"",

@@ -2,19 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 import aiohttp
 import orjson
 
-from tests.web.conftest import Terminal, signed_headers
-
-
-async def until(condition, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.05)):
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
+from tests.web.conftest import Terminal, signed_headers, until
 
 
 async def test_a_trader_logs_in_buys_and_sees_the_fill_position_and_margin(terminal: Terminal) -> None:
@@ -205,3 +198,30 @@ async def test_the_terminal_layout_is_saved_per_user(terminal: Terminal) -> None
     async with bob:
         async with bob.get("/api/layout") as answer:
             assert (await answer.json())["layout"] is None
+
+
+async def test_depth_is_marked_up_and_on_the_tick_as_the_quote_is(terminal: Terminal) -> None:
+    """The book a trader sees is the venue's, widened by the group's markup and rounded to the tick: its best levels
+    never sit inside the tradable quote, and no price has more decimals than the tick."""
+    alice = await terminal.session("alice")
+    async with alice:
+        async def booked() -> bool:
+            async with alice.get("/api/depth?symbol=BTC/USDT") as answer:
+                book = await answer.json()
+            return bool(book["bids"]) and bool(book["asks"])
+        await until(booked)
+        feed = terminal.demo.hub.feed
+        for _ in range(100):   # a book that did not move while it was asked for
+            before = feed.depth("BTC/USDT")
+            async with alice.get("/api/depth?symbol=BTC/USDT") as answer:
+                book = await answer.json()
+            if feed.depth("BTC/USDT") == before:
+                break
+        else:
+            raise AssertionError("the venue's book never stood still for one request")
+        async with alice.get("/api/instruments") as answer:
+            tick = Decimal(next(i["tick_size"] for i in await answer.json() if i["symbol"] == "BTC/USDT"))
+        prices = [Decimal(price) for side in ("bids", "asks") for price, _ in book[side]]
+        assert all(price % tick == 0 for price in prices), book
+        venue_bids, venue_asks = before
+        assert Decimal(book["bids"][0][0]) < venue_bids[0][0] and Decimal(book["asks"][0][0]) > venue_asks[0][0]

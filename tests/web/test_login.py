@@ -80,3 +80,19 @@ async def test_a_signed_request_is_accepted_once_and_not_from_the_future(termina
         async with program.get(listing, headers=signed_headers(key["key_id"], key["secret"], "GET",
                                                                 listing)) as answer:
             assert len(await answer.json()) == 1, "one signed order, however often it was sent"
+
+
+async def test_a_locked_user_hears_so_only_with_the_right_password(terminal: Terminal) -> None:
+    broker = await terminal.session("broker")
+    async with broker:
+        async with broker.post("/api/admin/users/bob/lock") as answer:
+            assert answer.status == 200, await answer.text()
+    async with aiohttp.ClientSession(base_url=terminal.url) as client:
+        async with client.post("/api/session", json={"login": "bob", "password": "guess"}) as answer:
+            assert answer.status == 401 and (await answer.json())["code"] == "bad_login", \
+                "a wrong password does not learn that the user is locked"
+        async with client.post("/api/session", json={"login": "bob", "password": "bob-demo"}) as answer:
+            assert answer.status == 403
+            refusal = await answer.json()
+            assert refusal["code"] == "user_locked" and "bob" in refusal["reason"]
+            assert "dt_session" not in answer.cookies

@@ -41,7 +41,7 @@ async def stack():  # type: ignore[no-untyped-def]
     feed = PriceFeed(instruments, Pipelines([markup], {}, ["spread_markup"]),
                      [("broker-a", "standard"), ("broker-a", "vip")], bus, lambda: T0, limits)
     app = web.Application()
-    stream = PriceStream(bus, set(instruments), audience)
+    stream = PriceStream(bus, lambda tenant, symbol: symbol in instruments, audience)
     stream.routes(app)
     runner, port = await serve(app, "127.0.0.1", 0)
     async with aiohttp.ClientSession() as session:

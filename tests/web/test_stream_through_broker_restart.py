@@ -34,7 +34,7 @@ async def test_a_terminal_sees_the_gap_a_broker_restart_makes_and_recovers_by_re
         return tenant, "standard"
 
     app = web.Application()
-    PriceStream(web_bus, {"EUR/USD"}, audience).routes(app)
+    PriceStream(web_bus, lambda tenant, symbol: symbol == "EUR/USD", audience).routes(app)
     runner, port = await serve(app, "127.0.0.1", 0)
     number = 0
 

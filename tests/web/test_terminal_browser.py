@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
-
-import pytest
-from playwright.async_api import async_playwright
 
 STATIC = Path(__file__).resolve().parents[2] / "web" / "terminal" / "static"
 CATALOGUES = STATIC / "i18n"
 ARTIFACTS = Path(__file__).resolve().parent / "terminal_artifacts"
-CHROMIUM = "/usr/bin/chromium"
 LANGUAGES = ("en", "zh-CN", "hi", "es", "ar")
 
 
@@ -65,14 +60,6 @@ def test_every_key_the_terminal_uses_is_in_the_english_catalogue() -> None:
 
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[object]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def open_terminal(browser, terminal, login: str = "alice"):  # type: ignore[no-untyped-def]

@@ -1,7 +1,11 @@
-"""A trader's own events over WebSocket: orders, fills, positions and balances of one of their accounts, pushed as
-they happen. The socket is read only for flood control: more than 50 frames in a second closes it (1008). A
-terminal that falls ``QUEUE_LIMIT`` events behind is never left to miss one silently: it gets an error frame
-(``lagging``) and the socket closes (1013, try again later), so it reconnects and reloads its orders."""
+"""An account's events over WebSocket: orders, fills, positions and balances of one account the caller may read
+(``accounts.read``: a trader's own, an IB's client's, any of a broker's tenant), pushed as they happen. The policy
+is asked again at every event: a caller locked, moved in the tree or otherwise no longer allowed gets an error frame
+with the policy's code and reason and the socket closes (1008), before any further event.
+
+The socket is read only for flood control: more than 50 frames in a second closes it (1008). A terminal that falls
+``QUEUE_LIMIT`` events behind is never left to miss one silently: it gets an error frame (``lagging``) and the
+socket closes (1013, try again later), so it reconnects and reloads its orders."""
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +19,10 @@ import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from engine.bus import Bus
+from engine.domain.policy import Action
+from engine.domain.rejects import Rejection
 from web.api.auth import Auth
+from web.api.caller import Permissions
 
 log = structlog.get_logger("web.account_stream")
 
@@ -30,13 +37,15 @@ class AccountStream:
         self.bus = bus
         self.auth = auth
         self.oms_order = oms_order   # order id -> its JSON now
+        self.permissions = Permissions(auth.directory)
 
     def routes(self, app: web.Application, path: str = "/api/stream/account") -> None:
         app.router.add_get(path, self.handle)
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         caller = self.auth.caller(request)
-        account = caller.account(request.query.get("account_id", ""))
+        account = self.permissions.account(caller, request.query.get("account_id", ""), Action.ACCOUNTS_READ)
+        policy, users = self.permissions.policy, self.permissions.directory.users
         socket = web.WebSocketResponse(heartbeat=20, max_msg_size=4096)
         await socket.prepare(request)
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -44,17 +53,28 @@ class AccountStream:
 
         cut_off = False
 
-        def push(message: dict[str, Any]) -> None:
+        def cut(message: dict[str, Any]) -> None:
+            """What is queued is dropped with the socket: the terminal reloads (or is told why it may not)."""
             nonlocal cut_off
+            cut_off = True
+            while not queue.empty():
+                queue.get_nowait()
+            queue.put_nowait(message)
+
+        def push(message: dict[str, Any]) -> None:
             if cut_off:
                 return
-            if queue.qsize() >= QUEUE_LIMIT:   # what is queued is dropped with the socket: the terminal reloads
-                cut_off = True
+            user = users.get(caller.user.user_id)
+            refusal = policy.account(user, Action.ACCOUNTS_READ, account_id) if user is not None else \
+                Rejection("forbidden", f"user {caller.user.user_id} is gone")
+            if refusal is not None:
+                log.warning("stream.revoked", account=account_id, user=caller.user.user_id, code=refusal.code)
+                cut({"type": "error", "code": refusal.code, "reason": refusal.reason})
+            elif queue.qsize() >= QUEUE_LIMIT:
                 log.warning("stream.lagging", account=account_id, user=caller.user.user_id, queued=queue.qsize())
-                while not queue.empty():
-                    queue.get_nowait()
-                message = LAGGING
-            queue.put_nowait(message)
+                cut(LAGGING)
+            else:
+                queue.put_nowait(message)
 
         unsubscribe = [
             self.bus.subscribe(f"orders.{tenant}.{account_id}",
@@ -97,6 +117,9 @@ class AccountStream:
                 await socket.send_str(orjson.dumps(message).decode())
                 if message is LAGGING:
                     await socket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"lagging")
+                    return
+                if message["type"] == "error":
+                    await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=message["code"].encode())
                     return
 
 

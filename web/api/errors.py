@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 import orjson
 import structlog
 from aiohttp import web
+from aiohttp.web_urldispatcher import StaticResource
 
 log = structlog.get_logger("web.api")
 
@@ -33,7 +34,23 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if error.status_code < 400 or error.content_type == "application/json":
             raise
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(error.status_code, "http_error")
-        raise ApiError(error.status_code, code, error.reason) from None
+        allow = error.headers.get("Allow")   # a 405 says which methods the path takes (RFC 9110)
+        raise ApiError(error.status_code, code, error.reason, headers={"Allow": allow} if allow else None) from None
     except Exception:
         log.exception("api.unhandled", path=request.path, method=request.method)
         raise ApiError(500, "internal_error", "the server failed; nothing was changed by this request") from None
+
+
+async def no_route(request: web.Request) -> web.StreamResponse:
+    """Every /api/ path and method no route takes: a 405 with the methods the path's routes do take, else a 404,
+    as JSON. Registered after the API's routes and before the terminal's static files, served from "/", which
+    would otherwise answer GET on any path (an empty 404) and add GET and HEAD to every Allow header."""
+    methods: set[str] = set()
+    for resource in request.app.router.resources():
+        if isinstance(resource, StaticResource) or resource is request.match_info.route.resource:
+            continue
+        methods |= (await resource.resolve(request))[1]
+    if methods:
+        raise ApiError(405, "method_not_allowed", f"{request.method} is not taken here: {', '.join(sorted(methods))}",
+                       headers={"Allow": ",".join(sorted(methods))})
+    raise ApiError(404, "not_found", f"there is no {request.path[:100]}")

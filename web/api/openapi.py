@@ -41,8 +41,10 @@ def document(admin: Sequence[Resource] = ()) -> dict[str, Any]:
     schemas: dict[str, Any] = {
         "Error": record({"code": {"type": "string"}, "reason": {"type": "string"}}),
         "Session": record({"user_id": {"type": "string"}, "login": {"type": "string"},
-                            "tenant_id": {"type": "string"}, "role": {"type": "string"},
-                            "accounts": {"type": "array", "items": {"type": "string"}}}),
+                            "tenant_id": {"type": "string"}, "role": {"type": "string"}, "name": {"type": "string"},
+                            "accounts": {"type": "array", "items": {"type": "string"}},
+                            "referral_code": {"type": ["string", "null"]},
+                            "referral_link": {"type": ["string", "null"]}}),
         "Instrument": record({"symbol": {"type": "string"}, "asset_class": {"type": "string"},
                                "base_currency": {"type": "string"}, "quote_currency": {"type": "string"},
                                "tick_size": AMOUNT, "lot_step": AMOUNT, "min_quantity": AMOUNT,
@@ -55,7 +57,8 @@ def document(admin: Sequence[Resource] = ()) -> dict[str, Any]:
                         "close": AMOUNT, "ticks": {"type": "integer"}}),
         "Depth": record({"bids": {"type": "array", "items": {"type": "array", "items": AMOUNT}},
                           "asks": {"type": "array", "items": {"type": "array", "items": AMOUNT}}}),
-        "Account": record({"account_id": {"type": "string"}, "base_currency": {"type": "string"},
+        "Account": record({"account_id": {"type": "string"}, "tenant_id": {"type": "string"},
+                            "user_id": {"type": "string"}, "base_currency": {"type": "string"},
                             "leverage": AMOUNT, "position_mode": {"enum": ["netting", "hedging"]},
                             "group_id": {"type": "string"}, "balance": AMOUNT, "equity": AMOUNT,
                             "used_margin": AMOUNT, "free_margin": AMOUNT, "margin_level": MAYBE_AMOUNT}),
@@ -85,10 +88,11 @@ def document(admin: Sequence[Resource] = ()) -> dict[str, Any]:
                          "login": {"type": "string", "maxLength": 128},
                          "password": {"type": "string", "maxLength": 1024}}))},
                      "responses": {**ok(200, ref("Session"), "logged in; sets the dt_session cookie"),
-                                   **errors(400, 401, 415, 429)}},
+                                   **errors(400, 401, 403, 415, 429)}},
             "get": {"summary": "who is logged in",
                     "responses": {**ok(200, ref("Session"), "the session"), **errors(401)}},
-            "delete": {"summary": "log out", "responses": {"204": {"description": "logged out"}}},
+            "delete": {"summary": "log out (the session ends on the server too)",
+                       "responses": {"204": {"description": "logged out"}}},
         },
         "/api/keys": {"post": {"summary": "create an API key (from a browser session)",
                                "responses": {**ok(201, record({"key_id": {"type": "string"},
@@ -111,26 +115,30 @@ def document(admin: Sequence[Resource] = ()) -> dict[str, Any]:
         "/api/depth": {"get": {"summary": "market depth across venues, at the caller's group's prices",
                                "parameters": [symbol_query],
                                "responses": {**ok(200, ref("Depth"), "depth"), **errors(401, 403, 404)}}},
-        "/api/accounts": {"get": {"summary": "the caller's accounts with margin", "responses": {
-            **ok(200, {"type": "array", "items": ref("Account")}, "accounts"), **errors(401)}}},
+        "/api/accounts": {"get": {
+            "summary": "accounts with margin: the caller's own, or every account the caller's role reaches",
+            "parameters": [{"name": "scope", "in": "query", "schema": {"enum": ["own", "all"]},
+                            "description": "own (default): the caller's accounts; all: every account the caller "
+                                           "may read (a broker its tenant's, an IB its clients')"}],
+            "responses": {**ok(200, {"type": "array", "items": ref("Account")}, "accounts"), **errors(400, 401)}}},
         "/api/accounts/{account_id}/balances": {"get": {
             "summary": "wallet balances", "parameters": [ACCOUNT],
             "responses": {**ok(200, {"type": "object", "additionalProperties": AMOUNT}, "balances"),
-                          **errors(401, 403)}}},
+                          **errors(401, 403, 404)}}},
         "/api/accounts/{account_id}/positions": {"get": {
             "summary": "open positions with live P&L", "parameters": [ACCOUNT],
             "responses": {**ok(200, {"type": "array", "items": ref("Position")}, "positions"),
-                          **errors(401, 403)}}},
+                          **errors(401, 403, 404)}}},
         "/api/accounts/{account_id}/orders": {
             "get": {"summary": "orders, newest first", "parameters": [
                 ACCOUNT, {"name": "state", "in": "query", "schema": {"enum": ["open", "all"]}}],
                 "responses": {**ok(200, {"type": "array", "items": ref("Order")}, "orders"),
-                              **errors(400, 401, 403)}},
+                              **errors(400, 401, 403, 404)}},
             "post": {"summary": "place an order", "parameters": [ACCOUNT],
                      "requestBody": {"required": True, **content(ref("OrderRequest"))},
                      "responses": {**ok(201, ref("Order"), "accepted; status rejected with its reason if the "
                                                              "pipeline refused it"),
-                                   **errors(400, 401, 403, 415)}},
+                                   **errors(400, 401, 403, 404, 415)}},
         },
         "/api/accounts/{account_id}/orders/{cl_ord_id}": {
             "delete": {"summary": "cancel", "parameters": [ACCOUNT, CL_ORD_ID],
@@ -146,7 +154,7 @@ def document(admin: Sequence[Resource] = ()) -> dict[str, Any]:
             "parameters": [ACCOUNT, {"name": "limit", "in": "query",
                                      "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}],
             "responses": {**ok(200, {"type": "array", "items": ref("Fill")}, "fills"),
-                          **errors(400, 401, 403)}}},
+                          **errors(400, 401, 403, 404)}}},
         "/api/layout": {
             "get": {"summary": "the terminal layout saved for this user",
                     "responses": {**ok(200, record({"layout": {}}), "the layout or null"), **errors(401)}},

@@ -1,5 +1,7 @@
 """The public REST API (the contract is web/api/openapi.py's document): reference data, prices, bars and depth for
-the caller's group; accounts, balances, positions, orders and fills for the caller's own accounts only."""
+the caller's group; accounts, balances, positions, orders and fills of the accounts the policy lets the caller read
+(``accounts.read``: its own, an IB's subtree, a broker's tenant, an admin's region, everything for a super admin),
+orders placed, amended and canceled on those it may trade on (``accounts.trade``)."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,14 +11,17 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from backoffice.instruments import visible
 from engine.bars import INTERVALS, BarBuilder
+from engine.domain.policy import Action
+from engine.domain.tenancy import Account
 from engine.ledger import wallet
 from engine.services import Services
 from engine.storage.access import SqlAccess
-from routing.interceptors.spread_markup import SpreadMarkup
+from routing.interceptors.spread_markup import SpreadMarkup, on_tick
 from routing.pricing import PriceFeed, topic_symbol
 from web.api.auth import Auth
-from web.api.caller import Caller
+from web.api.caller import Caller, Permissions
 from web.api.errors import ApiError, json_response
 from web.api.orders import bad, identifier, new_order, order_json, replacement
 
@@ -36,6 +41,8 @@ class Rest:
         self.bar_history = bars.history
         self.auth = auth
         self.access = access
+        self.directory = services.directory
+        self.permissions = Permissions(services.directory)
 
     def routes(self, app: web.Application) -> None:
         add = app.router
@@ -61,11 +68,8 @@ class Rest:
     def _caller(self, request: web.Request) -> Caller:
         return self.auth.caller(request)
 
-    def _group(self, caller: Caller) -> str:
-        """Whose prices the caller sees: the group of their first account."""
-        if not caller.accounts:
-            raise ApiError(403, "forbidden", "this user has no trading account")
-        return caller.accounts[0].group_id
+    def _account(self, request: web.Request, action: Action) -> Account:
+        return self.permissions.account(self._caller(request), request.match_info["account_id"], action)
 
     def _symbol(self, request: web.Request) -> str:
         symbol = request.query.get("symbol", "")
@@ -92,56 +96,65 @@ class Rest:
 
     # ---------------------------------------------------------------- reference data and prices
     async def instruments(self, request: web.Request) -> web.Response:
-        self._caller(request)
+        """What the caller's tenant may trade (its allowed instruments, its own listings); platform staff see
+        everything."""
+        tenant = self.directory.tenants.get(self._caller(request).user.tenant_id)
         return json_response([{
             "symbol": i.symbol, "asset_class": i.asset_class.value, "base_currency": i.base_currency,
             "quote_currency": i.quote_currency, "tick_size": str(i.tick_size), "lot_step": str(i.lot_step),
             "min_quantity": str(i.min_quantity), "max_quantity": str(i.max_quantity),
             "contract_size": str(i.contract_size), "market": i.market.value if i.market else None,
             "board_lot": str(i.board_lot) if i.board_lot is not None else None,
-        } for i in self.oms.instruments.values()])
+        } for i in visible(self.oms.instruments.values(), tenant)])
 
     async def quotes(self, request: web.Request) -> web.Response:
-        caller = self._caller(request)
-        group = self._group(caller)
+        tenant, group = self.permissions.prices(self._caller(request))
         wanted = [s for s in request.query.get("symbols", "").split(",") if s] or list(self.oms.instruments)
         unknown = [s for s in wanted if s not in self.oms.instruments]
         if unknown:
             raise ApiError(404, "unknown_symbol", f"not traded here: {', '.join(unknown)}")
         out = []
         for symbol in wanted:
-            last = self.bus.last(f"quotes.{caller.user.tenant_id}.{group}.{topic_symbol(symbol)}")
+            last = self.bus.last(f"quotes.{tenant}.{group}.{topic_symbol(symbol)}")
             if last is not None:
                 out.append({key: last.get(key) for key in ("symbol", "bid", "ask", "bid_size", "ask_size", "time",
                                                            "stale", "seq")})
         return json_response(out)
 
     async def bars(self, request: web.Request) -> web.Response:
-        caller = self._caller(request)
+        tenant, group = self.permissions.prices(self._caller(request))
         symbol = self._symbol(request)
         interval = request.query.get("interval", "1m")
         if interval not in INTERVALS:
             raise bad(f"interval must be one of {', '.join(INTERVALS)}")
-        bars = self.bar_history(caller.user.tenant_id, self._group(caller), topic_symbol(symbol), interval,
-                                     self._limit(request, 500, 5000))
+        bars = self.bar_history(tenant, group, topic_symbol(symbol), interval, self._limit(request, 500, 5000))
         return json_response([{"start": b.start.isoformat(), "open": str(b.open), "high": str(b.high),
                                "low": str(b.low), "close": str(b.close), "ticks": b.ticks} for b in bars])
 
     async def depth(self, request: web.Request) -> web.Response:
-        caller = self._caller(request)
+        tenant, group = self.permissions.prices(self._caller(request))
         symbol = self._symbol(request)
-        rule = self.markup.markup(caller.user.tenant_id, self._group(caller), symbol)
-        bids, asks = self.feed.depth(symbol)
-        return json_response({"bids": [[str(p - rule.amount(p)), str(s)] for p, s in bids],
-                              "asks": [[str(p + rule.amount(p)), str(s)] for p, s in asks]})
+        rule = self.markup.markup(tenant, group, symbol)
+        instrument = self.oms.instruments[symbol]
+        pip, tick = instrument.pip, instrument.tick_size
+        bids, asks = self.feed.depth(symbol)   # marked up as the quote is, and on the tick, so depth and ticket agree
+        return json_response({
+            "bids": [[str(on_tick(p - rule.on_bid(p, pip), tick, up=False)), str(s)] for p, s in bids],
+            "asks": [[str(on_tick(p + rule.on_ask(p, pip), tick, up=True)), str(s)] for p, s in asks]})
 
     # ---------------------------------------------------------------- accounts
     async def accounts(self, request: web.Request) -> web.Response:
+        """The caller's own accounts; ``?scope=all``: every account it may read (an IB's clients, a broker's
+        tenant)."""
         caller = self._caller(request)
+        scope = request.query.get("scope", "own")
+        if scope not in ("own", "all"):
+            raise bad("scope must be own or all")
         out = []
-        for account in caller.accounts:
+        for account in self.permissions.accounts(caller, everything=scope == "all"):
             margin = self.oms.margin(account.account_id)
-            out.append({"account_id": account.account_id, "base_currency": account.base_currency,
+            out.append({"account_id": account.account_id, "tenant_id": account.tenant_id,
+                        "user_id": account.user_id, "base_currency": account.base_currency,
                         "leverage": str(account.leverage), "position_mode": account.position_mode.value,
                         "group_id": account.group_id, "balance": _money(margin.balance),
                         "equity": _money(margin.equity), "used_margin": _money(margin.used_margin),
@@ -150,12 +163,12 @@ class Rest:
         return json_response(out)
 
     async def balances(self, request: web.Request) -> web.Response:
-        account = self._caller(request).account(request.match_info["account_id"])
+        account = self._account(request, Action.ACCOUNTS_READ)
         balances = self.oms.accounting.ledger.balances(wallet(account.account_id))
         return json_response({currency: str(value) for currency, value in balances.items()})
 
     async def positions(self, request: web.Request) -> web.Response:
-        account = self._caller(request).account(request.match_info["account_id"])
+        account = self._account(request, Action.ACCOUNTS_READ)
         accounting = self.oms.accounting
         out = []
         for position in accounting.positions.of_account(account.account_id):
@@ -169,7 +182,7 @@ class Rest:
         return json_response(out)
 
     async def orders(self, request: web.Request) -> web.Response:
-        account = self._caller(request).account(request.match_info["account_id"])
+        account = self._account(request, Action.ACCOUNTS_READ)
         state = request.query.get("state", "open")
         if state not in ("open", "all"):
             raise bad("state must be open or all")
@@ -182,7 +195,7 @@ class Rest:
 
     async def place(self, request: web.Request) -> web.Response:
         received_at = self.clock()
-        account = self._caller(request).account(request.match_info["account_id"])
+        account = self._account(request, Action.ACCOUNTS_TRADE)
         request_order = dataclasses.replace(new_order(await self._body(request), account.account_id),
                                             received_at=received_at)
         await self.ready.wait()
@@ -190,13 +203,13 @@ class Rest:
         return json_response(order_json(order), status=201)
 
     async def cancel(self, request: web.Request) -> web.Response:
-        account = self._caller(request).account(request.match_info["account_id"])
+        account = self._account(request, Action.ACCOUNTS_TRADE)
         cl_ord_id = identifier(request.match_info["cl_ord_id"], "cl_ord_id")
         refused = await self.oms.cancel(account.account_id, cl_ord_id)
         return self._after_request(account.account_id, cl_ord_id, refused)
 
     async def amend(self, request: web.Request) -> web.Response:
-        account = self._caller(request).account(request.match_info["account_id"])
+        account = self._account(request, Action.ACCOUNTS_TRADE)
         cl_ord_id = identifier(request.match_info["cl_ord_id"], "cl_ord_id")
         quantity, price = replacement(await self._body(request))
         refused = await self.oms.replace(account.account_id, cl_ord_id, quantity, price)
@@ -210,7 +223,7 @@ class Rest:
         return json_response(order_json(order), status=202)
 
     async def fills(self, request: web.Request) -> web.Response:
-        account = self._caller(request).account(request.match_info["account_id"])
+        account = self._account(request, Action.ACCOUNTS_READ)
         limit = self._limit(request, 200, 5000)
         fills = self.oms.fills(account.account_id)[-limit:]
         return json_response([{"exec_id": f.exec_id, "order_id": f.order_id, "symbol": f.symbol,

@@ -5,7 +5,9 @@ Protocol (JSON text frames):
 - server: ``{"type": "snapshot", "symbol": ..., "seq": n, "bid": ..., ...}`` once per subscribed symbol, then
   ``{"type": "quote", ...}``; ``seq`` is the feed's number for that topic. ``"gap": true`` on an update means the
   server saw numbers missing upstream (a broker restart, say): the client should resubscribe for a fresh snapshot.
-  Errors: ``{"type": "error", "code": ..., "reason": ...}``.
+  ``{"type": "instrument", "change": "listed"|"changed"|"delisted", "symbol": ..., ...}`` when the back office
+  lists, changes or delists an instrument the connection's tenant may trade. Errors: ``{"type": "error", "code":
+  ..., "reason": ...}``.
 
 A slow client never slows the feed or the others: each connection keeps only the latest update per symbol
 (conflation) and one writer task sends what is pending.
@@ -26,8 +28,13 @@ from routing.pricing import topic_symbol
 
 log = structlog.get_logger("web.stream")
 
-# Who is asking: the (tenant, group) whose prices this connection may see; raises HTTPUnauthorized otherwise.
+# Who is asking: the (tenant, group) whose prices this connection may see, as the policy has it (web.app's
+# ``audience``: an account the caller may read, else its own group, else its tenant's first); raises a 401 or 403
+# (ApiError, before the handshake) otherwise.
 Audience = Callable[[web.Request], Awaitable[tuple[str, str]]]
+# Whether a tenant's traders may trade a symbol (listed now, and offered to that tenant).
+Offered = Callable[[str, str], bool]
+INSTRUMENTS = "instruments"   # the bus topic of the back office's listings
 
 MAX_SYMBOLS = 200
 MAX_FRAME = 64 * 1024
@@ -51,13 +58,14 @@ class _Client:
 class PriceStream:
     """One bus subscription per topic however many terminals watch it; each update is encoded once."""
 
-    def __init__(self, bus: Bus, symbols: set[str], audience: Audience) -> None:
+    def __init__(self, bus: Bus, offered: Offered, audience: Audience) -> None:
         self.bus = bus
-        self.symbols = symbols
+        self.offered = offered
         self.audience = audience
         self.clients: set[_Client] = set()
         self._watchers: dict[str, set[_Client]] = {}
         self._unsubscribe: dict[str, Callable[[], None]] = {}
+        bus.subscribe(INSTRUMENTS, lambda _, event: self._listing(event))
 
     def routes(self, app: web.Application, path: str = "/api/stream/prices") -> None:
         app.router.add_get(path, self.handle)
@@ -95,7 +103,7 @@ class PriceStream:
             await self._error(client, "bad_request",
                               'send {"op": "subscribe"|"unsubscribe", "symbols": ["EUR/USD", ...]} (strings)')
             return
-        unknown = [s for s in symbols if s not in self.symbols]
+        unknown = [s for s in symbols if not self.offered(client.tenant, s)]
         if unknown:
             await self._error(client, "unknown_symbol", f"not traded here: {', '.join(map(str, unknown[:10]))}")
             return
@@ -148,6 +156,17 @@ class PriceStream:
             if frame is None:
                 frame = orjson.dumps({"type": "quote", **event}).decode()
             client.offer(symbol, frame)
+
+    def _listing(self, event: dict[str, Any]) -> None:
+        """An instrument listed, changed or delisted: to every connection whose tenant may trade it (a delisted one
+        is close-only, still traded). Keyed apart from its quotes, so a quote never replaces it unsent."""
+        symbol = event.get("symbol")
+        if not isinstance(symbol, str):
+            return
+        frame = orjson.dumps(event).decode()
+        for client in self.clients:
+            if self.offered(client.tenant, symbol):
+                client.offer(f"\0instrument {symbol}", frame)
 
     async def _write(self, client: _Client) -> None:
         try:

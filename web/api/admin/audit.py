@@ -27,7 +27,7 @@ class AuditLog:
         actor = self.admin.actor(request)
         policy = self.admin.office.policy
         if policy.scope(actor, Action.AUDIT_READ) is Scope.NONE:
-            raise ApiError(403, "forbidden", f"a {actor.role.value} may not read the audit log")
+            raise ApiError(403, "forbidden", f"{actor.role.named} may not read the audit log")
         tenants = None if policy.scope(actor, Action.AUDIT_READ) is Scope.PLATFORM \
             else policy.tenants(actor, Action.AUDIT_READ)
         wanted = request.query.get("tenant_id")

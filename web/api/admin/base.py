@@ -58,6 +58,17 @@ class Admin:
         return value
 
 
+def whole_number(value: Any) -> int | None:
+    """A JSON whole number (6, and 6.0, which JSON Schema's integer admits), else None; true and false are not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 @web.middleware
 async def back_office_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A refused or invalid change leaves as JSON with its code and reason, with the status its kind names."""

@@ -1,9 +1,11 @@
 // The terminal's entry: language first, then the login screen or (with a live session cookie) the trading screen.
 
-import { api, get, whenLoginRequired } from './api.js';
+import { api, get, whenLoginRequired } from '/shared/api.js';
+import { el } from '/shared/dom.js';
+import { decimalsOf, initLanguage, offerLanguages, onLanguage, savedLanguage, setLanguage, t,
+  translate } from '/shared/i18n.js';
+import { resumeSession, wireLogin } from '/shared/login.js';
 import { loadAccount, loadFills, loadOrders, loadPositions, onAccountEvent, refresh, stopRefreshing } from './data.js';
-import { el } from './dom.js';
-import { decimalsOf, fillLanguageSelect, initLanguage, onLanguage, setLanguage, t, translate } from './i18n.js';
 import { Layout, PANELS } from './layout.js';
 import { applyQuote, emit, on, state } from './store.js';
 import { AccountStream, PriceStream } from './streams.js';
@@ -150,32 +152,52 @@ function shortcuts(event) {
   }
 }
 
+// ------------------------------------------------------------------ the tenant's brand
+
+/** The white label this page is opened for: its path (/t/<name>), else its host name, else the platform's. */
+async function loadBrand() {
+  const path = location.pathname.startsWith('/t/') ? location.pathname.replace(/\/+$/, '') : '';
+  try {
+    return await get(path ? `/api/brand?path=${encodeURIComponent(path)}` : '/api/brand');
+  } catch (error) {
+    console.warn('brand', error);
+    return null;
+  }
+}
+
+/** The tenant's colours as the page's CSS variables, its name and logo where the platform's would be. */
+function applyBrand(brand) {
+  const root = document.documentElement.style;
+  root.setProperty('--accent', brand.primary_colour);
+  root.setProperty('--brand-accent', brand.accent_colour);
+  if (!brand.tenant_id) return;   // the platform's own name stays, translated
+  for (const element of [...document.querySelectorAll('.brand'), document.querySelector('title')]) {
+    delete element.dataset.i18n;
+    element.textContent = brand.name;
+  }
+  for (const logo of document.querySelectorAll('.brand-logo')) {
+    if (!brand.logo_url) continue;
+    logo.src = brand.logo_url;
+    logo.alt = brand.name;
+    logo.hidden = false;
+  }
+}
+
 // ------------------------------------------------------------------ start
 
 async function boot() {
-  await initLanguage();
-  for (const select of document.querySelectorAll('.language-select')) {
-    fillLanguageSelect(select);
-    select.addEventListener('change', () => setLanguage(select.value));
-  }
+  const brand = await loadBrand();
+  if (brand) applyBrand(brand);
+  const chosen = savedLanguage() !== null;
+  await initLanguage('/i18n');
+  if (brand && !chosen && brand.language) await setLanguage(brand.language);   // the tenant's, until one is chosen
+  offerLanguages();
   translate(document);
   whenLoginRequired(() => { if (session) endSession({ callServer: false, messageKey: 'login.expired' }); });
 
-  $('login-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const button = $('login-submit');
-    button.disabled = true;
-    $('login-error').textContent = '';
-    try {
-      const user = await api('POST', '/api/session', { login: $('login-name').value.trim(),
-        password: $('login-password').value });
-      await startSession(user);
-    } catch (error) {
-      if (error.code === 'bad_login') showLogin('login.bad');
-      else $('login-error').textContent = t('login.failed', { reason: error.reason || error.message });
-    } finally {
-      button.disabled = false;
-    }
+  wireLogin(startSession, (error) => {
+    if (error.code === 'bad_login') showLogin('login.bad');
+    else $('login-error').textContent = t('login.failed', { reason: error.reason || error.message });
   });
   $('logout').addEventListener('click', () => endSession());
   $('reset-layout').addEventListener('click', () => { session?.layout.reset(); paintMenu(); });
@@ -185,21 +207,7 @@ async function boot() {
     if (!$('add-panel').contains(event.target)) $('add-panel').open = false;
   });
 
-  let user = null;
-  try {
-    user = await api('GET', '/api/session');
-  } catch {
-    user = null;
-  }
-  if (user) {
-    try {
-      await startSession(user);
-      return;
-    } catch (error) {
-      console.error(error);
-    }
-  }
-  showLogin();
+  if (!await resumeSession(startSession)) showLogin();
 }
 
 boot();

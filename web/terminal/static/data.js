@@ -1,7 +1,12 @@
-// Account data: fetched from the REST API, kept current by the account stream and refetched after actions.
+// Account data: fetched from the REST API, kept current by the account stream and refetched after actions; and
+// instruments listed, changed or delisted while the terminal is open, from the price stream.
 
-import { accountPath, get } from './api.js';
+import { get } from '/shared/api.js';
+import { decimalsOf } from '/shared/i18n.js';
 import { emit, state } from './store.js';
+
+/** The REST path of one of the trader's accounts, with ``tail`` ("/orders") after it. */
+export const accountPath = (accountId, tail = '') => `/api/accounts/${encodeURIComponent(accountId)}${tail}`;
 
 const OPEN = new Set(['pending_new', 'new', 'partially_filled', 'pending_cancel', 'pending_replace']);
 
@@ -73,4 +78,17 @@ export function onAccountEvent(event) {
     default:
       break;
   }
+}
+
+/** An instrument the back office listed, changed or delisted (the price stream's "instrument" frame): kept as
+ * GET /api/instruments gives them, and announced ('instrument') so the watch list and the ticket show it at once. */
+export function onInstrumentEvent(event) {
+  const { type: _frame, change, ...instrument } = event;
+  const known = {
+    ...instrument,
+    priceDecimals: instrument.price_precision ?? decimalsOf(instrument.tick_size),
+    quantityDecimals: instrument.quantity_precision ?? decimalsOf(instrument.board_lot || instrument.lot_step),
+  };
+  state.instruments.set(known.symbol, known);
+  emit('instrument', { change, instrument: known });
 }

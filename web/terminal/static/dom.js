@@ -1,24 +1,8 @@
-// Small DOM helpers: elements from data (never from HTML strings), numeric cells that stay left-to-right.
+// The terminal's DOM helpers on top of /shared/dom.js's el(): translated labels, numeric cells that stay
+// left-to-right, tables.
 
-import { formatNumber, t } from './i18n.js';
-
-/** el('td', {class: 'x', dataset: {...}, onclick}, child, ...) */
-export function el(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === 'class') element.className = value;
-    else if (name === 'dataset') Object.assign(element.dataset, value);
-    else if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
-    else if (name === 'text') element.textContent = value;
-    else element.setAttribute(name, value === true ? '' : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return element;
-}
+import { el } from '/shared/dom.js';
+import { formatNumber, t } from '/shared/i18n.js';
 
 /** A translated text node holder: <span data-i18n=key> that translate() refreshes on a language change. */
 export function label(key, tag = 'span', attributes = {}) {

@@ -1,9 +1,9 @@
 // The panels in a gridstack grid: moved and resized with the mouse or the keyboard, added from a menu, removed,
 // and saved (debounced) with PUT /api/layout so the next login finds them where they were.
 
-import { api } from './api.js';
-import { el } from './dom.js';
-import { isRtl, onLanguage, t, translate } from './i18n.js';
+import { api } from '/shared/api.js';
+import { el } from '/shared/dom.js';
+import { isRtl, onLanguage, t, translate } from '/shared/i18n.js';
 import account from './panels/account.js';
 import chart from './panels/chart.js';
 import depth from './panels/depth.js';
@@ -150,7 +150,7 @@ export class Layout {
     clearTimeout(this.timer);
     this.timer = null;
     try {
-      await api('PUT', '/api/layout', { layout: this.serialize() });
+      await api('PUT', '/api/layout', { body: { layout: this.serialize() } });
     } catch (error) {
       console.warn('layout not saved', error);
     }

@@ -1,5 +1,7 @@
 // The two WebSocket streams, each reconnecting with backoff until closed on purpose.
 
+import { onInstrumentEvent } from './data.js';
+
 function socketUrl(path) {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
 }
@@ -52,7 +54,8 @@ class Stream {
   message() {}
 }
 
-/** /api/stream/prices: a snapshot per symbol, then quotes; a quote with "gap" asks for a fresh snapshot. */
+/** /api/stream/prices: a snapshot per symbol, then quotes; a quote with "gap" asks for a fresh snapshot. An
+ * "instrument" frame is one the back office listed, changed or delisted: a new one is priced from then on. */
 export class PriceStream extends Stream {
   constructor(onQuote, onError, onStatus) {
     super('/api/stream/prices', onStatus);
@@ -79,6 +82,9 @@ export class PriceStream extends Stream {
     if (message.type === 'snapshot' || message.type === 'quote') {
       this.onQuote(message);
       if (message.gap) this.send({ op: 'subscribe', symbols: [message.symbol] });
+    } else if (message.type === 'instrument') {
+      onInstrumentEvent(message);
+      if (message.change === 'listed') this.subscribe([message.symbol]);
     } else if (message.type === 'error') {
       this.onError?.(message);
     }

@@ -1,8 +1,9 @@
 // Account summary: balance and used margin from the server; equity, free margin and margin level move with the
 // live P&L of the open positions.
 
-import { el, label, numCell, setNum } from '../dom.js';
-import { formatPercent, onLanguage } from '../i18n.js';
+import { el } from '/shared/dom.js';
+import { formatPercent, onLanguage } from '/shared/i18n.js';
+import { label, numCell, setNum } from '../dom.js';
 import { livePnl, on, state } from '../store.js';
 
 const ROWS = ['balance', 'equity', 'used_margin', 'free_margin', 'margin_level', 'pnl'];

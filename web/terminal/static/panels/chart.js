@@ -3,9 +3,9 @@
 
 import { CandlestickSeries, ColorType, createChart }
   from '/vendor/lightweight-charts/dist/lightweight-charts.standalone.production.mjs';
-import { get } from '../api.js';
-import { el } from '../dom.js';
-import { currentLanguage, formatNumber, formatTick, formatTime, onLanguage, t } from '../i18n.js';
+import { get } from '/shared/api.js';
+import { el } from '/shared/dom.js';
+import { currentLanguage, formatNumber, formatTick, formatTime, onLanguage, t } from '/shared/i18n.js';
 import { instrument, on, state } from '../store.js';
 
 export const INTERVALS = { '1s': 1, '1m': 60, '5m': 300, '15m': 900, '1h': 3600, '1d': 86400 };

@@ -1,8 +1,9 @@
 // Market depth of the selected instrument (GET /api/depth, refreshed each second while the panel is open).
 
-import { get } from '../api.js';
-import { el, numCell, table } from '../dom.js';
-import { onLanguage, t } from '../i18n.js';
+import { get } from '/shared/api.js';
+import { el } from '/shared/dom.js';
+import { onLanguage, t } from '/shared/i18n.js';
+import { numCell, table } from '../dom.js';
 import { instrument, on, state } from '../store.js';
 
 const REFRESH_MS = 1000;

@@ -1,7 +1,8 @@
 // Fills history, newest first.
 
-import { decimalsFor, el, emptyRow, numCell, table } from '../dom.js';
-import { formatTime, onLanguage, t } from '../i18n.js';
+import { el } from '/shared/dom.js';
+import { formatTime, onLanguage, t } from '/shared/i18n.js';
+import { decimalsFor, emptyRow, numCell, table } from '../dom.js';
 import { instrument, on, state } from '../store.js';
 
 const COLUMNS = [

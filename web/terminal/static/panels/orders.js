@@ -1,9 +1,11 @@
 // Open orders: cancel, or amend quantity and price in place; the server's refusal is shown on the row.
 
-import { accountPath, api } from '../api.js';
-import { refresh } from '../data.js';
-import { decimalsFor, el, emptyRow, numCell, table } from '../dom.js';
-import { formatTime, onLanguage, parseDecimal, refusal, t } from '../i18n.js';
+import { api } from '/shared/api.js';
+import { el } from '/shared/dom.js';
+import { formatTime, onLanguage, parseDecimal, t } from '/shared/i18n.js';
+import { accountPath, refresh } from '../data.js';
+import { decimalsFor, emptyRow, numCell, table } from '../dom.js';
+import { refusal } from '../i18n.js';
 import { instrument, on, state } from '../store.js';
 
 const COLUMNS = [
@@ -42,7 +44,8 @@ export default {
       const change = { quantity };
       if (price) change.price = price;
       try {
-        await api('PATCH', accountPath(state.accountId, `/orders/${encodeURIComponent(order.cl_ord_id)}`), change);
+        await api('PATCH', accountPath(state.accountId, `/orders/${encodeURIComponent(order.cl_ord_id)}`),
+          { body: change });
         say('ok', t('orders.amend_sent', { id: order.cl_ord_id }));
         editing = null;
         forceRender();

@@ -1,10 +1,12 @@
 // Positions with live P&L: marked at the stream's mid between the server's updates; Close sends the opposite
 // market order (naming the position on a hedging account; a netting account nets it and refuses the id).
 
-import { accountPath, api } from '../api.js';
-import { refresh } from '../data.js';
-import { decimalsFor, el, emptyRow, numCell, setNum, table } from '../dom.js';
-import { onLanguage, refusal, t } from '../i18n.js';
+import { api } from '/shared/api.js';
+import { el } from '/shared/dom.js';
+import { onLanguage, t } from '/shared/i18n.js';
+import { accountPath, refresh } from '../data.js';
+import { decimalsFor, emptyRow, numCell, setNum, table } from '../dom.js';
+import { refusal } from '../i18n.js';
 import { instrument, livePnl, on, state } from '../store.js';
 
 const COLUMNS = [
@@ -30,7 +32,7 @@ export default {
         quantity };
       if (state.account?.position_mode === 'hedging') order.position_id = position.position_id;   // netting refuses ids
       try {
-        const placed = await api('POST', accountPath(state.accountId, '/orders'), order);
+        const placed = await api('POST', accountPath(state.accountId, '/orders'), { body: order });
         message.className = `result ${placed.status === 'rejected' ? 'error' : 'ok'}`;
         message.textContent = placed.status === 'rejected'
           ? t('ticket.rejected', { reason: refusal(placed.reject_code, placed.reject_reason) })

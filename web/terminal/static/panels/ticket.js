@@ -1,10 +1,12 @@
 // Order ticket: every order type the API takes, time in force, an attached take-profit and stop-loss, and the
 // server's answer (an order the pipeline refused comes back 201 with its reject reason).
 
-import { accountPath, api } from '../api.js';
-import { refresh } from '../data.js';
-import { el, label } from '../dom.js';
-import { formatNumber, onLanguage, parseDecimal, refusal, t } from '../i18n.js';
+import { api } from '/shared/api.js';
+import { el } from '/shared/dom.js';
+import { formatNumber, onLanguage, parseDecimal, t } from '/shared/i18n.js';
+import { accountPath, refresh } from '../data.js';
+import { label } from '../dom.js';
+import { refusal } from '../i18n.js';
 import { instrument, on, state } from '../store.js';
 
 // What each choice of the type menu sends, and which fields it needs.
@@ -163,7 +165,7 @@ export default {
       say('pending', t('ticket.sending'));
       try {
         last = order.cl_ord_id;
-        report(await api('POST', accountPath(state.accountId, '/orders'), order));
+        report(await api('POST', accountPath(state.accountId, '/orders'), { body: order }));
       } catch (error) {
         say('error', t('ticket.refused', { reason: refusal(error.code, error.reason || error.message) }));
       } finally {

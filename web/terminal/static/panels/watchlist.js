@@ -1,7 +1,9 @@
-// Watch list: every instrument with its live bid and ask, ticking up or down; a click or Enter selects it.
+// Watch list: every instrument with its live bid and ask, ticking up or down; a click or Enter selects it. An
+// instrument the back office lists while the terminal is open is added at once; a delisted one is marked close-only.
 
-import { el, numCell, setNum, table } from '../dom.js';
-import { formatNumber, onLanguage, t } from '../i18n.js';
+import { el } from '/shared/dom.js';
+import { formatNumber, onLanguage, t } from '/shared/i18n.js';
+import { numCell, setNum, table } from '../dom.js';
 import { on, select, state } from '../store.js';
 
 export default {
@@ -20,7 +22,7 @@ export default {
     body.append(filter, el('div', { class: 'scroll' }, grid));
     const cells = new Map();   // symbol -> {row, bid, ask, spread}
 
-    for (const info of state.instruments.values()) {
+    const add = (info) => {
       const row = el('tr', { tabindex: '-1', dataset: { symbol: info.symbol }, 'aria-selected': 'false' },
         el('td', { class: 'symbol' }, el('bdi', {}, info.symbol)),
         numCell(null, info.priceDecimals, { class: 'bid' }), numCell(null, info.priceDecimals, { class: 'ask' }),
@@ -28,7 +30,19 @@ export default {
       const [, bid, ask, spread] = row.children;
       cells.set(info.symbol, { row, bid, ask, spread, info });
       rows.append(row);
-    }
+    };
+    const mark = (c) => {
+      c.row.classList.toggle('close-only', Boolean(c.info.close_only));
+      c.row.title = c.info.close_only ? t('watchlist.closeOnly') : '';
+    };
+    for (const info of state.instruments.values()) add(info);
+    const listed = ({ instrument }) => {
+      const known = cells.get(instrument.symbol);
+      if (known) known.info = instrument;
+      else add(instrument);
+      mark(cells.get(instrument.symbol));
+      paint(instrument.symbol);
+    };
 
     const paint = (symbol) => {
       const c = cells.get(symbol);
@@ -90,12 +104,14 @@ export default {
       if (event.key === 'ArrowDown') { event.preventDefault(); visibleRows()[0]?.focus(); }
     });
 
+    for (const c of cells.values()) mark(c);
     for (const symbol of cells.keys()) paint(symbol);
     highlight();
     const stops = [
       on('quotes', (changed) => changed.forEach(paint)),
+      on('instrument', listed),
       on('selected', highlight),
-      onLanguage(() => { for (const symbol of cells.keys()) paint(symbol); }),
+      onLanguage(() => { for (const [symbol, c] of cells) { mark(c); paint(symbol); } }),
     ];
     return {
       focus: () => (rows.querySelector('tr.selected') || visibleRows()[0])?.focus(),

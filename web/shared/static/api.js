@@ -1,4 +1,4 @@
-// The REST API (api_contract v1): JSON in and out, errors as {code, reason}.
+// The REST API (api_contract v1) for both front ends: JSON in and out, every error as {code, reason}.
 
 export class ApiError extends Error {
   constructor(status, code, reason) {
@@ -11,11 +11,12 @@ export class ApiError extends Error {
 
 let onLoginRequired = () => {};
 
-/** Who to call when a request finds the session gone (401 login_required): the app shows the login screen. */
+/** Who to call when a request finds the session gone (401 login_required): the front end shows its login. */
 export function whenLoginRequired(callback) { onLoginRequired = callback; }
 
-export async function api(method, path, body) {
-  const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+/** ``method`` ``path`` with an optional JSON ``body`` and extra ``headers``; the answer's JSON (null for 204). */
+export async function api(method, path, { body, headers = {} } = {}) {
+  const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json', ...headers } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -42,5 +43,3 @@ export async function api(method, path, body) {
 }
 
 export const get = (path) => api('GET', path);
-
-export const accountPath = (accountId, tail = '') => `/api/accounts/${encodeURIComponent(accountId)}${tail}`;
