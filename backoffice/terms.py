@@ -34,7 +34,7 @@ class MarkupEntry:
 def markup_json(entry: MarkupEntry) -> dict[str, Any]:
     m = entry.markup
     return {"tenant_id": entry.tenant_id, "group_id": entry.group_id, "symbol": entry.symbol, "bid": str(m.bid),
-            "ask": str(m.ask), "unit": m.unit.value, "points": str(m.points), "percent": str(m.percent)}
+            "ask": str(m.ask), "unit": m.unit.value}
 
 
 def plan_json(group_id: str, tenant_id: str, plan: CommissionPlan) -> dict[str, Any]:
@@ -99,11 +99,11 @@ class Terms:
             raise Invalid("unknown_group", f"tenant {tenant_id} has no group {group_id}")
         if symbol != ANY and symbol not in self.office.live.instruments:
             raise Invalid("unknown_symbol", f"{symbol} is not an instrument of this hub")
-        for name in ("points", "percent", "bid", "ask"):
+        for name in ("bid", "ask"):
             value: Decimal = getattr(markup, name)
             if not value.is_finite() or value < 0:
                 raise Invalid("bad_markup", f"{name} must be a number of at least zero, got {value}")
-        if markup.percent >= 100 or (markup.unit is MarkupUnit.PERCENT and max(markup.bid, markup.ask) >= 100):
+        if markup.unit is MarkupUnit.PERCENT and max(markup.bid, markup.ask) >= 100:
             raise Invalid("bad_markup", "a percent markup must be below 100")
 
     # ---------------------------------------------------------------- commission plans

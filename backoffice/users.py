@@ -34,19 +34,6 @@ class Invitation:
 
 
 @dataclass(frozen=True, slots=True)
-class NewUser:
-    user_id: str
-    tenant_id: str
-    role: Role
-    login: str
-    referrer_id: str | None = None
-    name: str = ""
-    email: str = ""
-    region: str = ""
-    trade_clients: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class UserChanges:
     """What a PATCH changes; None leaves a field as it is."""
 
@@ -101,7 +88,9 @@ class Users:
         return self.access.logins_of([u.user_id for u in users])
 
     # ------------------------------------------------------------------ changing
-    def create(self, actor: User, new: NewUser) -> Invitation:
+    def create(self, actor: User, new: User, login: str) -> Invitation:
+        """``new`` as asked for; without a referrer a trader or an IB goes under the tenant's broker, and an IB gets
+        its referral code here."""
         platform = new.role in PLATFORM_ROLES
         where = Target(None if platform else new.tenant_id, new.user_id)
         self.office.require(actor, Action.USERS_MANAGE, where)
@@ -114,20 +103,19 @@ class Users:
             raise NotFound("unknown_tenant", f"there is no tenant {new.tenant_id}")
         if new.user_id in directory.users:
             raise Conflict("user_exists", f"there is already a user {new.user_id}")
-        if self.access.login_taken(new.login):
-            raise Conflict("login_taken", f"the login {new.login} is taken: choose another")
+        if self.access.login_taken(login):
+            raise Conflict("login_taken", f"the login {login} is taken: choose another")
         referrer_id = new.referrer_id if new.referrer_id is not None else self._default_referrer(new)
-        user = User(new.user_id, new.tenant_id, new.role, referrer_id, new.name, new.email, new.region,
-                    trade_clients=new.trade_clients,
-                    referral_code=self._code() if new.role in IB_ROLES else None)
+        user = replace(new, referrer_id=referrer_id, locked=False,
+                       referral_code=self._code() if new.role in IB_ROLES else None)
         self._check_fields(user)
         self._check_referrer(user, referrer_id)
         with self.office.change(actor, Action.USERS_MANAGE, where, "users", user.user_id,
                                 "users.create") as change:
             self.office.store.save(user)
-            self.access.add_login(user.user_id, new.login)
+            self.access.add_login(user.user_id, login)
             token, expires = self.access.issue_link(user.user_id, "invite", actor.user_id, LINK_LIFETIME)
-            change.after = {**user_json(user), "login": new.login, "invite_expires_at": expires.isoformat()}
+            change.after = {**user_json(user), "login": login, "invite_expires_at": expires.isoformat()}
             change.on_commit(lambda: self._replace(user))
         return Invitation(user, token, expires)
 
@@ -216,7 +204,7 @@ class Users:
         if refusal is not None:
             raise Refused(refusal.code, refusal.reason)
 
-    def _default_referrer(self, new: NewUser) -> str | None:
+    def _default_referrer(self, new: User) -> str | None:
         """A trader or an IB created without a referrer lands directly under the tenant's broker."""
         if new.role not in REFERRALS[Role.BROKER]:
             return None

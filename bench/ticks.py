@@ -71,7 +71,7 @@ def raw_ticks(count: int, crypto_share: float) -> list[dict[str, str]]:
 
 def build_feed(bus_url: str):  # type: ignore[no-untyped-def]
     bus = make_bus(bus_url)
-    markups = {("broker-a", group, "*"): Markup(points=Decimal("0.00001") * (n + 1)) for n, (_, group) in
+    markups = {("broker-a", group, "*"): Markup.both(Decimal("0.00001") * (n + 1)) for n, (_, group) in
                enumerate(GROUPS)}
     pipelines = Pipelines([SpreadMarkup(markups)], {}, ["spread_markup"])
     return bus, PriceFeed(instruments(), pipelines, GROUPS, bus, utc_now, FeedLimits())

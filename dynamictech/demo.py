@@ -31,7 +31,7 @@ from dynamictech.runtime import settle_heap, stop_signal
 from engine.domain.instrument import AssetClass, Instrument
 from engine.domain.rebates import LevelRate, RebatePlan, Schedule
 from engine.domain.tenancy import PLATFORM_TENANT, Account, Directory, Group, PositionMode, Role, Tenant, User
-from engine.domain.terms import CommissionPlan, CommissionUnit, Markup, RouteRule
+from engine.domain.terms import CommissionPlan, CommissionUnit, Markup, MarkupUnit, RouteRule
 from engine.ledger import EntryKind, LedgerAccount, wallet
 from engine.ports import utc_now
 from engine.storage.access import SqlAccess, hash_password, load_fernet
@@ -129,8 +129,8 @@ def seed(access: SqlAccess) -> None:
                             RouteRule(("fx-lp",), asset_class=AssetClass.COMMODITY),
                             RouteRule(("binance",), asset_class=AssetClass.CRYPTO),
                             RouteRule(("equity",), asset_class=AssetClass.EQUITY)])
-    store.save_markups({(TENANT, "standard", "*"): Markup(percent=D("0.002")),
-                        (TENANT, "vip", "*"): Markup(percent=D("0.001"))})
+    store.save_markups({(TENANT, "standard", "*"): Markup.both(D("0.002"), MarkupUnit.PERCENT),
+                        (TENANT, "vip", "*"): Markup.both(D("0.001"), MarkupUnit.PERCENT)})
     store.save_commission_plans(directory, {"standard": CommissionPlan(D(3), CommissionUnit.LOT),
                                             "vip": CommissionPlan(D("0.00002"), CommissionUnit.NOTIONAL)})
     for user, password in LOGINS.items():

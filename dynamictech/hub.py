@@ -102,7 +102,7 @@ class Hub:
         instruments = {**instruments, **{symbol: listing.instrument for symbol, listing in listed(self.unit).items()}}
         self.bus = bus or make_bus(settings.bus_url)
         self.kill_switch = KillSwitch()
-        self.markup = SpreadMarkup(config.markups, instruments)
+        self.markup = SpreadMarkup(config.markups)
         self.router = Router(config.route_rules, venues, quotes=lambda venue, symbol: self.feed.venue_quote(venue,
                                                                                                             symbol))
         view = RiskView(margin=lambda account: self.oms.margin(account.account_id),

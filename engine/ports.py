@@ -180,6 +180,7 @@ class ClientQuote:
     bid: Decimal | None
     ask: Decimal | None
     tick_size: Decimal | None = None   # prices going out are rounded on it, in the broker's favour
+    pip: Decimal | None = None         # what a markup in pips counts (Instrument.pip); None: the tick
 
 
 class Interceptor:

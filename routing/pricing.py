@@ -233,7 +233,8 @@ class PriceFeed:
 
     def _publish(self, symbol: str, best: Best | None, *, stale: bool) -> None:
         shared: dict[str, Any] = {"symbol": symbol, "stale": stale, "time": self.now().isoformat()}
-        tick = self._state[symbol].instrument.tick_size
+        instrument = self._state[symbol].instrument
+        tick, pip = instrument.tick_size, instrument.pip
         if best is not None:   # what every group sees alike is written once
             shared.update(bid_size=_text(best.bid_size), ask_size=_text(best.ask_size),
                           venue_time=best.venue_time.isoformat() if best.venue_time else None)
@@ -243,7 +244,7 @@ class PriceFeed:
             event = {"seq": self._seq[topic], **shared}
             if best is not None:
                 quote = self.pipelines.for_group(tenant, group).on_quote(
-                    ClientQuote(tenant, group, symbol, best.bid, best.ask, tick))
+                    ClientQuote(tenant, group, symbol, best.bid, best.ask, tick, pip))
                 event["bid"], event["ask"] = _text(quote.bid), _text(quote.ask)
             self.bus.publish(topic, event)
             self.published += 1

@@ -88,7 +88,7 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
     ledger = ledger or Ledger(utc_now)
     bus = InProcessBus()
     kill_switch = KillSwitch()
-    markup = SpreadMarkup({("broker-a", "*", "*"): Markup(points=D(markup_points))})
+    markup = SpreadMarkup({("broker-a", "*", "*"): Markup.both(D(markup_points))})
     oms_holder: list[OMS] = []
     view = RiskView(margin=lambda account: oms_holder[0].margin(account.account_id),
                     net_position=lambda account, symbol: oms_holder[0].accounting.net(account, symbol),
@@ -97,7 +97,7 @@ def hub(markup_points: str = "0", commission_per_lot: str = "0", throttle: int =
                     rate=lambda source, target: oms_holder[0].accounting.rate(source, target),
                     group=lambda account: directory.groups.get(account.group_id))
     commissions = Commission({"standard": commission or CommissionPlan(D(commission_per_lot))}, view.rate)
-    interceptors = [Validation(), Throttle(throttle), kill_switch, RiskGate({"broker-a": limits or RiskLimits()}, view),
+    interceptors = [Validation(view.net_position, directory), Throttle(throttle), kill_switch, RiskGate({"broker-a": limits or RiskLimits()}, view),
                     markup, commissions, IbRebate(directory, [rebates] if rebates else [], view.rate, view.net_position, rebate_clock)]
     order = ["validation", "throttle", "kill_switch", "risk_gate", "spread_markup", "commission", "ib_rebate"]
     pipelines = Pipelines(interceptors, {"broker-a": order}, order)

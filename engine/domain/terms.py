@@ -22,26 +22,24 @@ class MarkupUnit(str, Enum):
 @dataclass(frozen=True, slots=True)
 class Markup:
     """How far a trader's price is from the venue's: ``bid`` below the bid, ``ask`` above the ask, in ``unit``, so a
-    broker can widen one side more than the other. ``points`` and ``percent`` are the older shape, the same on both
-    sides; a markup stored that way still loads, and the two add up."""
+    broker can widen one side more than the other."""
 
-    points: Decimal = Decimal(0)
-    percent: Decimal = Decimal(0)
     bid: Decimal = Decimal(0)
     ask: Decimal = Decimal(0)
     unit: MarkupUnit = MarkupUnit.POINTS
 
-    def amount(self, price: Decimal) -> Decimal:
-        """The part that is the same on both sides (the older shape)."""
-        return self.points + price * self.percent / 100
+    @classmethod
+    def both(cls, value: Decimal, unit: MarkupUnit = MarkupUnit.POINTS) -> Markup:
+        """The same on both sides."""
+        return cls(value, value, unit)
 
     def on_bid(self, price: Decimal, pip: Decimal) -> Decimal:
         """How much below ``price`` (a bid, or what a sell fills at) the trader's price is."""
-        return self.amount(price) + self._side(self.bid, price, pip)
+        return self._side(self.bid, price, pip)
 
     def on_ask(self, price: Decimal, pip: Decimal) -> Decimal:
         """How much above ``price`` (an ask, or what a buy fills at) the trader's price is."""
-        return self.amount(price) + self._side(self.ask, price, pip)
+        return self._side(self.ask, price, pip)
 
     def _side(self, value: Decimal, price: Decimal, pip: Decimal) -> Decimal:
         if self.unit is MarkupUnit.PIPS:

@@ -107,8 +107,7 @@ class SqlDirectory:
                                AssetClass(r.asset_class) if r.asset_class else None, r.symbol_pattern,
                                r.min_quantity, r.max_quantity, r.best_price, r.reroute_on_reject)
                      for r in session.exec(select(RouteRuleRecord).order_by(RouteRuleRecord.rank)).all()]  # type: ignore[arg-type]
-            markups = {(m.tenant_id, m.group_id, m.symbol): Markup(m.points, m.percent, m.bid, m.ask,
-                                                                   MarkupUnit(m.unit))
+            markups = {(m.tenant_id, m.group_id, m.symbol): Markup(m.bid, m.ask, MarkupUnit(m.unit))
                        for m in session.exec(select(MarkupRecord)).all()}
             plans = {p.group_id: CommissionPlan(p.rate, _unit(p), p.per_trade)
                      for p in session.exec(select(CommissionPlanRecord)).all()}
@@ -117,8 +116,8 @@ class SqlDirectory:
 
 def markup_row(key: tuple[str, str, str], markup: Markup) -> MarkupRecord:
     tenant_id, group_id, symbol = key
-    return MarkupRecord(tenant_id=tenant_id, group_id=group_id, symbol=symbol, points=markup.points,
-                        percent=markup.percent, bid=markup.bid, ask=markup.ask, unit=markup.unit.value)
+    return MarkupRecord(tenant_id=tenant_id, group_id=group_id, symbol=symbol, bid=markup.bid, ask=markup.ask,
+                        unit=markup.unit.value)
 
 
 def tenant_row(tenant: Tenant) -> TenantRecord:

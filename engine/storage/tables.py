@@ -192,8 +192,6 @@ class MarkupRecord(SQLModel, table=True):
     tenant_id: str = Field(primary_key=True)
     group_id: str = Field(primary_key=True)   # "*": every group of the tenant
     symbol: str = Field(primary_key=True)     # "*": every symbol
-    points: Decimal = Field(sa_column=Column(Amount(), nullable=False))
-    percent: Decimal = Field(sa_column=Column(Amount(), nullable=False))
     bid: Decimal = Field(default=Decimal(0), sa_column=Column(Amount(), nullable=False))   # per side, in ``unit``
     ask: Decimal = Field(default=Decimal(0), sa_column=Column(Amount(), nullable=False))
     unit: str = "points"              # engine.domain.terms.MarkupUnit: points, pips or percent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from engine.domain.instrument import Instrument
 from engine.domain.order import Side
 from engine.domain.terms import Markup
 from engine.ports import ClientQuote, FillContext, Interceptor, OrderContext
@@ -13,14 +12,12 @@ from engine.ports import ClientQuote, FillContext, Interceptor, OrderContext
 
 class SpreadMarkup(Interceptor):
     """Markups keyed by (tenant, group, symbol); group or symbol ``*`` are fallbacks. A buy trades on the ask side's
-    markup and a sell on the bid side's. ``instruments`` (the OMS's table, shared) gives a pip markup its pip."""
+    markup and a sell on the bid side's."""
 
     name = "spread_markup"
 
-    def __init__(self, markups: Mapping[tuple[str, str, str], Markup],
-                 instruments: Mapping[str, Instrument] | None = None) -> None:
+    def __init__(self, markups: Mapping[tuple[str, str, str], Markup]) -> None:
         self.markups = dict(markups)
-        self.instruments: Mapping[str, Instrument] = instruments if instruments is not None else {}
 
     def markup(self, tenant_id: str, group_id: str, symbol: str) -> Markup:
         for key in ((tenant_id, group_id, symbol), (tenant_id, group_id, "*"), (tenant_id, "*", symbol),
@@ -66,11 +63,11 @@ class SpreadMarkup(Interceptor):
     def on_quote(self, quote: ClientQuote) -> ClientQuote:
         rule = self.markup(quote.tenant_id, quote.group_id, quote.symbol)
         bid, ask, tick = quote.bid, quote.ask, quote.tick_size
-        instrument = self.instruments.get(quote.symbol)
-        pip = instrument.pip if instrument is not None else tick or Decimal(0)
+        pip = quote.pip if quote.pip is not None else tick or Decimal(0)
         return ClientQuote(quote.tenant_id, quote.group_id, quote.symbol,
                            None if bid is None else on_tick(bid - rule.on_bid(bid, pip), tick, up=False),
-                           None if ask is None else on_tick(ask + rule.on_ask(ask, pip), tick, up=True), tick)
+                           None if ask is None else on_tick(ask + rule.on_ask(ask, pip), tick, up=True), tick,
+                           quote.pip)
 
 
 def _venue_side(rule: Markup, side: Side, price: Decimal, pip: Decimal) -> Decimal:

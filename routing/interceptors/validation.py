@@ -18,12 +18,12 @@ NetPosition = Callable[[str, str], Decimal]
 
 
 class Validation(Interceptor):
-    """``net_position`` tells a closing order from an opening one in a close-only instrument (without it, only an
-    order that names the hedging ticket it closes goes); ``directory`` gives each tenant's allowed instruments."""
+    """``net_position`` tells a closing order from an opening one in a close-only instrument; ``directory`` gives
+    each tenant's allowed instruments."""
 
     name = "validation"
 
-    def __init__(self, net_position: NetPosition | None = None, directory: Directory | None = None) -> None:
+    def __init__(self, net_position: NetPosition, directory: Directory) -> None:
         self.net_position = net_position
         self.directory = directory
 
@@ -69,7 +69,7 @@ class Validation(Interceptor):
         return None
 
     def _allowed(self, tenant_id: str) -> tuple[str, ...]:
-        tenant = self.directory.tenants.get(tenant_id) if self.directory is not None else None
+        tenant = self.directory.tenants.get(tenant_id)
         return tenant.defaults.allowed_instruments if tenant is not None else ()
 
     def _closes(self, context: OrderContext) -> bool:
@@ -78,7 +78,7 @@ class Validation(Interceptor):
         order = context.order
         if order.position_id is not None:
             return True
-        if self.net_position is None or context.account.position_mode is PositionMode.HEDGING:
+        if context.account.position_mode is PositionMode.HEDGING:
             return False
         net = self.net_position(order.account_id, order.symbol)
         return net * order.side.sign < 0 and order.quantity <= abs(net)

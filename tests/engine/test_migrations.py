@@ -57,3 +57,26 @@ def test_every_model_table_is_created_by_the_migrations_as_declared(url: str) ->
         differences = compare_metadata(context, SQLModel.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_markups_stored_in_points_or_percent_move_to_both_sides_and_one_in_both_stops_the_upgrade(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'markups.db'}"
+    upgrade(url, "0011")
+    engine = make_engine(url)
+    rows = [("a", "*", "*", "0.00003", "0"), ("a", "vip", "*", "0", "0.002"), ("b", "*", "*", "0.1", "0.2")]
+    with engine.begin() as connection:
+        for row in rows:
+            connection.execute(sa.text("INSERT INTO markups (tenant_id, group_id, symbol, points, percent) "
+                                       "VALUES (:t, :g, :s, :points, :percent)"),
+                               dict(zip(("t", "g", "s", "points", "percent"), row)))
+    with pytest.raises(RuntimeError, match="tenant b, group \\*, symbol \\* is both 0.1 points and 0.2 percent"):
+        upgrade(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE markups SET percent = '0' WHERE tenant_id = 'b'"))
+    upgrade(url)
+    with engine.connect() as connection:
+        moved = set(connection.execute(sa.text("SELECT tenant_id, group_id, bid, ask, unit FROM markups")).all())
+    engine.dispose()
+    assert moved == {("a", "*", "0.00003", "0.00003", "points"), ("a", "vip", "0.002", "0.002", "percent"),
+                     ("b", "*", "0.1", "0.1", "points")}

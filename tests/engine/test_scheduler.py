@@ -17,10 +17,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from adapters.memory import MemoryVenue  # noqa: E402
 from backoffice.jobs.rollover import next_rollover  # noqa: E402
-from backoffice.jobs.scheduled_orders import SENT  # noqa: E402
+from backoffice.jobs.scheduled_orders import SENDING, SENT, ScheduledOrders  # noqa: E402
+from dynamictech.hub import Hub  # noqa: E402
 from dynamictech.runtime import configure_logging  # noqa: E402
 from engine.accounting import Financing  # noqa: E402
 from engine.domain.order import OrdStatus, OrdType, Side  # noqa: E402
+from engine.jobs import run_key  # noqa: E402
 from engine.ledger import EntryKind, Ledger, LedgerAccount, wallet  # noqa: E402
 from engine.oms import NewOrder  # noqa: E402
 from engine.scheduler import Scheduler  # noqa: E402
@@ -28,8 +30,10 @@ from engine.storage.cli import upgrade  # noqa: E402
 from engine.storage.database import make_engine  # noqa: E402
 from engine.storage.group_commit import GroupCommit  # noqa: E402
 from engine.storage.job_runs import SqlJobRuns  # noqa: E402
+from engine.storage.journal import SqlOrderJournal  # noqa: E402
 from engine.storage.ledger_store import SqlLedgerStore  # noqa: E402
 from engine.storage.unit_of_work import UnitOfWork  # noqa: E402
+from tests.engine.test_hub import funded_hub, priced, seed, until, venues  # noqa: E402
 from tests.stubs import NOW, D  # noqa: E402
 
 ACCOUNTS = [f"ACC-{n}" for n in range(1, 6)]
@@ -171,7 +175,6 @@ async def test_runs_missed_while_the_hub_was_down_are_run_once_for_the_latest_an
 
 
 async def test_the_hub_charges_the_night_and_writes_each_accounts_statement_at_the_rollover(tmp_path: Path) -> None:
-    from tests.engine.test_hub import funded_hub, priced, seed, until
 
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     seed(url)
@@ -202,18 +205,21 @@ async def test_the_hub_charges_the_night_and_writes_each_accounts_statement_at_t
     await hub.stop()
 
 
-async def test_a_scheduled_order_is_sent_at_its_time_through_the_pipeline_once(tmp_path: Path) -> None:
-    from backoffice.jobs.scheduled_orders import ScheduledOrders
-    from tests.engine.test_hub import funded_hub, priced, seed, until, venues
-
+async def scheduling_hub(tmp_path: Path, now: list[dt.datetime]) -> tuple[str, Hub, ScheduledOrders]:
+    """A started, priced hub on its database whose clock reads ``now[0]``, and its scheduled-order book."""
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     seed(url)
-    now = [NOW]
     hub = funded_hub(url, venues(), clock=lambda: now[0])
     await hub.start()
     await priced(hub)
     book = hub.scheduler.jobs["scheduled_orders"]
     assert isinstance(book, ScheduledOrders)
+    return url, hub, book
+
+
+async def test_a_scheduled_order_is_sent_at_its_time_through_the_pipeline_once(tmp_path: Path) -> None:
+    now = [NOW]
+    _, hub, book = await scheduling_hub(tmp_path, now)
     trader = hub.directory.users["trader-1"]
     scheduled = book.place(trader, NewOrder("later-1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)),
                            NOW + dt.timedelta(minutes=1, microseconds=500))
@@ -243,19 +249,8 @@ async def test_a_scheduled_order_the_hub_stopped_while_sending_is_recorded_after
         tmp_path: Path) -> None:
     """The state a kill between the OMS taking the order and the book marking it sent leaves: the run claimed, the
     order marked sending, the order journaled. The restarted hub runs the run again and records that order."""
-    from backoffice.jobs.scheduled_orders import SENDING, ScheduledOrders
-    from engine.jobs import run_key
-    from engine.storage.journal import SqlOrderJournal
-    from tests.engine.test_hub import funded_hub, priced, seed, until, venues
-
-    url = f"sqlite:///{tmp_path / 'hub.db'}"
-    seed(url)
     now = [NOW]
-    hub = funded_hub(url, venues(), clock=lambda: now[0])
-    await hub.start()
-    await priced(hub)
-    book = hub.scheduler.jobs["scheduled_orders"]
-    assert isinstance(book, ScheduledOrders)
+    url, hub, book = await scheduling_hub(tmp_path, now)
     send_at = NOW + dt.timedelta(minutes=1)
     scheduled = book.place(hub.directory.users["trader-1"],
                            NewOrder("later-1", "ACC-1", "EUR/USD", Side.BUY, OrdType.MARKET, D(1)), send_at)

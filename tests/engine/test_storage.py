@@ -151,7 +151,7 @@ async def test_after_a_restart_a_held_stop_is_held_again_not_sent(database: str)
 def test_the_tenants_route_table_markups_and_plans_survive_a_restart_and_keep_their_rules(database: str) -> None:
     from engine.domain.instrument import AssetClass
     from engine.domain.tenancy import PositionMode, Role
-    from engine.domain.terms import CommissionPlan, CommissionUnit, Markup, RouteRule
+    from engine.domain.terms import CommissionPlan, CommissionUnit, Markup, MarkupUnit, RouteRule
     from engine.storage.directory import SqlDirectory
 
     upgrade(database)
@@ -167,15 +167,15 @@ def test_the_tenants_route_table_markups_and_plans_survive_a_restart_and_keep_th
                        best_price=True), RouteRule(("lp-1", "lp-2"))]
     store.save_directory(directory)
     store.save_route_rules(rules)
-    store.save_markups({("broker-a", "*", "EUR/USD"): Markup(points=D("0.00003")),
-                        ("broker-a", "standard", "*"): Markup(percent=D("0.05"))})
+    store.save_markups({("broker-a", "*", "EUR/USD"): Markup.both(D("0.00003")),
+                        ("broker-a", "standard", "*"): Markup.both(D("0.05"), MarkupUnit.PERCENT)})
     store.save_commission_plans(directory, {"standard": CommissionPlan(D("7"), CommissionUnit.UNIT, D("0.5"))})
     loaded = store.load()
     assert loaded.directory.accounts["ACC-2"].position_mode is PositionMode.HEDGING
     assert loaded.directory.accounts["ACC-2"].leverage == D(50)
     assert [u.user_id for u in loaded.directory.upline("trader-2")] == ["sub-1", "ib-1", "broker-a-owner"]
     assert loaded.route_rules == rules
-    assert loaded.markups[("broker-a", "standard", "*")].percent == D("0.05")
+    assert loaded.markups[("broker-a", "standard", "*")] == Markup.both(D("0.05"), MarkupUnit.PERCENT)
     assert loaded.commission_plans["standard"] == CommissionPlan(D("7"), CommissionUnit.UNIT, D("0.5"))
     store.save_route_rules(rules[1:])  # the dealer swaps the table
     assert store.load().route_rules == rules[1:]

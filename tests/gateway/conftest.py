@@ -57,7 +57,7 @@ def seed(url: str) -> None:
     store = SqlDirectory(UnitOfWork(make_engine(url)))
     store.save_directory(directory)
     store.save_route_rules([RouteRule(("lp-1", "lp-2"))])
-    store.save_markups({("broker-a", "*", "*"): Markup(points=D("0.00002"))})
+    store.save_markups({("broker-a", "*", "*"): Markup.both(D("0.00002"))})
 
 
 def venues() -> dict[str, MemoryVenue]:

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 
 from engine.bus import InProcessBus
-from engine.domain.terms import Markup
+from engine.domain.terms import Markup, MarkupUnit
 from engine.ports import Quote
 from routing.interceptors.spread_markup import SpreadMarkup
 from routing.pipeline import Pipelines
@@ -25,9 +25,9 @@ class Clock:
 
 
 def feed(throttle: float = 0.0, clock: Clock | None = None) -> tuple[PriceFeed, list[tuple[str, dict]]]:
-    markup = SpreadMarkup({("broker-a", "vip", "*"): Markup(points=D("0.00001")),
-                           ("broker-a", "*", "*"): Markup(points=D("0.00003")),
-                           ("broker-b", "*", "*"): Markup(percent=D("0.01"))})
+    markup = SpreadMarkup({("broker-a", "vip", "*"): Markup.both(D("0.00001")),
+                           ("broker-a", "*", "*"): Markup.both(D("0.00003")),
+                           ("broker-b", "*", "*"): Markup.both(D("0.01"), MarkupUnit.PERCENT)})
     pipelines = Pipelines([markup], {}, ["spread_markup"])
     bus = InProcessBus()
     seen: list[tuple[str, dict]] = []

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from engine.domain.order import Order, OrdType, Side
 from engine.domain.tenancy import Account
-from engine.domain.terms import Markup
+from engine.domain.terms import Markup, MarkupUnit
 from engine.ports import FillContext, OrderContext
 from routing.interceptors.spread_markup import SpreadMarkup
 from tests.stubs import NOW, D, btcusdt
 
-MARKUP = SpreadMarkup({("broker-a", "*", "*"): Markup(percent=D("0.002"))})
+MARKUP = SpreadMarkup({("broker-a", "*", "*"): Markup.both(D("0.002"), MarkupUnit.PERCENT)})
 ACCOUNT = Account("ACC-1", "broker-a", "trader-1", "standard")
 
 

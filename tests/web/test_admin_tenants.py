@@ -165,3 +165,20 @@ async def test_an_admin_sees_the_tenants_of_its_region_only(terminal: Terminal) 
         status, changed = await call(admin, "PATCH", "/api/admin/tenants/demo-broker",
                                      {"defaults": {"orders_per_second": 5}})
         assert status == 200 and changed["defaults"]["orders_per_second"] == 5
+
+
+async def test_a_brokers_own_throttle_refuses_the_next_order_over_it_without_a_restart(terminal: Terminal) -> None:
+    """Through the REST door: the broker sets one order a second for its tenant; of two orders a trader sends at
+    once, the second is throttled, with the tenant's limit in the reason."""
+    broker, alice = await terminal.session("broker"), await terminal.session("alice")
+    async with broker, alice:
+        status, changed = await call(broker, "PATCH", "/api/admin/tenants/demo-broker",
+                                     {"defaults": {"orders_per_second": 1}})
+        assert status == 200 and changed["defaults"]["orders_per_second"] == 1
+        orders = [{"symbol": "EUR/USD", "side": "buy", "type": "limit", "price": "0.5", "quantity": "0.01",
+                   "cl_ord_id": f"throttle-{n}"} for n in range(2)]
+        answers = await asyncio.gather(*(call(alice, "POST", "/api/accounts/ALICE-USD/orders", o) for o in orders))
+        codes = sorted(str(placed["reject_code"]) for _, placed in answers)
+        assert [status for status, _ in answers] == [201, 201] and codes == ["None", "throttled"], answers
+        throttled = next(placed for _, placed in answers if placed["reject_code"] == "throttled")
+        assert "more than 1 orders a second" in throttled["reject_reason"]

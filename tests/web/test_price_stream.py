@@ -32,8 +32,8 @@ async def audience(request: web.Request) -> tuple[str, str]:
 @pytest.fixture
 async def stack():  # type: ignore[no-untyped-def]
     bus = InProcessBus()
-    markup = SpreadMarkup({("broker-a", "vip", "*"): Markup(points=D("0.00001")),
-                           ("broker-a", "*", "*"): Markup(points=D("0.00003"))})
+    markup = SpreadMarkup({("broker-a", "vip", "*"): Markup.both(D("0.00001")),
+                           ("broker-a", "*", "*"): Markup.both(D("0.00003"))})
     instruments = {i.symbol: i for i in (eurusd(), btcusdt())}
     from engine.domain.instrument import AssetClass
     from routing.pricing import FeedLimits

@@ -158,7 +158,7 @@ class Invites:
         return user, session
 
     async def use_link(self, request: web.Request) -> web.Response:
-        body = await _json(request)
+        body = await Admin.body(request)
         only(body, frozenset({"password"}))
         user, session = await self._set_password(request, request.match_info["token"], password(body.get("password")))
         return self._logged_in(request, session, json_response(self._whoami(request, user)))
@@ -221,7 +221,7 @@ class Invites:
         return user, session
 
     async def signup(self, request: web.Request) -> web.Response:
-        signup = signup_of(await _json(request))
+        signup = signup_of(await Admin.body(request))
         user, session = await self._sign_up(request, signup)
         return self._logged_in(request, session, json_response(self._whoami(request, user), 201))
 
@@ -313,10 +313,6 @@ class Invites:
                             "purpose": {"enum": ["invite", "reset"]},
                             "expires_at": {"type": "string", "format": "date-time"}}),
         }
-
-
-async def _json(request: web.Request) -> dict[str, Any]:
-    return await Admin.body(request)
 
 
 def _same_origin(request: web.Request) -> None:

@@ -78,7 +78,7 @@ class Markups:
         text = {"type": "string"}
         return {
             "Markup": record({"tenant_id": text, "group_id": text, "symbol": text, "bid": text, "ask": text,
-                              "unit": unit, "points": text, "percent": text}),
+                              "unit": unit}),
             "MarkupChange": {**record({**_key_schemas(), "bid": decimal, "ask": decimal, "unit": unit}),
                              "additionalProperties": False},
         }

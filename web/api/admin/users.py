@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from backoffice.users import Invitation, NewUser, UserChanges, Users
+from backoffice.users import Invitation, UserChanges, Users, user_json
 from engine.domain.tenancy import Role, User
 from web.api.admin.base import ID_PATTERN, Admin
 from web.api.auth import public_base
@@ -72,10 +72,7 @@ class UsersAdmin:
 
     def _json(self, users: list[User]) -> list[dict[str, Any]]:
         logins = self.users.logins(users)
-        return [{"user_id": u.user_id, "tenant_id": u.tenant_id, "role": u.role.value, "referrer_id": u.referrer_id,
-                 "name": u.name, "email": u.email, "region": u.region, "locked": u.locked,
-                 "trade_clients": u.trade_clients, "referral_code": u.referral_code,
-                 "login": logins.get(u.user_id)} for u in users]
+        return [{**user_json(u), "login": logins.get(u.user_id)} for u in users]
 
     def _one(self, user: User, status: int = 200) -> web.Response:
         return json_response(self._json([user])[0], status)
@@ -109,13 +106,12 @@ class UsersAdmin:
         trade_clients = body.get("trade_clients", False)
         if not isinstance(trade_clients, bool):
             raise ApiError(400, "bad_trade_clients", "trade_clients is true or false")
-        new = NewUser(user_id, self.admin.identifier(body.get("tenant_id"), "tenant_id"), Role(role),
-                      self.admin.identifier(body.get("login", user_id), "login"),
-                      self.admin.identifier(body["referrer_id"], "referrer_id")
-                      if body.get("referrer_id") is not None else None,
-                      text(body, "name") or "", text(body, "email") or "", text(body, "region") or "",
-                      trade_clients)
-        invitation = self.users.create(actor, new)
+        new = User(user_id, self.admin.identifier(body.get("tenant_id"), "tenant_id"), Role(role),
+                   self.admin.identifier(body["referrer_id"], "referrer_id")
+                   if body.get("referrer_id") is not None else None,
+                   text(body, "name") or "", text(body, "email") or "", text(body, "region") or "",
+                   trade_clients=trade_clients)
+        invitation = self.users.create(actor, new, self.admin.identifier(body.get("login", user_id), "login"))
         return json_response({"user": self._json([invitation.user])[0],
                               "invite_link": link(request, self.admin, invitation),
                               "invite_expires_at": invitation.expires_at.isoformat()}, 201)
