@@ -35,11 +35,13 @@ import uvloop  # noqa: E402
 from engine.bus import make_bus  # noqa: E402
 from engine.domain.instrument import AssetClass, Instrument  # noqa: E402
 from engine.domain.terms import Markup
-from engine.ports import utc_now
+from engine.ports import (
+    Quote,  # noqa: E402
+    utc_now,
+)
 from routing.interceptors.spread_markup import SpreadMarkup  # noqa: E402
 from routing.pipeline import Pipelines  # noqa: E402
 from routing.pricing import FeedLimits, PriceFeed  # noqa: E402
-from routing.venue import Quote  # noqa: E402
 
 GROUPS = [("broker-a", f"group-{number}") for number in range(10)]
 FX = {"EURUSD": ("EUR/USD", "1.08340"), "GBPUSD": ("GBP/USD", "1.26510"), "USDJPY": ("USD/JPY", "151.230"),
