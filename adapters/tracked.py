@@ -123,7 +123,7 @@ class Reporter:
                            code=code, at=self.clock())
 
     def publish(self, report: VenueReport) -> None:
-        log.info("adapters.report", venue=self.venue, kind=report.kind.value, order_id=report.order_id,
+        log.debug("adapters.report", venue=self.venue, kind=report.kind.value, order_id=report.order_id,
                  exec_id=report.exec_id, quantity=str(report.last_quantity), price=str(report.last_price),
                  status=report.status.name if report.status else None, reason=report.reason, code=report.code)
         deliver(self._subscribers, report, venue=self.venue, what="report")

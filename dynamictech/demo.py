@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +34,7 @@ from engine.domain.rebates import LevelRate, RebatePlan, Schedule
 from engine.domain.tenancy import PLATFORM_TENANT, Account, Directory, Group, PositionMode, Role, Tenant, User
 from engine.domain.terms import CommissionPlan, CommissionUnit, Markup, MarkupUnit, RouteRule
 from engine.ledger import EntryKind, LedgerAccount, wallet
-from engine.ports import utc_now
+from engine.ports import PastBar, utc_now
 from engine.storage.access import SqlAccess, hash_password, load_fernet
 from engine.storage.cli import upgrade
 from engine.storage.database import make_engine
@@ -50,6 +51,7 @@ from simulators.binance.server import TEST_API_KEY, TEST_API_SECRET, BinanceSimu
 from simulators.equity.simulator import EquitySimulator
 from simulators.fx_lp.lp import FxLP, FxLPConfig
 from simulators.fx_lp.pricing import SPECS
+from simulators.history import PastBar as SimulatedBar
 from web.app import create_app, serve
 
 log = structlog.get_logger("dynamictech.demo")
@@ -152,6 +154,18 @@ def _gateway_cfg(store: Path, ports: tuple[int, int]) -> str:
             f"DataDictionary={spec_path('FIX44.xml')}\nNonStopSession=Y\n{sessions}")
 
 
+class SimulatedPast:
+    """engine.ports.History for a simulator whose venue protocol tells no past (the FX LP, the equity broker): its
+    scenario API's walk. ``ticks`` there counts price updates; these venues report no volume."""
+
+    def __init__(self, bars: Callable[[str, int, dt.datetime, dt.datetime], list[SimulatedBar]]) -> None:
+        self.bars = bars
+
+    async def past_bars(self, symbol: str, seconds: int, start: dt.datetime, end: dt.datetime) -> list[PastBar]:
+        return [PastBar(b.start, b.open, b.high, b.low, b.close, b.trades) for b in self.bars(symbol, seconds, start,
+                                                                                              end)]
+
+
 @dataclass
 class Demo:
     hub: Hub
@@ -171,15 +185,16 @@ class Demo:
 
 async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 8080,
                 bus_url: str | None = None, fix_ports: tuple[int, int] = (9878, 9879),
-                orders_per_second: int = 50, database_url: str | None = None) -> Demo:
+                orders_per_second: int = 50, database_url: str | None = None,
+                clock: Callable[[], dt.datetime] = utc_now) -> Demo:
     """Start everything; the simulators' ports are ephemeral, the web terminal's is ``web_port`` and the FIX doors'
     ``fix_ports`` (order entry, drop copy; 0: any); ``orders_per_second`` is the throttle per account (0: none);
-    ``database_url`` is a SQLAlchemy URL (default: SQLite in ``data_dir``)."""
+    ``database_url`` is a SQLAlchemy URL (default: SQLite in ``data_dir``); ``clock`` is the one clock of the demo
+    (venues, hub, doors), which a test sets to a Saturday to see the stock markets closed."""
     url = database_url or f"sqlite:///{data_dir / 'demo.db'}"
     upgrade(url)
     hub_settings = HubSettings(url, bus_url=bus_url, orders_per_second=orders_per_second,
                                reference_rates={"USDT/USD": D(1), "USD/HKD": D("7.8"), "USD/INR": D("83.5")})
-    clock = utc_now   # the one clock of the demo: venues, hub, doors
     stoppers = []
     state = data_dir / "simulators"   # the venues resume near their last prices, their ids never repeat
     fx = FxLP(FxLPConfig(tick_interval=0.25, state_path=state / "fx-lp.json"))
@@ -200,7 +215,8 @@ async def start(data_dir: Path, web_host: str = "127.0.0.1", web_port: int = 808
         "equity": EquityFixVenue(EquityFixConfig(name="equity", port=equity.port), clock=clock),
     }
     seed(SqlAccess(UnitOfWork(make_engine(url)), load_fernet(data_dir / "secret.key"), clock))
-    hub = Hub(hub_settings, instruments(), venues, clock=clock)  # type: ignore[arg-type]
+    hub = Hub(hub_settings, instruments(), venues, clock=clock,  # type: ignore[arg-type]
+              history={"fx-lp": SimulatedPast(fx.past_bars), "equity": SimulatedPast(equity.past_bars)})
     access = SqlAccess(hub.unit, load_fernet(data_dir / "secret.key"), hub.clock)
     for account_id in ACCOUNTS.values():
         hub.oms.accounting.ledger.transfer(EntryKind.DEPOSIT, f"demo-funding-{account_id}", LedgerAccount("bank", "cash"),

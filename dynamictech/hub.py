@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -25,7 +26,7 @@ from backoffice.jobs.swaps import Swaps
 from backoffice.office import BackOffice, Live
 from backoffice.payouts import IbPayouts
 from engine.accounting import Financing
-from engine.bars import BarBuilder
+from engine.bars import Backfill, BarBuilder
 from engine.bus import Bus, make_bus
 from engine.domain.instrument import Instrument
 from engine.domain.order import OrdType, Side, TimeInForce
@@ -33,7 +34,7 @@ from engine.domain.tenancy import PositionMode
 from engine.ledger import Ledger
 from engine.margin import MarginLevels
 from engine.oms import OMS, NewOrder
-from engine.ports import Clock, Quote, Venue, VenueDown, utc_now
+from engine.ports import ClientQuote, Clock, History, PastBar, Quote, Venue, VenueDown, utc_now
 from engine.scheduler import Scheduler
 from engine.services import Services
 from engine.storage.bars import SqlBarStore
@@ -54,7 +55,7 @@ from routing.interceptors.spread_markup import SpreadMarkup
 from routing.interceptors.throttle import Throttle
 from routing.interceptors.validation import Validation
 from routing.pipeline import Pipelines
-from routing.pricing import Best, FeedLimits, PriceFeed
+from routing.pricing import Best, FeedLimits, PriceFeed, topic_symbol
 from routing.router import Router
 
 log = structlog.get_logger("dynamictech.hub")
@@ -89,7 +90,8 @@ class BusUnreachable(RuntimeError):
 
 class Hub:
     def __init__(self, settings: HubSettings, instruments: dict[str, Instrument], venues: dict[str, Venue],
-                 bus: Bus | None = None, clock: Clock = utc_now) -> None:
+                 bus: Bus | None = None, clock: Clock = utc_now, history: Mapping[str, History] | None = None) -> None:
+        """``history``: where a venue's past bars come from when the venue itself cannot tell (by venue name)."""
         self.settings = settings
         self.clock = clock
         self.unit = UnitOfWork(make_engine(settings.database_url))
@@ -127,6 +129,8 @@ class Hub:
         audiences = [(group.tenant_id, group.group_id) for group in self.directory.groups.values()]
         self.feed = PriceFeed(instruments, pipelines, audiences, self.bus, clock, settings.feed_limits)
         self.bars = BarBuilder(self.bus, SqlBarStore(self.unit))
+        self.history = {**{name: v for name, v in venues.items() if isinstance(v, History)}, **(history or {})}
+        Backfill(self.bars, self._past_bars, self._group_price, topic_symbol, clock)
         self.office = BackOffice(self.unit, self.directory, clock, Live(
             self.markup, self.commission, self.rebates, self.router, self.feed, pipelines, self.oms.instruments,
             self.bus, self.oms))
@@ -290,6 +294,21 @@ class Hub:
             position_id=worst.position_id if hedging else None))
         log.warning("risk.stop_out", account=account_id, symbol=worst.symbol, quantity=str(worst.quantity),
                     order_id=order.order_id, status=order.status.name)
+
+    async def _past_bars(self, symbol: str, seconds: int, start: dt.datetime, end: dt.datetime) -> list[PastBar]:
+        """The past of the first venue with a history that trades ``symbol``; none elsewhere."""
+        for name, source in self.history.items():
+            venue = self.router.venues.get(name)
+            if venue is not None and symbol in venue.instruments():
+                return await source.past_bars(symbol, seconds, start, end)
+        return []
+
+    def _group_price(self, tenant: str, group: str, symbol: str, price: Decimal) -> Decimal:
+        """A venue price as the group's bid: through the group's pipeline, as the feed prices its live quotes."""
+        instrument = self.oms.instruments[symbol]
+        quote = self.pipelines.for_group(tenant, group).on_quote(
+            ClientQuote(tenant, group, symbol, price, price, instrument.tick_size, instrument.pip))
+        return quote.bid if quote.bid is not None else price
 
     async def _apply_quotes(self) -> None:
         """One consumer, so held orders see the prices in the order they came."""

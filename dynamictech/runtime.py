@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, MutableMapping
 from typing import Any, BinaryIO
 
 import orjson
@@ -27,7 +27,7 @@ def configure_logging(level: str | None = None) -> None:
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _stamp_utc,
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(serializer=orjson.dumps, default=str),
         ],
@@ -35,6 +35,20 @@ def configure_logging(level: str | None = None) -> None:
         logger_factory=structlog.BytesLoggerFactory(file=_stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
+
+
+_SECOND: list[Any] = [-1, ""]   # the last second stamped and its text
+
+
+def _stamp_utc(_logger: object, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog's ISO UTC stamp, as ``2026-12-03T17:04:39.888100Z``, with the date and second formatted once a
+    second rather than per event (a datetime built and formatted per event was 4 % of the order path)."""
+    now = time.time()
+    second = int(now)
+    if second != _SECOND[0]:
+        _SECOND[:] = [second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))]
+    event["timestamp"] = f"{_SECOND[1]}.{int((now - second) * 1_000_000):06d}Z"
+    return event
 
 
 def _stderr() -> _LogFile:

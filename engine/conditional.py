@@ -18,6 +18,9 @@ class HeldOrders:
     def hold(self, order: Order) -> None:
         self._by_symbol.setdefault(order.symbol, {})[order.order_id] = order
 
+    def holds(self, order: Order) -> bool:
+        return order.order_id in self._by_symbol.get(order.symbol, {})
+
     def release(self, order: Order) -> bool:
         """Take an order off the book; False if it was not held (already triggered or never held)."""
         return self._by_symbol.get(order.symbol, {}).pop(order.order_id, None) is not None

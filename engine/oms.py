@@ -10,6 +10,7 @@ dealer and never booked.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import itertools
 from collections import deque
@@ -217,13 +218,19 @@ class OMS:
             return Rejection("venue_down", f"venue {order.venue} cannot take the cancel now")
         return None
 
-    async def replace(self, account_id: str, cl_ord_id: str, quantity: Decimal,
-                      price: Decimal | None) -> Rejection | None:
+    async def replace(self, account_id: str, cl_ord_id: str, quantity: Decimal, price: Decimal | None,
+                      stop_price: Decimal | None = None) -> Rejection | None:
+        """A new quantity and limit price (and, for an order still held here, a new stop price), checked by the
+        group's pipeline as a new order would be."""
         order = self.find(account_id, cl_ord_id)
         if order is None:
             return Rejection("unknown_order", f"no order {cl_ord_id} on account {account_id}")
+        if order.is_open and self._held.holds(order):
+            return self._replace_held(order, quantity, price, stop_price)
         if not order.is_open or order.venue is None:
             return Rejection("cannot_replace", f"order {cl_ord_id} is {order.status.name.lower()}")
+        if stop_price is not None and stop_price != order.stop_price:
+            return Rejection("cannot_replace", f"order {cl_ord_id} has triggered: its stop price is spent")
         if order.status in (OrdStatus.PENDING_NEW, OrdStatus.PENDING_CANCEL, OrdStatus.PENDING_REPLACE):
             return Rejection("request_pending", f"order {cl_ord_id} is {order.status.name.lower()}")
         if quantity <= order.filled:
@@ -231,7 +238,7 @@ class OMS:
         route = self._routes[order.order_id]
         probe = OrderContext(Order(order.order_id, order.cl_ord_id, order.tenant_id, order.account_id, order.symbol,
                                    order.side, order.ord_type, quantity, order.time_in_force, price,
-                                   created_at=order.created_at),
+                                   order.stop_price, created_at=order.created_at),
                              route.context.instrument, route.context.account, self.clock())
         account = route.context.account
         rejection = self.pipelines.for_group(account.tenant_id, account.group_id).before_route(probe)
@@ -243,6 +250,29 @@ class OMS:
         self.event(order, "pending_replace", f"replace to quantity {quantity} price {price} sent to {order.venue}")
         await self.transactions.durable()
         await self.router.venues[order.venue].replace(order.order_id, quantity, probe.venue_price)
+        return None
+
+    def _replace_held(self, order: Order, quantity: Decimal, price: Decimal | None,
+                      stop_price: Decimal | None) -> Rejection | None:
+        """An order no venue has seen yet changes here, at once: the Replaced report follows without a venue."""
+        if quantity <= order.filled:
+            return Rejection("cannot_replace", f"new quantity {quantity} is not above the {order.filled} filled")
+        if price is not None and order.ord_type is not OrdType.STOP_LIMIT:
+            return Rejection("cannot_replace", f"a {order.ord_type.name.lower()} order has no limit price to change")
+        price = price if price is not None else order.price
+        stop_price = stop_price if stop_price is not None else order.stop_price
+        route = self._routes[order.order_id]
+        probe = OrderContext(dataclasses.replace(order, quantity=quantity, price=price, stop_price=stop_price),
+                             route.context.instrument, route.context.account, self.clock())
+        account = route.context.account
+        rejection = self.pipelines.for_group(account.tenant_id, account.group_id).before_route(probe)
+        if rejection is not None:
+            return rejection
+        order.quantity, order.price, order.stop_price = quantity, price, stop_price
+        order.venue_price, order.venue_stop_price = probe.venue_price, probe.venue_stop_price
+        route.context = OrderContext(order, probe.instrument, probe.account, probe.now,
+                                     venue_price=probe.venue_price, venue_stop_price=probe.venue_stop_price)
+        self.event(order, "replaced", f"held order now quantity {quantity} price {price} stop {stop_price}")
         return None
 
     async def on_quote(self, symbol: str, bid: Decimal | None, ask: Decimal | None) -> None:

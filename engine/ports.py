@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from engine.domain.instrument import Instrument
 from engine.domain.offers import Offers
@@ -139,6 +139,28 @@ class Venue(Protocol):
     async def replace(self, order_id: str, quantity: Decimal, price: Decimal | None) -> None: ...
     async def order_status(self, order: VenueOrder) -> VenueReport | None: ...
     def health(self) -> Health: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PastBar:
+    """One closed bar of a venue's own past, in the venue's prices (its trades or its bid; before any markup).
+    ``ticks`` is what the venue counts in it: trades where it reports them, else price updates."""
+
+    start: dt.datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    ticks: int
+    volume: Decimal | None = None   # in the instrument's quantity unit, where the venue reports it
+
+
+@runtime_checkable
+class History(Protocol):
+    """A venue that can tell its past (beyond the Venue contract, which stays as it is): closed bars of
+    ``seconds`` each whose start lies in [start, end), oldest first; [] when it has none."""
+
+    async def past_bars(self, symbol: str, seconds: int, start: dt.datetime, end: dt.datetime) -> list[PastBar]: ...
 
 
 # ---------------------------------------------------------------------------------------------- the pipeline

@@ -128,9 +128,14 @@ def encode(begin_string: bytes, fields: Sequence[tuple[int, Value]]) -> bytes:
         for tag, value in fields:
             append(prefix[tag])
             append(value)  # type: ignore[arg-type]
-        body = b"".join(parts)
-    except (KeyError, TypeError):  # a value that is not bytes yet, or a tag outside 1..9999
+    except KeyError:  # a tag outside 1..9999
         body = b"".join([b"\x01%d=%s" % (tag, to_bytes(value)) for tag, value in fields])
+    else:
+        try:
+            body = b"".join(parts)
+        except TypeError:  # a value that is not bytes yet: convert the values only, the tags are done
+            parts[1::2] = [v if type(v) is bytes else to_bytes(v) for v in parts[1::2]]
+            body = b"".join(parts)
     # body is "<SOH>35=D<SOH>...<SOH>last=x": as long as BodyLength's span, shifted one byte left.
     total = b"8=%s\x019=%d%s\x01" % (begin_string, len(body), body)
     return total + b"10=%03d\x01" % byte_sum(total)

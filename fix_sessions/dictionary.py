@@ -302,7 +302,7 @@ class DataDictionary:
                 self._iterate(instance, group, options, in_message=True)
 
 
-_Check = Callable[[bytes], bool]
+_Check = Callable[[bytes], object]   # truthy when the value passes
 _UNCHECKED_TYPES = frozenset({"STRING", "DATA", "EXCHANGE", "CURRENCY", "COUNTRY", "LANGUAGE"})
 
 
@@ -315,9 +315,9 @@ def _value_check(definition: FieldDef) -> _Check | None:
         return values.__contains__ if fix_type in ("CHAR", "STRING", "INT", "BOOLEAN") else (
             lambda value: valid_format(fix_type, value) and value in values)
     if fix_type in _INT_TYPES:
-        return lambda value: _INT.match(value) is not None
+        return _INT.match   # a match or None: called per field, so no wrapper frame
     if fix_type in _FLOAT_TYPES:
-        return lambda value: _FLOAT.match(value) is not None
+        return _FLOAT.match
     if fix_type == "UTCTIMESTAMP":
         return _timestamp_check()
     if fix_type in _UNCHECKED_TYPES:

@@ -138,8 +138,8 @@ class DropCopy(Application):
         for session_id in sessions:
             self.outbox.put(session_id, b"8", fields, header=POSS_RESEND if resent else (),
                             taken=self.resume.taken(session_id, execution))
-        log.info("gateway.drop_copy.execution", tenant=tenant, exec_id=execution["exec_id"],
-                 order_id=execution["order_id"], sessions=[str(s) for s in sessions], resent=resent)
+        log.debug("gateway.drop_copy.execution", tenant=tenant, exec_id=execution["exec_id"],
+                  order_id=execution["order_id"], sessions=[str(s) for s in sessions], resent=resent)
 
     def _report(self, execution: dict[str, Any]) -> Fields:
         # The order as this fill left it, from the event: it is published once its batch commits, when the order in

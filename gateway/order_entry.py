@@ -282,8 +282,8 @@ class OrderEntry(Application):
             if kind == "cancel":
                 rejection = await self.oms.cancel(account, order.cl_ord_id)
             else:
-                quantity, price = _replacement(message, order)
-                rejection = await self.oms.replace(account, order.cl_ord_id, quantity, price)
+                quantity, price, stop_price = _replacement(message, order)
+                rejection = await self.oms.replace(account, order.cl_ord_id, quantity, price, stop_price)
             if rejection is not None:
                 reason = CXL_REJ_REASON.get(rejection.code, _TOO_LATE if not order.is_open else 99)
                 raise _Refused(reason, f"{rejection.code}: {rejection.reason}")
@@ -374,8 +374,8 @@ class OrderEntry(Application):
         for session_id in sessions:
             self.outbox.put(session_id, msg_type, fields, header=POSS_RESEND if resent else (),
                             taken=self.resume.taken(session_id, event))
-        log.info("gateway.order_entry.report", msg_type=msg_type.decode(), what=what, order_id=event["order_id"],
-                 status=event["status"], sessions=[str(s) for s in sessions], resent=resent)
+        log.debug("gateway.order_entry.report", msg_type=msg_type.decode(), what=what, order_id=event["order_id"],
+                  status=event["status"], sessions=[str(s) for s in sessions], resent=resent)
 
     # ---------------------------------------------------------------- lookups
     def _refusal(self, binding: ClientBinding, account: str, action: Action) -> Rejection | None:
@@ -456,15 +456,15 @@ def _order_request(message: Message, cl_ord_id: str, account: str) -> NewOrder:
                     time_in_force=TimeInForce(time_in_force), expire_at=expire_at)
 
 
-def _replacement(message: Message, order: Order) -> tuple[Decimal, Decimal | None]:
-    """What a cancel/replace changes: only OrderQty and Price can be amended in place."""
+def _replacement(message: Message, order: Order) -> tuple[Decimal, Decimal | None, Decimal | None]:
+    """What a cancel/replace changes: OrderQty, Price and, while the order is held, StopPx."""
     if message.get_str(54) != order.side.value or message.get_str(40) != order.ord_type.value:
-        raise _Refused(99, "only OrderQty and Price can be amended; Side and OrdType stay as they are")
+        raise _Refused(99, "only OrderQty, Price and StopPx can be amended; Side and OrdType stay as they are")
     quantity = _decimal(message, 38)
     if quantity is None:
         raise _Refused(99, "OrderQty(38) is required")
-    price = _decimal(message, 44)
-    return quantity, price if price is not None else order.price
+    price, stop_price = _decimal(message, 44), _decimal(message, 99)
+    return quantity, price if price is not None else order.price, stop_price
 
 
 def _decimal(message: Message, tag: int) -> Decimal | None:

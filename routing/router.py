@@ -41,7 +41,7 @@ class Router:
             if not up:
                 log.warning("route.no_venue_up", order_id=order.order_id, rule=index, skipped=skipped)
                 raise NoRoute(f"every venue for {order.symbol} is down")
-            log.info("route.decided", order_id=order.order_id, rule=index, venues=up, skipped_down=skipped,
+            log.debug("route.decided", order_id=order.order_id, rule=index, venues=up, skipped_down=skipped,
                      reason="best price" if rule.best_price else "rule order")
             return rule, up
         log.warning("route.no_rule", order_id=order.order_id, symbol=order.symbol)

@@ -31,7 +31,7 @@ WEB = Path(__file__).resolve().parent
 STATIC = WEB / "terminal" / "static"
 ADMIN = WEB / "admin" / "static"   # the back-office panel
 VENDOR = WEB / "node_modules"
-VENDOR_PACKAGES = ("lightweight-charts", "gridstack")
+VENDOR_PACKAGES = ("lightweight-charts", "gridstack", "@fontsource/noto-sans-sc", "@fontsource/noto-sans-devanagari")
 
 SERVER = "dynamictech"   # not aiohttp's "Python/3.x aiohttp/3.y": no version for a scanner to match
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -89,7 +89,9 @@ def create_app(services: Services, feed: PriceFeed, markup: SpreadMarkup, bars: 
         return instrument is not None and bool(visible((instrument,), tenant))
 
     PriceStream(services.bus, offered, audience).routes(app)
-    AccountStream(services.bus, auth, lambda order_id: order_json(services.oms.orders[order_id])).routes(app)
+    AccountStream(services.bus, auth, lambda order_id: order_json(services.oms.orders[order_id],
+                                                                       services.oms.instruments),
+                  services.oms.instruments).routes(app)
     openapi = document(admin)
 
     async def openapi_json(request: web.Request) -> web.Response:

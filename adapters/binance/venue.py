@@ -3,6 +3,7 @@ WebSocket API user data stream (execution.py); with ``order_transport="fix"`` or
 FIX order entry session instead (fix_orders.py). Reports and quotes carry the hub's clock."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ import structlog
 from adapters.binance.config import BinanceConfig
 from adapters.binance.errors import BinanceError, StatusUnknown
 from adapters.binance.execution import OFFERS, OrderFlow
+from adapters.binance.history import past_bars
 from adapters.binance.instruments import Instruments
 from adapters.binance.margin import MarginLevel, borrow_repay, margin_level
 from adapters.binance.market_data import DepthBook, MarketData
@@ -18,7 +20,7 @@ from adapters.binance.rest import RestClient
 from adapters.binance.user_stream import UserStream
 from adapters.contained import deliver
 from adapters.tracked import Reporter
-from engine.ports import Clock, Health, Quote, VenueDown, VenueOrder, VenueReport
+from engine.ports import Clock, Health, PastBar, Quote, VenueDown, VenueOrder, VenueReport
 
 log = structlog.get_logger("adapters.binance")
 
@@ -87,6 +89,10 @@ class BinanceVenue:
 
     def quote(self, symbol: str) -> Quote | None:
         return self._market.quote(symbol)
+
+    async def past_bars(self, symbol: str, seconds: int, start: dt.datetime, end: dt.datetime) -> list[PastBar]:
+        """engine.ports.History: Binance's klines."""
+        return await past_bars(self._rest, lambda: self._instruments, symbol, seconds, start, end)
 
     def depth(self, symbol: str) -> DepthBook | None:
         """The local order book of a subscribed symbol (beyond the contract: for the dealer console)."""

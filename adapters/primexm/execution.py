@@ -89,8 +89,8 @@ class OrderFlow:
             return None
         self.orders[order.order_id] = TrackedOrder(order, AtLP(instrument, order.order_id, sent_at=time.monotonic()))
         self._by_cl_ord_id[order.order_id] = order.order_id
-        log.info("adapters.primexm.order_sent", venue=self.venue, order_id=order.order_id, symbol=order.symbol,
-                 side=order.side.name, quantity=str(order.quantity), ord_type=order.ord_type.name)
+        log.debug("adapters.primexm.order_sent", venue=self.venue, order_id=order.order_id, symbol=order.symbol,
+                  side=order.side.name, quantity=str(order.quantity), ord_type=order.ord_type.name)
         return fix44.new_order_single(order, instrument, dialect=self.dialect, deviation=self.deviation,
                                       now=self.clock())
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
 
 from engine.domain.order import TERMINAL, Execution, Order, OrdStatus, OrdType, Side, TimeInForce
 from engine.domain.position import Position
@@ -76,6 +77,49 @@ class SqlOrderJournal:
                      .order_by(OrderRecord.created_at.desc()).limit(limit))  # type: ignore[attr-defined]
             return [_order(row) for row in session.exec(query).all()]
 
+    def search_orders(self, account_id: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
+                      symbol: str | None = None, statuses: frozenset[OrdStatus] = frozenset(),
+                      before: str | None = None, limit: int = 100) -> list[Order]:
+        """An account's order history, newest first, placed in ``[since, until)``, of one symbol and some statuses;
+        ``before`` (an order id of an earlier page) continues after that order, so a page stays put while new
+        orders arrive."""
+        with Session(self.engine) as session:
+            query = select(OrderRecord).where(OrderRecord.account_id == account_id)
+            if since is not None:
+                query = query.where(OrderRecord.created_at >= since)
+            if until is not None:
+                query = query.where(OrderRecord.created_at < until)
+            if symbol is not None:
+                query = query.where(OrderRecord.symbol == symbol)
+            if statuses:
+                query = query.where(OrderRecord.status.in_([s.value for s in statuses]))  # type: ignore[attr-defined]
+            if before is not None:
+                mark = session.exec(select(OrderRecord.created_at).where(
+                    OrderRecord.account_id == account_id, OrderRecord.order_id == before)).first()
+                if mark is None:
+                    return []
+                placed, order_id = col(OrderRecord.created_at), col(OrderRecord.order_id)
+                query = query.where(or_(placed < mark, and_(placed == mark, order_id < before)))
+            query = query.order_by(OrderRecord.created_at.desc(),  # type: ignore[attr-defined]
+                                   OrderRecord.order_id.desc()).limit(limit)  # type: ignore[attr-defined]
+            return [_order(row) for row in session.exec(query).all()]
+
+    def search_executions(self, account_id: str, *, since: dt.datetime | None = None,
+                          until: dt.datetime | None = None, symbol: str | None = None,
+                          limit: int = 200) -> list[Execution]:
+        """An account's fills in ``[since, until)``, of one symbol, newest first."""
+        with Session(self.engine) as session:
+            query = select(ExecutionRecord).where(ExecutionRecord.account_id == account_id)
+            if since is not None:
+                query = query.where(ExecutionRecord.at >= since)
+            if until is not None:
+                query = query.where(ExecutionRecord.at < until)
+            if symbol is not None:
+                query = query.where(ExecutionRecord.symbol == symbol)
+            query = query.order_by(ExecutionRecord.at.desc(),  # type: ignore[attr-defined]
+                                   ExecutionRecord.exec_id.desc()).limit(limit)  # type: ignore[attr-defined]
+            return [_execution(r) for r in session.exec(query).all()]
+
     def all_orders(self) -> list[Order]:
         with Session(self.engine) as session:
             return [_order(row) for row in session.exec(select(OrderRecord)).all()]
@@ -100,9 +144,12 @@ class SqlOrderJournal:
         with Session(self.engine) as session:
             rows = session.exec(select(ExecutionRecord).where(ExecutionRecord.account_id == account_id)
                                 .order_by(ExecutionRecord.at)).all()  # type: ignore[arg-type]
-            return [Execution(r.exec_id, r.order_id, r.account_id, r.symbol, Side(r.side), r.quantity, r.price,
-                              r.venue, r.venue_price, r.markup_revenue, r.commission, as_utc(r.at))
-                    for r in rows]
+            return [_execution(r) for r in rows]
+
+
+def _execution(r: ExecutionRecord) -> Execution:
+    return Execution(r.exec_id, r.order_id, r.account_id, r.symbol, Side(r.side), r.quantity, r.price, r.venue,
+                     r.venue_price, r.markup_revenue, r.commission, as_utc(r.at))
 
 
 def _order(row: OrderRecord) -> Order:

@@ -1,9 +1,12 @@
 """The ledger's entries in SQL: an entry and its postings in one transaction, read back in order on start."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
-from sqlmodel import Session, select
+import sqlalchemy as sql
+from sqlmodel import Session, col, select
 
 from engine.ledger import EntryKind, JournalEntry, LedgerAccount, Posting
 from engine.storage.group_commit import GroupCommit
@@ -36,3 +39,24 @@ class SqlLedgerStore:
             return [JournalEntry(row.entry_id, EntryKind(row.kind), row.reference, tuple(postings[row.entry_id]),
                                  as_utc(row.at))
                     for row in entries]
+
+    def wallet_postings(self, owner: str, kinds: frozenset[EntryKind], *, since: dt.datetime | None = None,
+                        until: dt.datetime | None = None, references: list[str] | None = None,
+                        ) -> list[tuple[EntryKind, str, str, Decimal, dt.datetime]]:
+        """What entries of these kinds did to one wallet (kind, reference, currency, amount, when), oldest first:
+        the realised P&L, commissions and financing a trader's history sums, from the whole journal on disk."""
+        query = (sql.select(col(JournalEntryRecord.kind), col(JournalEntryRecord.reference),
+                            col(PostingRecord.currency), col(PostingRecord.amount), col(JournalEntryRecord.at))
+                 .join(PostingRecord, col(PostingRecord.entry_id) == col(JournalEntryRecord.entry_id))
+                 .where(col(PostingRecord.owner) == owner, col(PostingRecord.purpose) == "wallet",
+                        col(JournalEntryRecord.kind).in_([k.value for k in kinds])))
+        if since is not None:
+            query = query.where(col(JournalEntryRecord.at) >= since)
+        if until is not None:
+            query = query.where(col(JournalEntryRecord.at) < until)
+        if references is not None:
+            query = query.where(col(JournalEntryRecord.reference).in_(references))
+        with Session(self.engine) as session:
+            rows = session.execute(query.order_by(col(JournalEntryRecord.entry_id))).all()
+            return [(EntryKind(kind), reference, currency, amount, as_utc(at))
+                    for kind, reference, currency, amount, at in rows]

@@ -5,6 +5,7 @@ HTML page there, which no client can parse into an error."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import math
@@ -46,7 +47,7 @@ def request_weight(method: str, path: str, params: dict[str, str]) -> int:
         return 2 if "symbol" in params else 4
     return {"/api/v3/exchangeInfo": 20, "/api/v3/account": 20, "/api/v3/order": 4 if method == "GET" else 1,
             "/sapi/v1/margin/borrow-repay": 1500, "/sapi/v1/margin/account": 10, "/sapi/v1/margin/openOrders": 10,
-            "/sapi/v1/margin/myTrades": 10, "/sapi/v1/userListenToken": 1}.get(path, 1)
+            "/sapi/v1/margin/myTrades": 10, "/sapi/v1/userListenToken": 1, "/api/v3/klines": 2}.get(path, 1)
 
 
 async def read_params(request: web.Request) -> tuple[dict[str, str], str, str]:
@@ -209,6 +210,34 @@ async def book_ticker(request: web.Request) -> web.Response:
     else:
         names = list(sim.exchange.specs)
     return json_response([sim.exchange.book_ticker(name) for name in names])
+
+
+KLINE_SECONDS = {"1s": 1, "1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600, "2h": 7200,
+                 "4h": 14400, "6h": 21600, "8h": 28800, "12h": 43200, "1d": 86400, "3d": 259200, "1w": 604800}
+
+
+@routes.get("/api/v3/klines")
+async def klines(request: web.Request) -> web.Response:
+    """Candles identified by their open time, oldest first: startTime and endTime (ms) bound the open times, limit
+    defaults to 500 and is at most 1000; without startTime the newest. The past is the simulator's walk."""
+    sim = request.app[SIM]
+    params, _, _ = await read_params(request)
+    for name in ("symbol", "interval"):
+        if name not in params:
+            raise ApiError(-1102, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed.")
+    if params["interval"] not in KLINE_SECONDS:
+        raise ApiError(-1120, "Invalid interval.")
+    spec = sim.exchange.spec(params["symbol"])
+    limit = min(int(params.get("limit", "500")), 1000)
+    moment = {key: dt.datetime.fromtimestamp(int(params[key]) / 1000, dt.timezone.utc)
+              for key in ("startTime", "endTime") if key in params}
+    seconds = KLINE_SECONDS[params["interval"]]
+    bars = sim.past.bars(spec.symbol, seconds, sim.exchange.books[spec.symbol].mid, spec.tick_size,
+                         dt.datetime.now(dt.timezone.utc), moment.get("startTime"), moment.get("endTime"), limit)
+    return json_response([[int(b.start.timestamp() * 1000), fmt(b.open), fmt(b.high), fmt(b.low), fmt(b.close),
+                           fmt(b.volume), int(b.start.timestamp() * 1000) + seconds * 1000 - 1,
+                           fmt(b.volume * b.close), b.trades, fmt(b.volume / 2), fmt(b.volume * b.close / 2), "0"]
+                          for b in bars])
 
 
 @routes.post("/api/v3/order")

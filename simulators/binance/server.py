@@ -36,6 +36,7 @@ from simulators.binance.rest_api import (
     unknown_routes,
 )
 from simulators.binance.scenario_http import routes as scenario_routes
+from simulators.history import PastWalk
 from simulators.state import StateFile, keep_saving
 
 log = structlog.get_logger("simulators.binance")
@@ -78,6 +79,7 @@ class BinanceSimulator:
         self.host, self.port = host, port
         self.walk_interval = walk_interval
         self.exchange = Exchange(symbols, seed=seed)
+        self.past = PastWalk(volatility=0.00008)   # what /api/v3/klines answers
         self._state = StateFile(state_path) if state_path is not None else None
         if self._state is not None:
             persisted.restore(self.exchange, self._state.load() or {})

@@ -33,6 +33,7 @@ from simulators.equity.fields import TERMINAL, OrdStatus, OrdType, TimeInForce
 from simulators.equity.market_rules import Refusal
 from simulators.equity.messages import Body, Reports, UnsupportedTerms
 from simulators.equity.stocks import STOCKS, Listings
+from simulators.history import DEPTH, PastBar, PastWalk
 from simulators.state import Ids, StateFile, keep_saving
 
 log = structlog.get_logger("simulators.equity")
@@ -68,6 +69,7 @@ class EquitySimulator(Application):
         if self._state is not None:
             self._order_ids.on_reserve = self._reports.ids.on_reserve = self._save
         self.session_id = SessionID("FIX.4.2", sender_comp_id, target_comp_id)
+        self._past = PastWalk(volatility=0.0001, seed=seed if seed is not None else 7)
         self.acceptor = SocketAcceptor([SessionConfig(
             session_id=self.session_id, connection_type="acceptor", socket_accept_host=host,
             socket_accept_port=port, data_dictionary=str(spec_path("FIX42.xml")), socket_reuse_address=True,
@@ -137,6 +139,12 @@ class EquitySimulator(Application):
     def set_previous_close(self, symbol: str, price: Decimal) -> None:
         """The close that NSE bands (and ticks) are computed from; sent with the next snapshot."""
         self.books[symbol].previous_close = price
+
+    def past_bars(self, symbol: str, seconds: int, start: dt.datetime, end: dt.datetime) -> list[PastBar]:
+        """Bars of the reference price opening in [start, end), a walk ending at today's price (for charts)."""
+        book = self.books[symbol]
+        return self._past.bars(symbol, seconds, book.reference, book.tick(book.reference),
+                               dt.datetime.now(dt.timezone.utc), start, end - dt.timedelta(microseconds=1), DEPTH)
 
     def reject_next(self, text: str = "broker_option: rejected by the simulated broker", count: int = 1) -> None:
         """The next ``count`` orders, cancels or replaces are refused with ``text``."""

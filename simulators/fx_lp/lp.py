@@ -15,6 +15,7 @@ restarted LP quotes on from where it stopped and never repeats an ExecID.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import random
 import time
@@ -35,6 +36,7 @@ from fix_sessions.transport import SocketAcceptor
 from fix_specs import path as spec_path
 from simulators.fx_lp.orders import Body, Matcher, Outbound
 from simulators.fx_lp.pricing import SPECS, Level, PriceBook
+from simulators.history import DEPTH, PastBar, PastWalk
 from simulators.runtime import stop_signal
 from simulators.state import Ids, StateFile, keep_saving
 
@@ -116,6 +118,7 @@ class FxLP(Application):
         self._mass_quotes = 0
         self._acceptor: SocketAcceptor | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._past = PastWalk(seed=config.seed if config.seed is not None else 7)
 
     # ------------------------------------------------------------------ life
     async def start(self) -> None:
@@ -153,6 +156,14 @@ class FxLP(Application):
         before = list(book.levels)
         book.set_top(bid, ask)
         self._spawn(self._publish_changes(symbol, before))
+
+    def past_bars(self, symbol: str, seconds: int, start: dt.datetime, end: dt.datetime) -> list[PastBar]:
+        """Scenario API: bars of the bid opening in [start, end), a walk ending at today's bid (for charts)."""
+        book = self.books[symbol]
+        if book.bid is None:
+            return []
+        return self._past.bars(symbol, seconds, book.bid, book.spec.tick, dt.datetime.now(dt.timezone.utc), start,
+                               end - dt.timedelta(microseconds=1), DEPTH)
 
     def push_entry(self, symbol: str, level: int = 0, *, bid: Decimal | None = None, ask: Decimal | None = None,
                    bid_size: Decimal | None = None, ask_size: Decimal | None = None) -> None:

@@ -38,6 +38,7 @@ from typing import Any
 import pytest
 import sqlalchemy
 
+from dynamictech.demo import instruments
 from tests.cli.demo_client import (
     ACCOUNT,
     Demo,
@@ -50,6 +51,7 @@ from tests.cli.demo_client import (
     status_request,
 )
 from tests.net import free_port
+from web.api.numbers import price
 
 D = Decimal
 STOPS = (signal.SIGINT, signal.SIGKILL, signal.SIGINT, signal.SIGKILL)   # a restart after each
@@ -308,8 +310,11 @@ class Scenario:
                       f"{sorted({e['exec_id'] for e in mine} - set(rest_ids))}; repeated: "
                       f"{[i for i, n in rest_ids.items() if n > 1]}")
 
-        # positions: REST = table = sum of executions
-        table = {p["position_id"]: (p["symbol"], D(str(p["quantity"])), D(str(p["average_price"])))
+        # positions: REST = table = sum of executions; REST shows the table's exact average with the instrument's
+        # digits (web/api/numbers.py)
+        listed = instruments()
+        table = {p["position_id"]: (p["symbol"], D(str(p["quantity"])),
+                                    D(price(listed[p["symbol"]], D(str(p["average_price"]))) or "0"))
                  for p in positions if p["account_id"] == ACCOUNT and D(str(p["quantity"]))}
         shown = {p["position_id"]: (p["symbol"], D(p["quantity"]), D(p["average_price"])) for p in rest_positions}
         if {k: v[:2] for k, v in table.items()} != {k: v[:2] for k, v in shown.items()}:

@@ -1,6 +1,8 @@
 """The codec: framing, BodyLength and CheckSum, data fields, and agreement with simplefix, an independent codec."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 import simplefix
 from hypothesis import given, settings
@@ -27,6 +29,12 @@ def test_encode_writes_begin_string_body_length_and_a_three_digit_checksum() -> 
     body = raw[raw.index(b"\x0135=") + 1:raw.rindex(b"10=")]
     assert raw.split(b"\x01")[1] == b"9=%d" % len(body)
     assert raw.endswith(b"10=%03d\x01" % (sum(raw[:raw.rindex(b"10=")]) % 256))
+
+
+def test_values_of_any_type_mixed_with_bytes_encode_as_their_text() -> None:
+    mixed = [(35, b"8"), (17, "E-1"), (38, Decimal("0.01")), (31, b"1.08345"), (151, 0), (43, True)]
+    assert parse(encode(b"FIX.4.4", mixed)).fields[2:-1] == [(35, b"8"), (17, b"E-1"), (38, b"0.01"), (31, b"1.08345"),
+                                                           (151, b"0"), (43, b"Y")]
 
 
 def test_parse_gives_every_field_in_wire_order() -> None:

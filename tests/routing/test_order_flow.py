@@ -83,6 +83,19 @@ async def test_cancel_and_replace_a_resting_order() -> None:
     assert order.status is OrdStatus.CANCELED and h.wallet() == D(10000)
 
 
+async def test_a_held_stop_is_amended_by_the_hub_and_triggers_at_its_new_price() -> None:
+    h = hub()
+    stop = await h.oms.submit(buy("s1", "1", OrdType.STOP, stop="1.09000"))
+    assert stop.status is OrdStatus.NEW and stop.venue is None
+    assert await h.oms.replace("ACC-1", "s1", D(2), None, D("1.08500")) is None
+    assert (stop.status, stop.quantity, stop.stop_price) == (OrdStatus.NEW, D(2), D("1.08500"))
+    refused = await h.oms.replace("ACC-1", "s1", D(2), D("1.08600"))
+    assert refused is not None and refused.code == "cannot_replace" and stop.price is None
+    h.venues["lp-1"].set_quote("EUR/USD", D("1.08480"), D("1.08520"))
+    await h.oms.on_quote("EUR/USD", D("1.08480"), D("1.08520"))   # above the new trigger, below the old one
+    assert stop.status is OrdStatus.FILLED and h.oms.accounting.net("ACC-1", "EUR/USD") == D(2)
+
+
 async def test_ioc_fills_what_it_can_and_fok_fills_all_or_nothing() -> None:
     h = hub()
     ioc = await h.oms.submit(buy("ioc", "1", OrdType.LIMIT, "1.08000", tif=TimeInForce.IOC))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from dynamictech.demo import Demo, start
 
@@ -51,6 +52,25 @@ async def terminal(tmp_path: Path) -> AsyncIterator[Terminal]:
         yield Terminal(demo, demo.urls["terminal"].rstrip("/"), dict(demo.logins))
     finally:
         await demo.stop()
+
+
+async def sign_in(browser: Browser, terminal: Terminal, language: str, *, login: str = "alice",
+                  requests: list[str] | None = None, **options: object) -> tuple[BrowserContext, Page, list[str]]:
+    """A new browser context (``options``: viewport, touch, ...) with the terminal's language set to ``language``,
+    signed in as ``login`` through the login form; the page's uncaught errors are collected, and the URLs it
+    requests when ``requests`` is given."""
+    context = await browser.new_context(locale="en-US", **options)  # type: ignore[arg-type]
+    await context.add_init_script(f"localStorage.setItem('dt.language', {json.dumps(language)})")
+    if requests is not None:
+        context.on("request", lambda request: requests.append(request.url))
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await page.goto(terminal.url + "/")
+    await page.fill("#login-name", login)
+    await page.fill("#login-password", terminal.logins[login])
+    await page.click("#login-submit")
+    return context, page, errors
 
 
 async def until(condition: Callable[[], Awaitable[bool]], seconds: float = 15.0) -> None:

@@ -136,7 +136,7 @@ async def test_refused_changes_say_why_and_change_nothing(terminal: Terminal) ->
             answer = await call(client, "POST", "/api/admin/accounts/ALICE-USD/deposits", body, headers)
             assert answer[0] == status and answer[1]["code"] == code, (key, body, answer)
         status, balances = await call(alice, "GET", "/api/accounts/ALICE-USD/balances")
-        assert balances == {"USD": "100000"}
+        assert balances == {"USD": "100000.00"}
         status, error = await call(ib, "PATCH", "/api/admin/accounts/ALICE-USD", {"leverage": "10"})
         assert status == 403 and error["code"] == "forbidden"
         status, seen = await call(ib, "GET", "/api/admin/accounts")   # an IB reads its clients' accounts

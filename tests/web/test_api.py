@@ -59,7 +59,7 @@ async def test_a_malformed_order_is_a_400_with_a_reason_and_changes_nothing(term
         async with alice.get("/api/accounts/ALICE-USD/orders?state=all") as answer:
             assert await answer.json() == []
         async with alice.get("/api/accounts/ALICE-USD/balances") as answer:
-            assert await answer.json() == {"USD": "100000"}
+            assert await answer.json() == {"USD": "100000.00"}
 
 
 async def test_the_pipeline_refuses_with_a_reason_the_client_sees(terminal: Terminal) -> None:
@@ -82,7 +82,7 @@ async def test_the_pipeline_refuses_with_a_reason_the_client_sees(terminal: Term
         async with alice.delete("/api/accounts/ALICE-USD/orders/nope") as answer:
             assert answer.status == 404 and (await answer.json())["code"] == "unknown_order"
         async with alice.get("/api/accounts/ALICE-USD/balances") as answer:
-            assert await answer.json() == {"USD": "100000"}, "no rejected order touches the ledger"
+            assert await answer.json() == {"USD": "100000.00"}, "no rejected order touches the ledger"
 
 
 async def test_a_resting_order_is_amended_then_canceled(terminal: Terminal) -> None:

@@ -25,7 +25,7 @@ async def nothing_journaled(client: aiohttp.ClientSession) -> None:
     async with client.get(f"{ORDERS}?state=all") as answer:
         assert await answer.json() == []
     async with client.get("/api/accounts/ALICE-USD/balances") as answer:
-        assert await answer.json() == {"USD": "100000"}
+        assert await answer.json() == {"USD": "100000.00"}
 
 
 async def refused(client: aiohttp.ClientSession, body: Any, status: int = 400) -> dict[str, str]:

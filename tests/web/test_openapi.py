@@ -41,6 +41,7 @@ def session_cookie(demo_process: str) -> dict[str, str]:
     return {"dt_session": answer.cookies["dt_session"]}
 
 
+@pytest.mark.timeout(660)   # the run's own limit is 600 s; it takes one to four minutes, more on a loaded machine
 def test_schemathesis_with_all_checks_finds_nothing(demo_process: str, session_cookie: dict[str, str],
                                                    tmp_path: Path) -> None:
     """schemathesis's own runner, as a QA engineer would run it: every check (status codes, content types, response

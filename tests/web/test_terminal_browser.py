@@ -37,7 +37,7 @@ def test_every_key_the_terminal_uses_is_in_the_english_catalogue() -> None:
     namespaces = sorted({key.split(".")[0] for key in english})
     literal = re.compile(r"""['"`]((?:%s)\.[a-z0-9_.]+)['"`]""" % "|".join(map(re.escape, namespaces)))
     used: set[str] = set()
-    for source in [*STATIC.glob("*.js"), *STATIC.glob("panels/*.js"), STATIC / "index.html"]:
+    for source in [*STATIC.rglob("*.js"), *STATIC.glob("*.html")]:
         used |= {key for key in literal.findall(source.read_text(encoding="utf-8")) if not key.endswith(".js")}
     # keys built at run time from the API's enumerations (api_contract v1) and the terminal's own menus
     for status in ("pending_new", "new", "partially_filled", "filled", "pending_cancel", "canceled",
@@ -52,6 +52,7 @@ def test_every_key_the_terminal_uses_is_in_the_english_catalogue() -> None:
     used |= {f"panel.{kind}" for kind in ("watchlist", "chart", "ticket", "positions", "orders", "account", "fills",
                                           "depth")}
     used |= {f"ticket.{name}" for name in ("price", "stop_price", "trail", "take_profit", "stop_loss")}
+    used |= {f"phone.tab.{tab}" for tab in ("quotes", "chart", "trade", "positions", "account")}
     assert len(used) > 100
     assert sorted(used - english.keys()) == []
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -19,10 +19,12 @@ import structlog
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from engine.bus import Bus
+from engine.domain.instrument import Instrument
 from engine.domain.policy import Action
 from engine.domain.rejects import Rejection
 from web.api.auth import Auth
 from web.api.caller import Permissions
+from web.api.numbers import money, price, quantity_text
 
 log = structlog.get_logger("web.account_stream")
 
@@ -33,10 +35,12 @@ LAGGING = {"type": "error", "code": "lagging",
 
 
 class AccountStream:
-    def __init__(self, bus: Bus, auth: Auth, oms_order: Callable[[str], Any]) -> None:
+    def __init__(self, bus: Bus, auth: Auth, oms_order: Callable[[str], Any],
+                 instruments: Mapping[str, Instrument]) -> None:
         self.bus = bus
         self.auth = auth
         self.oms_order = oms_order   # order id -> its JSON now
+        self.instruments = instruments   # the bus carries exact values: the socket rounds them as REST does
         self.permissions = Permissions(auth.directory)
 
     def routes(self, app: web.Application, path: str = "/api/stream/account") -> None:
@@ -79,11 +83,11 @@ class AccountStream:
         unsubscribe = [
             self.bus.subscribe(f"orders.{tenant}.{account_id}",
                                lambda _, e: push(_order(self.oms_order(e["order_id"])))),
-            self.bus.subscribe(f"positions.{tenant}.{account_id}", lambda _, e: push({"type": "position", **e})),
-            self.bus.subscribe(f"balances.{tenant}.{account_id}", lambda _, e: push({"type": "balance",
-                                                                                    "balances": e})),
-            self.bus.subscribe(f"executions.{tenant}", lambda _, e: push(_fill(e)) if e["account_id"] == account_id
-                               else None),
+            self.bus.subscribe(f"positions.{tenant}.{account_id}", lambda _, e: push(self._position(e))),
+            self.bus.subscribe(f"balances.{tenant}.{account_id}", lambda _, e: push({"type": "balance", "balances": {
+                currency: money(value, currency) for currency, value in e.items()}})),
+            self.bus.subscribe(f"executions.{tenant}", lambda _, e: push(self._fill(e, account.base_currency))
+                               if e["account_id"] == account_id else None),
         ]
         writer = asyncio.create_task(self._write(socket, queue))
         window, frames = time.monotonic(), 0
@@ -109,6 +113,19 @@ class AccountStream:
                 await writer
         return socket
 
+    def _position(self, event: dict[str, Any]) -> dict[str, Any]:
+        instrument = self.instruments[event["symbol"]]
+        return {"type": "position", **event, "quantity": quantity_text(instrument, event["quantity"]),
+                "average_price": price(instrument, event["average_price"])}
+
+    def _fill(self, event: dict[str, Any], currency: str) -> dict[str, Any]:
+        """As GET .../fills has it: the commission in the account's currency's minor units."""
+        instrument = self.instruments[event["symbol"]]
+        return {"type": "fill", "exec_id": event["exec_id"], "order_id": event["order_id"],
+                "cl_ord_id": event["cl_ord_id"], "symbol": event["symbol"], "side": event["side"].lower(),
+                "quantity": quantity_text(instrument, event["quantity"]), "price": price(instrument, event["price"]),
+                "commission": money(event["commission"], currency), "at": event["at"]}
+
     @staticmethod
     async def _write(socket: web.WebSocketResponse, queue: asyncio.Queue[dict[str, Any]]) -> None:
         with contextlib.suppress(ConnectionResetError):
@@ -123,11 +140,6 @@ class AccountStream:
                     return
 
 
-def _fill(event: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "fill", "exec_id": event["exec_id"], "order_id": event["order_id"],
-            "cl_ord_id": event["cl_ord_id"], "symbol": event["symbol"], "side": event["side"].lower(),
-            "quantity": event["quantity"], "price": event["price"], "commission": event["commission"],
-            "at": event["at"]}
 
 
 def _order(order: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from engine.domain.tenancy import User
 from engine.storage.rebates import SqlRebates
 from web.api.admin.base import ID_PATTERN, Admin
 from web.api.errors import ApiError, json_response
+from web.api.numbers import price
 from web.api.schema import errors, ok, record, ref
 
 MOST_FILLS = 5000
@@ -77,8 +78,10 @@ class IbView:
         totals: dict[str, dict[str, Decimal]] = {"pending": defaultdict(Decimal), "paid": defaultdict(Decimal)}
         for accrual in accruals:
             totals["paid" if accrual.payout else "pending"][accrual.currency] += accrual.amount
+        listed = self.admin.office.live.instruments
         fills = [{"exec_id": a.exec_id, "account_id": a.account_id, "symbol": a.symbol, "quantity": str(a.quantity),
-                  "price": str(a.price), "rebate": str(a.amount), "currency": a.currency,
+                  "price": price(listed[a.symbol], a.price) if a.symbol in listed else str(a.price),
+                  "rebate": str(a.amount), "currency": a.currency,
                   "status": "paid" if a.payout else "pending", "at": a.at.isoformat(),
                   "paid_at": a.paid_at.isoformat() if a.paid_at else None, "payout": a.payout}
                  for a in accruals[-MOST_FILLS:]]

@@ -22,6 +22,13 @@ STATUSES = ["pending_new", "new", "partially_filled", "filled", "pending_cancel"
 
 
 ACCOUNT = {"name": "account_id", "in": "path", "required": True, "schema": {"type": "string"}}
+# The history's search (web/api/history.py): a time window, one instrument, statuses, a page's last order id.
+SINCE = {"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"},
+         "description": "UTC unless it carries an offset; a date (2026-12-03) is that day's start"}
+UNTIL = {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"},
+         "description": "exclusive; a date (2026-12-03) takes in the whole day"}
+SYMBOL = {"name": "symbol", "in": "query", "schema": FIX_TEXT}
+STATUS_LIST = rf"^({'|'.join(STATUSES)})(,({'|'.join(STATUSES)}))*$"
 CL_ORD_ID = {"name": "cl_ord_id", "in": "path", "required": True, "schema": FIX_TEXT,
              "description": "percent-encoded in the path (FIX allows characters such as { } % ?)"}
 
@@ -49,7 +56,13 @@ def document(admin: Sequence[Resource] = ()) -> dict[str, Any]:
                                "base_currency": {"type": "string"}, "quote_currency": {"type": "string"},
                                "tick_size": AMOUNT, "lot_step": AMOUNT, "min_quantity": AMOUNT,
                                "max_quantity": AMOUNT, "contract_size": AMOUNT, "market": nullable_text,
-                               "board_lot": MAYBE_AMOUNT}),
+                               "board_lot": MAYBE_AMOUNT, "market_hours": record({
+                                   "open_now": {"type": "boolean"},
+                                   "next_open": {"type": ["string", "null"], "format": "date-time",
+                                                 "description": "UTC; null while open or for a market that "
+                                                                "never closes"},
+                                   "as_of": {"type": "string", "format": "date-time",
+                                             "description": "the hub's clock when this was computed"}})}),
         "Quote": record({"symbol": {"type": "string"}, "bid": MAYBE_AMOUNT, "ask": MAYBE_AMOUNT,
                           "bid_size": MAYBE_AMOUNT, "ask_size": MAYBE_AMOUNT, "time": {"type": "string"},
                           "stale": {"type": "boolean"}, "seq": {"type": "integer"}}),
@@ -65,7 +78,8 @@ def document(admin: Sequence[Resource] = ()) -> dict[str, Any]:
         "Position": record({"position_id": {"type": "string"}, "symbol": {"type": "string"}, "quantity": AMOUNT,
                              "average_price": AMOUNT, "mark": AMOUNT, "unrealised_pnl": AMOUNT}),
         "OrderRequest": order_request,
-        "Replace": {**record({"quantity": AMOUNT_IN, "price": MAYBE_AMOUNT_IN}, ["quantity"]),
+        "Replace": {**record({"quantity": AMOUNT_IN, "price": MAYBE_AMOUNT_IN, "stop_price": MAYBE_AMOUNT_IN},
+                               ["quantity"]),
                     "additionalProperties": False},
         "Order": record({
             "order_id": {"type": "string"}, "cl_ord_id": {"type": "string"}, "account_id": {"type": "string"},
@@ -78,7 +92,14 @@ def document(admin: Sequence[Resource] = ()) -> dict[str, Any]:
             "position_id": nullable_text}),
         "Fill": record({"exec_id": {"type": "string"}, "order_id": {"type": "string"},
                          "symbol": {"type": "string"}, "side": {"enum": list(SIDES)}, "quantity": AMOUNT,
-                         "price": AMOUNT, "commission": AMOUNT, "at": {"type": "string"}}),
+                         "price": AMOUNT, "commission": AMOUNT, "at": {"type": "string"},
+                         "realised_pnl": {**MAYBE_AMOUNT, "description": "in the account's currency; null for a "
+                                                                          "fill that opened or added"}}),
+        "PnlRow": record({name: AMOUNT for name in ("realised", "commission", "financing", "net")}),
+        "Pnl": record({"currency": {"type": "string"}, "by": {"enum": ["day", "week", "month"]},
+                       "periods": {"type": "array", "items": {"allOf": [ref("PnlRow"), record({
+                           "start": {"type": "string", "format": "date"}})]}},
+                       "total": ref("PnlRow")}),
     }
     symbol_query = {"name": "symbol", "in": "query", "required": True, "schema": {"type": "string"}}
     paths: dict[str, Any] = {
@@ -130,8 +151,14 @@ def document(admin: Sequence[Resource] = ()) -> dict[str, Any]:
             "responses": {**ok(200, {"type": "array", "items": ref("Position")}, "positions"),
                           **errors(401, 403, 404)}}},
         "/api/accounts/{account_id}/orders": {
-            "get": {"summary": "orders, newest first", "parameters": [
-                ACCOUNT, {"name": "state", "in": "query", "schema": {"enum": ["open", "all"]}}],
+            "get": {"summary": "orders, newest first: the open ones, or (state=all) the history, searched and paged",
+                "parameters": [
+                    ACCOUNT, {"name": "state", "in": "query", "schema": {"enum": ["open", "all"]}}, SINCE, UNTIL,
+                    SYMBOL, {"name": "status", "in": "query", "description": "comma-separated: filled,canceled",
+                             "schema": {"type": "string", "pattern": STATUS_LIST}},
+                    {"name": "before", "in": "query", "schema": FIX_TEXT,
+                     "description": "the order_id of the previous page's last order: the page after it"},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
                 "responses": {**ok(200, {"type": "array", "items": ref("Order")}, "orders"),
                               **errors(400, 401, 403, 404)}},
             "post": {"summary": "place an order", "parameters": [ACCOUNT],
@@ -144,17 +171,23 @@ def document(admin: Sequence[Resource] = ()) -> dict[str, Any]:
             "delete": {"summary": "cancel", "parameters": [ACCOUNT, CL_ORD_ID],
                        "responses": {**ok(202, ref("Order"), "cancel on its way"),
                                      **errors(400, 401, 403, 404, 409, 415)}},
-            "patch": {"summary": "amend quantity and price", "parameters": [ACCOUNT, CL_ORD_ID],
+            "patch": {"summary": "amend quantity, price and (held orders) stop price", "parameters": [ACCOUNT, CL_ORD_ID],
                       "requestBody": {"required": True, **content(ref("Replace"))},
                       "responses": {**ok(202, ref("Order"), "replace on its way"),
                                     **errors(400, 401, 403, 404, 409, 415)}},
         },
         "/api/accounts/{account_id}/fills": {"get": {
-            "summary": "fills, newest first",
-            "parameters": [ACCOUNT, {"name": "limit", "in": "query",
-                                     "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}],
+            "summary": "fills, newest first, with the P&L each realised",
+            "parameters": [ACCOUNT, SINCE, UNTIL, SYMBOL, {"name": "limit", "in": "query",
+                                                         "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}],
             "responses": {**ok(200, {"type": "array", "items": ref("Fill")}, "fills"),
                           **errors(400, 401, 403, 404)}}},
+        "/api/accounts/{account_id}/pnl": {"get": {
+            "summary": "realised P&L, commission and financing per period, newest first, in the account's currency "
+                       "(each as it moved the balance: a charge is negative)",
+            "parameters": [ACCOUNT, SINCE, UNTIL, {"name": "by", "in": "query",
+                                                 "schema": {"enum": ["day", "week", "month"]}}],
+            "responses": {**ok(200, ref("Pnl"), "the summary"), **errors(400, 401, 403, 404)}}},
         "/api/layout": {
             "get": {"summary": "the terminal layout saved for this user",
                     "responses": {**ok(200, record({"layout": {}}), "the layout or null"), **errors(401)}},

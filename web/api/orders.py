@@ -8,11 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from engine.domain.order import Order, OrdType, Side, TimeInForce
+from engine.domain.instrument import Instrument
+from engine.domain.order import Order, OrdStatus, OrdType, Side, TimeInForce
 from engine.oms import NewOrder
+from web.api import numbers
 from web.api.errors import ApiError
 
 SIDES = {"buy": Side.BUY, "sell": Side.SELL}
@@ -111,27 +114,37 @@ def new_order(body: object, account_id: str) -> NewOrder:
                     stop_loss=amount(body, "stop_loss"), position_id=body.get("position_id"))
 
 
-def replacement(body: object) -> tuple[Decimal, Decimal | None]:
-    if not isinstance(body, dict) or "quantity" not in body or body.keys() - {"quantity", "price"}:
-        raise bad('send {"quantity": "...", "price": "..."} (price optional)')
+def replacement(body: object) -> tuple[Decimal, Decimal | None, Decimal | None]:
+    """Quantity, limit price and stop price of an amend; a stop price changes only an order not yet triggered."""
+    if not isinstance(body, dict) or "quantity" not in body or body.keys() - {"quantity", "price", "stop_price"}:
+        raise bad('send {"quantity": "...", "price": "...", "stop_price": "..."} (price and stop_price optional)')
     quantity = amount(body, "quantity")
     assert quantity is not None
-    return quantity, amount(body, "price")
+    return quantity, amount(body, "price"), amount(body, "stop_price")
 
 
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+def order_json(order: Order, instruments: Mapping[str, Instrument]) -> dict[str, Any]:
+    """Prices with the instrument's digits, quantities with its lot step's places; a rejected order keeps the
+    values it was sent with (0.001 refused as below the lot step must not read "0.00")."""
+    instrument = None if order.status is OrdStatus.REJECTED else instruments.get(order.symbol)
 
+    def px(value: Decimal | None) -> str | None:
+        if instrument is None:
+            return None if value is None else str(value)
+        return numbers.price(instrument, value)
 
-def order_json(order: Order) -> dict[str, Any]:
+    def qty(value: Decimal) -> str:
+        return str(value) if instrument is None else numbers.quantity_text(instrument, value)
+
     return {"order_id": order.order_id, "cl_ord_id": order.cl_ord_id, "account_id": order.account_id,
             "symbol": order.symbol, "side": SIDE_NAMES[order.side], "type": TYPE_NAMES[order.ord_type],
-            "quantity": str(order.quantity), "price": _text(order.price), "stop_price": _text(order.stop_price),
+            "quantity": qty(order.quantity), "price": px(order.price), "stop_price": px(order.stop_price),
             "time_in_force": TIF_NAMES[order.time_in_force],
             "expire_at": order.expire_at.isoformat() if order.expire_at else None,
-            "status": order.status.name.lower(), "filled": str(order.filled),
-            "average_price": str(order.average_price), "reject_code": order.rejection.code if order.rejection else None,
+            "status": order.status.name.lower(), "filled": qty(order.filled),
+            "average_price": px(order.average_price),
+            "reject_code": order.rejection.code if order.rejection else None,
             "reject_reason": order.rejection.reason if order.rejection else None,
-            "created_at": order.created_at.isoformat(), "trail": _text(order.trail),
-            "take_profit": _text(order.take_profit), "stop_loss": _text(order.stop_loss),
+            "created_at": order.created_at.isoformat(), "trail": px(order.trail),
+            "take_profit": px(order.take_profit), "stop_loss": px(order.stop_loss),
             "parent_id": order.parent_id, "oco_id": order.oco_id, "position_id": order.position_id}

@@ -4,6 +4,8 @@ the caller's group; accounts, balances, positions, orders and fills of the accou
 orders placed, amended and canceled on those it may trade on (``accounts.trade``)."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 from decimal import Decimal
 from typing import Any
@@ -23,9 +25,13 @@ from routing.pricing import PriceFeed, topic_symbol
 from web.api.auth import Auth
 from web.api.caller import Caller, Permissions
 from web.api.errors import ApiError, json_response
+from web.api.history import PERIODS, History, statuses, window
+from web.api.market_hours import market_json
+from web.api.numbers import money, price, quantity, quote_json
 from web.api.orders import bad, identifier, new_order, order_json, replacement
 
 MAX_LAYOUT = 64 * 1024
+BACKFILL_WAIT = 5.0   # seconds a first chart waits for the venue's past bars
 REFUSALS = {"unknown_order": 404}   # every other refused cancel or replace is a conflict with the order's state
 
 
@@ -39,10 +45,12 @@ class Rest:
         self.feed = feed
         self.markup = markup
         self.bar_history = bars.history
+        self.bar_builder = bars
         self.auth = auth
         self.access = access
         self.directory = services.directory
         self.permissions = Permissions(services.directory)
+        self.history = History(services.oms)
 
     def routes(self, app: web.Application) -> None:
         add = app.router
@@ -61,6 +69,7 @@ class Rest:
         add.add_delete(r"/api/accounts/{account_id}/orders/{cl_ord_id:[\s\S]+}", self.cancel)
         add.add_patch(r"/api/accounts/{account_id}/orders/{cl_ord_id:[\s\S]+}", self.amend)
         add.add_get("/api/accounts/{account_id}/fills", self.fills)
+        add.add_get("/api/accounts/{account_id}/pnl", self.pnl)
         add.add_get("/api/layout", self.get_layout)
         add.add_put("/api/layout", self.put_layout)
 
@@ -99,12 +108,14 @@ class Rest:
         """What the caller's tenant may trade (its allowed instruments, its own listings); platform staff see
         everything."""
         tenant = self.directory.tenants.get(self._caller(request).user.tenant_id)
+        now = self.clock()
         return json_response([{
             "symbol": i.symbol, "asset_class": i.asset_class.value, "base_currency": i.base_currency,
             "quote_currency": i.quote_currency, "tick_size": str(i.tick_size), "lot_step": str(i.lot_step),
             "min_quantity": str(i.min_quantity), "max_quantity": str(i.max_quantity),
             "contract_size": str(i.contract_size), "market": i.market.value if i.market else None,
             "board_lot": str(i.board_lot) if i.board_lot is not None else None,
+            "market_hours": market_json(i, now),
         } for i in visible(self.oms.instruments.values(), tenant)])
 
     async def quotes(self, request: web.Request) -> web.Response:
@@ -117,8 +128,7 @@ class Rest:
         for symbol in wanted:
             last = self.bus.last(f"quotes.{tenant}.{group}.{topic_symbol(symbol)}")
             if last is not None:
-                out.append({key: last.get(key) for key in ("symbol", "bid", "ask", "bid_size", "ask_size", "time",
-                                                           "stale", "seq")})
+                out.append(quote_json(self.oms.instruments[symbol], last))
         return json_response(out)
 
     async def bars(self, request: web.Request) -> web.Response:
@@ -127,9 +137,15 @@ class Rest:
         interval = request.query.get("interval", "1m")
         if interval not in INTERVALS:
             raise bad(f"interval must be one of {', '.join(INTERVALS)}")
+        backfill = self.bar_builder.backfill
+        if backfill is not None:   # the venue's past, the first time: waited for a little, then left to finish
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(backfill.fill(tenant, group, symbol, interval)), BACKFILL_WAIT)
         bars = self.bar_history(tenant, group, topic_symbol(symbol), interval, self._limit(request, 500, 5000))
-        return json_response([{"start": b.start.isoformat(), "open": str(b.open), "high": str(b.high),
-                               "low": str(b.low), "close": str(b.close), "ticks": b.ticks} for b in bars])
+        instrument = self.oms.instruments[symbol]
+        return json_response([{"start": b.start.isoformat(), "open": price(instrument, b.open),
+                               "high": price(instrument, b.high), "low": price(instrument, b.low),
+                               "close": price(instrument, b.close), "ticks": b.ticks} for b in bars])
 
     async def depth(self, request: web.Request) -> web.Response:
         tenant, group = self.permissions.prices(self._caller(request))
@@ -156,16 +172,17 @@ class Rest:
             out.append({"account_id": account.account_id, "tenant_id": account.tenant_id,
                         "user_id": account.user_id, "base_currency": account.base_currency,
                         "leverage": str(account.leverage), "position_mode": account.position_mode.value,
-                        "group_id": account.group_id, "balance": _money(margin.balance),
-                        "equity": _money(margin.equity), "used_margin": _money(margin.used_margin),
-                        "free_margin": _money(margin.free_margin),
+                        "group_id": account.group_id, "balance": _money(margin.balance, account),
+                        "equity": _money(margin.equity, account),
+                        "used_margin": _money(margin.used_margin, account),
+                        "free_margin": _money(margin.free_margin, account),
                         "margin_level": str(margin.margin_level) if margin.margin_level is not None else None})
         return json_response(out)
 
     async def balances(self, request: web.Request) -> web.Response:
         account = self._account(request, Action.ACCOUNTS_READ)
         balances = self.oms.accounting.ledger.balances(wallet(account.account_id))
-        return json_response({currency: str(value) for currency, value in balances.items()})
+        return json_response({currency: money(value, currency) for currency, value in balances.items()})
 
     async def positions(self, request: web.Request) -> web.Response:
         account = self._account(request, Action.ACCOUNTS_READ)
@@ -177,21 +194,25 @@ class Rest:
             pnl = position.unrealised(mark, instrument.contract_size) * accounting.rate(instrument.quote_currency,
                                                                                   account.base_currency)
             out.append({"position_id": position.position_id, "symbol": position.symbol,
-                        "quantity": str(position.quantity), "average_price": str(position.average_price),
-                        "mark": str(mark), "unrealised_pnl": _money(pnl)})
+                        "quantity": quantity(instrument, position.quantity),
+                        "average_price": price(instrument, position.average_price),
+                        "mark": price(instrument, mark), "unrealised_pnl": _money(pnl, account)})
         return json_response(out)
 
     async def orders(self, request: web.Request) -> web.Response:
+        """Newest first: the open orders from memory, or (``state=all``) the history on disk; either searched by
+        ``from``/``to`` (when placed), ``symbol`` and ``status`` and paged with ``before`` (a page's last order
+        id)."""
         account = self._account(request, Action.ACCOUNTS_READ)
         state = request.query.get("state", "open")
         if state not in ("open", "all"):
             raise bad("state must be open or all")
-        if state == "all":
-            orders = self.oms.history(account.account_id, 1000)
-        else:
-            orders = sorted((o for o in self.oms.orders.values() if o.account_id == account.account_id and o.is_open),
-                            key=lambda o: o.created_at, reverse=True)[:1000]
-        return json_response([order_json(o) for o in orders])
+        query = request.query
+        search = self.history.orders if state == "all" else self.history.open_orders
+        orders = search(account, window(query), statuses(query),
+                        identifier(query["before"], "before") if "before" in query else None,
+                        self._limit(request, 1000, 1000))
+        return json_response([order_json(o, self.oms.instruments) for o in orders])
 
     async def place(self, request: web.Request) -> web.Response:
         received_at = self.clock()
@@ -200,7 +221,7 @@ class Rest:
                                             received_at=received_at)
         await self.ready.wait()
         order = await self.oms.submit(request_order)
-        return json_response(order_json(order), status=201)
+        return json_response(order_json(order, self.oms.instruments), status=201)
 
     async def cancel(self, request: web.Request) -> web.Response:
         account = self._account(request, Action.ACCOUNTS_TRADE)
@@ -211,8 +232,8 @@ class Rest:
     async def amend(self, request: web.Request) -> web.Response:
         account = self._account(request, Action.ACCOUNTS_TRADE)
         cl_ord_id = identifier(request.match_info["cl_ord_id"], "cl_ord_id")
-        quantity, price = replacement(await self._body(request))
-        refused = await self.oms.replace(account.account_id, cl_ord_id, quantity, price)
+        quantity, price, stop_price = replacement(await self._body(request))
+        refused = await self.oms.replace(account.account_id, cl_ord_id, quantity, price, stop_price)
         return self._after_request(account.account_id, cl_ord_id, refused)
 
     def _after_request(self, account_id: str, cl_ord_id: str, refused: Any) -> web.Response:
@@ -220,16 +241,20 @@ class Rest:
             raise ApiError(REFUSALS.get(refused.code, 409), refused.code, refused.reason)
         order = self.oms.find(account_id, cl_ord_id)
         assert order is not None
-        return json_response(order_json(order), status=202)
+        return json_response(order_json(order, self.oms.instruments), status=202)
 
     async def fills(self, request: web.Request) -> web.Response:
         account = self._account(request, Action.ACCOUNTS_READ)
-        limit = self._limit(request, 200, 5000)
-        fills = self.oms.fills(account.account_id)[-limit:]
-        return json_response([{"exec_id": f.exec_id, "order_id": f.order_id, "symbol": f.symbol,
-                               "side": "buy" if f.side.sign > 0 else "sell", "quantity": str(f.quantity),
-                               "price": str(f.price), "commission": str(f.commission), "at": f.at.isoformat()}
-                              for f in reversed(fills)])
+        return json_response(self.history.fills(account, window(request.query), self._limit(request, 200, 5000)))
+
+    async def pnl(self, request: web.Request) -> web.Response:
+        account = self._account(request, Action.ACCOUNTS_READ)
+        by = request.query.get("by", "day")
+        if by not in PERIODS:
+            raise bad(f"by must be one of {', '.join(PERIODS)}")
+        if "symbol" in request.query:
+            raise bad("the P&L summary is of the whole account: no symbol")
+        return json_response(self.history.pnl(account, window(request.query), by))
 
     # ---------------------------------------------------------------- layout
     async def get_layout(self, request: web.Request) -> web.Response:
@@ -249,5 +274,5 @@ class Rest:
         return web.Response(status=204)
 
 
-def _money(value: Decimal) -> str:
-    return str(value.quantize(Decimal("0.01")))
+def _money(value: Decimal, account: Account) -> str:
+    return money(value, account.base_currency)

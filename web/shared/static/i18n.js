@@ -10,6 +10,12 @@ export const LANGUAGES = [
   { code: 'ar', name: 'العربية', rtl: true },
 ];
 const STORAGE_KEY = 'dt.language';   // one key for both front ends: one choice per browser
+// Scripts a trader's machine may have no font for: a web font from npm, fetched only once its language is chosen
+// (each file covers a unicode range, so the browser downloads only the glyphs a page shows).
+const FONTS = {
+  'zh-CN': '/vendor/@fontsource/noto-sans-sc/index.css',
+  hi: '/vendor/@fontsource/noto-sans-devanagari/index.css',
+};
 
 let folder = '/i18n';
 let offered = LANGUAGES;   // those the front end has catalogues for
@@ -62,9 +68,20 @@ export async function setLanguage(code) {
   const root = document.documentElement;
   root.lang = code;
   root.dir = isRtl() ? 'rtl' : 'ltr';
+  loadFont(code);
   translate(document);
   for (const select of document.querySelectorAll('.language-select')) select.value = code;
   for (const listener of listeners) listener(code);
+}
+
+function loadFont(code) {
+  const href = FONTS[code];
+  if (!href || document.querySelector(`link[data-font="${code}"]`)) return;
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = href;
+  link.dataset.font = code;
+  document.head.append(link);
 }
 
 /** Call ``listener`` after every language change; returns the function that stops it. */
@@ -76,15 +93,37 @@ export function onLanguage(listener) {
 /** The catalogue's entry for ``key`` (English if the language lacks it), or undefined: for keys built at run time. */
 export function entry(key) { return catalogue[key] ?? english[key]; }
 
-/** The string for ``key`` with {name} placeholders filled; English if the catalogue lacks it, the key at worst. */
+/** The string for ``key`` with {name} placeholders filled; English if the catalogue lacks it, the key at worst.
+ *  A parameter may itself be a message(key, params), translated in the same language. */
 export function t(key, params) {
   let text = entry(key);
   if (text === undefined) {
     console.warn('i18n: missing key', key);
     text = key;
   }
-  if (params) text = text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  const fill = (value) => (value && typeof value === 'object' && 'key' in value ? t(value.key, value.params)
+    : String(value));
+  if (params) text = text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? fill(params[name]) : whole));
   return text;
+}
+
+/** A sentence kept as its key and parameters, not as text, so that it can be said again in another language. */
+export function message(key, params) { return { key, params }; }
+
+const shown = new WeakMap();   // element -> the message it shows
+
+/** Put ``key`` with ``params`` into ``element`` as text, and say it again in each language switched to (a status
+ *  line, a refusal: text that stays on screen); ``key`` null empties it. */
+export function show(element, key, params) {
+  if (key === null) {
+    shown.delete(element);
+    element.removeAttribute('data-i18n-message');
+    element.textContent = '';
+    return;
+  }
+  shown.set(element, message(key, params));
+  element.setAttribute('data-i18n-message', key);
+  element.textContent = t(key, params);
 }
 
 const ATTRIBUTES = ['title', 'placeholder', 'aria-label'];
@@ -93,6 +132,10 @@ const ATTRIBUTES = ['title', 'placeholder', 'aria-label'];
  *  front end's own translators (alsoTranslate) fill. */
 export function translate(root) {
   for (const element of root.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
+  for (const element of root.querySelectorAll('[data-i18n-message]')) {
+    const said = shown.get(element);
+    if (said) element.textContent = t(said.key, said.params);
+  }
   for (const attribute of ATTRIBUTES) {
     for (const element of root.querySelectorAll(`[data-i18n-${attribute}]`)) {
       element.setAttribute(attribute, t(element.getAttribute(`data-i18n-${attribute}`)));
@@ -144,21 +187,49 @@ export function formatNumber(value, decimals, options = {}) {
   return formatter.format(typeof value === 'string' ? value : Number(value));   // strings keep every digit
 }
 
+/** The minor units of ``currency`` (2 for USD, 0 for JPY), as the API sends its money; 2 for a coin Intl lacks. */
+export function currencyDecimals(currency) {
+  try {
+    return cached(`cur:${currency}`, () => new Intl.NumberFormat('en', { style: 'currency', currency }))
+      .resolvedOptions().maximumFractionDigits;
+  } catch {
+    return 2;
+  }
+}
+
 export function formatPercent(value) {
   if (value === null || value === undefined) return '—';
   return cached('pct', () => new Intl.NumberFormat(language, { maximumFractionDigits: 2 })).format(value) + ' %';
 }
 
-/** A time (an ISO string or a Date) for the locale, in the visitor's zone or with ``utc`` in UTC, the zone named;
- *  text that is no time comes back as it is. */
+/** The locale dates are written in: the language's own, except that English is written day first with the month
+ *  named ("2 Dec 2026", en-GB), which no reader can take for 12 February. */
+export function dateLocale() { return language === 'en' ? 'en-GB' : language; }
+
+/** A time (an ISO string or a Date) for the locale, the month named, in the visitor's zone or with ``utc`` in UTC,
+ *  the zone named; text that is no time comes back as it is. */
 export function formatTime(iso, { utc = false } = {}) {
   if (!iso) return '';
   const when = new Date(iso);
   if (Number.isNaN(when.getTime())) return String(iso);
-  return cached(`time:${utc ? 'utc' : 'local'}`, () => new Intl.DateTimeFormat(language, {
-    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-    ...(utc ? { timeZone: 'UTC', timeZoneName: 'short' } : {}),
+  return cached(`time:${utc ? 'utc' : 'local'}`, () => new Intl.DateTimeFormat(dateLocale(), {
+    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    hourCycle: 'h23', ...(utc ? { timeZone: 'UTC', timeZoneName: 'short' } : {}),
   })).format(when);
+}
+
+/** A stretch of time such as "2 days, 4 hr, 30 min" in the language, plural-aware (Intl), to the minute. */
+export function formatDuration(milliseconds) {
+  const minutes = Math.max(1, Math.ceil(milliseconds / 60000));
+  const parts = { days: Math.floor(minutes / 1440), hours: Math.floor((minutes % 1440) / 60), minutes: minutes % 60 };
+  if (parts.days) parts.minutes = 0;   // "2 days, 4 hr" is what a trader needs; minutes only within the day
+  if (typeof Intl.DurationFormat === 'function') {
+    return cached('duration', () => new Intl.DurationFormat(language, { style: 'short' })).format(parts);
+  }
+  const units = { days: 'day', hours: 'hour', minutes: 'minute' };
+  return Object.entries(parts).filter(([, n]) => n).map(([name, n]) => cached(`unit:${name}`,
+    () => new Intl.NumberFormat(language, { style: 'unit', unit: units[name], unitDisplay: 'short' })).format(n))
+    .join(' ');
 }
 
 /** Chart tick labels: lightweight-charts' TickMarkType 0 year, 1 month, 2 day, 3 time, 4 time with seconds. */
@@ -167,7 +238,7 @@ export function formatTick(seconds, kind) {
     { year: 'numeric' }, { month: 'short' }, { day: 'numeric', month: 'short' },
     { hour: '2-digit', minute: '2-digit' }, { hour: '2-digit', minute: '2-digit', second: '2-digit' },
   ][kind] || { hour: '2-digit', minute: '2-digit' };
-  return cached(`tick:${kind}`, () => new Intl.DateTimeFormat(language, options)).format(new Date(seconds * 1000));
+  return cached(`tick:${kind}`, () => new Intl.DateTimeFormat(dateLocale(), options)).format(new Date(seconds * 1000));
 }
 
 /** What someone types, in any script's digits and either decimal mark, as a plain decimal string; else null.

@@ -6,12 +6,14 @@ import { decimalsOf, initLanguage, offerLanguages, onLanguage, savedLanguage, se
   translate } from '/shared/i18n.js';
 import { resumeSession, wireLogin } from '/shared/login.js';
 import { loadAccount, loadFills, loadOrders, loadPositions, onAccountEvent, refresh, stopRefreshing } from './data.js';
+import { registerWorker } from './install.js';
 import { Layout, PANELS } from './layout.js';
+import { followScreen, PHONE, PhoneLayout, wireMenu } from './phone.js';
 import { applyQuote, emit, on, state } from './store.js';
 import { AccountStream, PriceStream } from './streams.js';
 
 const $ = (id) => document.getElementById(id);
-let session = null;   // {layout, prices, account, stops: []} while logged in
+let session = null;   // {layout, saved, prices, account, stops: []} while logged in
 
 function show(view) {
   $('login-view').hidden = view !== 'login';
@@ -68,10 +70,24 @@ async function startSession(user) {
   show('terminal');
   $('user-name').textContent = user.login;
   paintAccountInfo();
-  const layout = new Layout($('grid'), () => ({ selected: state.selected }));
-  layout.restore(layoutSaved);
-  session = { layout, prices, account, stops: [] };
-  session.stops.push(on('selected', () => layout.scheduleSave()), onLanguage(paintAccountInfo), onLanguage(paintMenu));
+  session = { layout: null, saved: layoutSaved, prices, account, stops: [] };
+  arrange();
+  session.stops.push(on('selected', () => session.layout.scheduleSave()), onLanguage(paintAccountInfo),
+    onLanguage(paintMenu));
+}
+
+/** The desk's grid, or one tab at a time on a phone; a window that crosses the line swaps one for the other, the
+ *  desk's layout saved first and shown again as it was. */
+function arrange() {
+  const phone = PHONE.matches;
+  if (session.layout && (session.layout instanceof PhoneLayout) === phone) return;
+  if (session.layout instanceof Layout) {
+    session.saved = session.layout.serialize();
+    session.layout.flush();
+  }
+  session.layout?.destroy();
+  session.layout = phone ? new PhoneLayout($('phone')) : new Layout($('grid'), () => ({ selected: state.selected }));
+  session.layout.restore(session.saved);
   paintMenu();
 }
 
@@ -148,6 +164,7 @@ function shortcuts(event) {
   }[event.code];
   if (action) {
     event.preventDefault();
+    session.layout.reveal?.(event.code === 'KeyW' ? 'watchlist' : 'ticket');
     action();
   }
 }
@@ -203,6 +220,9 @@ async function boot() {
   $('reset-layout').addEventListener('click', () => { session?.layout.reset(); paintMenu(); });
   $('add-panel').addEventListener('toggle', paintMenu);
   document.addEventListener('keydown', shortcuts);
+  followScreen(() => { if (session) arrange(); });
+  wireMenu($('topbar'), $('menu-toggle'));
+  registerWorker();
   document.addEventListener('click', (event) => {
     if (!$('add-panel').contains(event.target)) $('add-panel').open = false;
   });

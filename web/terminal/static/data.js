@@ -85,6 +85,7 @@ export function onAccountEvent(event) {
 export function onInstrumentEvent(event) {
   const { type: _frame, change, ...instrument } = event;
   const known = {
+    market_hours: state.instruments.get(instrument.symbol)?.market_hours,   // the stream's frame does not carry it
     ...instrument,
     priceDecimals: instrument.price_precision ?? decimalsOf(instrument.tick_size),
     quantityDecimals: instrument.quantity_precision ?? decimalsOf(instrument.board_lot || instrument.lot_step),

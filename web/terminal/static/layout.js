@@ -8,12 +8,13 @@ import account from './panels/account.js';
 import chart from './panels/chart.js';
 import depth from './panels/depth.js';
 import fills from './panels/fills.js';
+import history from './panels/history.js';
 import orders from './panels/orders.js';
 import positions from './panels/positions.js';
 import ticket from './panels/ticket.js';
 import watchlist from './panels/watchlist.js';
 
-export const PANELS = Object.fromEntries([watchlist, chart, ticket, positions, orders, account, fills, depth]
+export const PANELS = Object.fromEntries([watchlist, chart, ticket, positions, orders, account, fills, depth, history]
   .map((panel) => [panel.type, panel]));
 
 const LAYOUT_VERSION = 1;
@@ -24,10 +25,11 @@ export const DEFAULT_PANELS = [
   { type: 'chart', x: 3, y: 0, w: 6, h: 7 },
   { type: 'ticket', x: 9, y: 0, w: 3, h: 9 },
   { type: 'positions', x: 0, y: 7, w: 5, h: 4 },
-  { type: 'orders', x: 5, y: 7, w: 4, h: 4 },
+  { type: 'depth', x: 5, y: 7, w: 4, h: 4 },
   { type: 'account', x: 9, y: 9, w: 3, h: 4 },
-  { type: 'fills', x: 0, y: 11, w: 5, h: 4 },
-  { type: 'depth', x: 5, y: 11, w: 4, h: 4 },
+  { type: 'orders', x: 0, y: 11, w: 9, h: 4 },   // wide enough for its columns and buttons without scrolling
+  { type: 'fills', x: 0, y: 15, w: 6, h: 6 },
+  { type: 'history', x: 6, y: 15, w: 6, h: 6 },
 ];
 
 /** Saved panels worth restoring: known types, once each, inside the grid. */
@@ -37,6 +39,15 @@ function usable(saved) {
   const panels = saved.panels.filter((p) => p && PANELS[p.type] && !seen.has(p.type) && seen.add(p.type)
     && [p.x, p.y, p.w, p.h].every((n) => Number.isInteger(n) && n >= 0) && p.x + p.w <= 12);
   return panels;
+}
+
+/** A panel's frame, as every view shows it: its translated title (and ``tools`` beside it) over the body the panel
+ *  mounts into. */
+export function panelFrame(panel, ...tools) {
+  const head = el('div', { class: 'panel-head' }, el('h2', { 'data-i18n': panel.title }, t(panel.title)), ...tools);
+  const body = el('div', { class: 'panel-body' });
+  const frame = el('section', { class: `panel panel-${panel.type}`, dir: isRtl() ? 'rtl' : 'ltr' }, head, body);
+  return { frame, head, body };
 }
 
 export class Layout {
@@ -83,17 +94,16 @@ export class Layout {
       : { id: type, w: size.w, h: size.h, autoPosition: true };
     const element = this.grid.addWidget({ ...node, minW: size.minW, minH: size.minH });
     element.dataset.panel = type;
-    const content = element.querySelector('.grid-stack-item-content');
-    const body = el('div', { class: 'panel-body' });
-    const head = el('div', { class: 'panel-head', tabindex: '0', role: 'group',
-      'data-i18n-aria-label': 'layout.panel_keys', 'aria-label': t('layout.panel_keys') },
-    el('h2', { 'data-i18n': panel.title }, t(panel.title)),
-    el('button', { type: 'button', class: 'panel-close', 'data-i18n-title': 'layout.remove_panel',
+    const close = el('button', { type: 'button', class: 'panel-close', 'data-i18n-title': 'layout.remove_panel',
       title: t('layout.remove_panel'), 'data-i18n-aria-label': 'layout.remove_panel',
-      'aria-label': t('layout.remove_panel'), onclick: () => this.remove(type) }, '×'));
+      'aria-label': t('layout.remove_panel'), onclick: () => this.remove(type) }, '×');
+    const { frame, head, body } = panelFrame(panel, close);
+    head.tabIndex = 0;
+    head.setAttribute('role', 'group');
+    head.dataset.i18nAriaLabel = 'layout.panel_keys';
+    head.setAttribute('aria-label', t('layout.panel_keys'));
     head.addEventListener('keydown', (event) => this.keyboard(event, element));
-    const frame = el('section', { class: `panel panel-${type}`, dir: isRtl() ? 'rtl' : 'ltr' }, head, body);
-    content.append(frame);
+    element.querySelector('.grid-stack-item-content').append(frame);
     const settings = { ...(where?.settings || {}) };
     Object.defineProperty(settings, 'changed', { value: () => this.scheduleSave(), enumerable: false });
     const instance = panel.mount(body, settings);

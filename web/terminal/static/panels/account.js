@@ -2,7 +2,7 @@
 // live P&L of the open positions.
 
 import { el } from '/shared/dom.js';
-import { formatPercent, onLanguage } from '/shared/i18n.js';
+import { currencyDecimals, formatPercent, onLanguage } from '/shared/i18n.js';
 import { label, numCell, setNum } from '../dom.js';
 import { livePnl, on, state } from '../store.js';
 
@@ -34,12 +34,13 @@ export default {
       // The server's equity already holds its own P&L figure; swap it for the live one.
       const equity = Number(account.equity) - serverPnl + pnl;
       const used = Number(account.used_margin);
-      setNum(cells.balance, account.balance, 2);
-      setNum(cells.equity, equity, 2);
-      setNum(cells.used_margin, account.used_margin, 2);
-      setNum(cells.free_margin, equity - used, 2);
+      const decimals = currencyDecimals(account.base_currency);
+      setNum(cells.balance, account.balance, decimals);
+      setNum(cells.equity, equity, decimals);
+      setNum(cells.used_margin, account.used_margin, decimals);
+      setNum(cells.free_margin, equity - used, decimals);
       cells.margin_level.textContent = used > 0 ? formatPercent((equity / used) * 100) : '—';
-      setNum(cells.pnl, pnl, 2, { signed: true });
+      setNum(cells.pnl, pnl, decimals, { signed: true });
       cells.pnl.classList.toggle('up', pnl > 0);
       cells.pnl.classList.toggle('down', pnl < 0);
     };

@@ -17,7 +17,7 @@ const COLUMNS = [
 export default {
   type: 'orders',
   title: 'panel.orders',
-  size: { w: 5, h: 4, minW: 3, minH: 2 },
+  size: { w: 8, h: 4, minW: 3, minH: 2 },
 
   mount(body) {
     const { table: grid, body: rows } = table(COLUMNS);

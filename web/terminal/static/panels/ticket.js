@@ -3,10 +3,12 @@
 
 import { api } from '/shared/api.js';
 import { el } from '/shared/dom.js';
-import { formatNumber, onLanguage, parseDecimal, t } from '/shared/i18n.js';
+import { formatNumber, message, onLanguage, parseDecimal, show, t } from '/shared/i18n.js';
+import { confirmOrder, confirming, setConfirming } from '../confirm.js';
 import { accountPath, refresh } from '../data.js';
 import { label } from '../dom.js';
 import { refusal } from '../i18n.js';
+import { closedFor, closedText, onMarkets } from '../market.js';
 import { instrument, on, state } from '../store.js';
 
 // What each choice of the type menu sends, and which fields it needs.
@@ -52,6 +54,9 @@ export default {
       label('ticket.sell'), sellPrice);
     const buy = el('button', { type: 'button', class: 'buy', dataset: { side: 'buy' } }, label('ticket.buy'), buyPrice);
     const result = el('p', { class: 'result', role: 'status', 'aria-live': 'polite' });
+    const confirmBox = el('input', { type: 'checkbox', id: 'ticket-confirm', checked: confirming(),
+      onchange: () => setConfirming(confirmBox.checked) });
+    const closedLine = el('p', { class: 'market-closed', role: 'status', hidden: true });
     const form = el('form', { class: 'ticket', novalidate: true },
       el('div', { class: 'ticket-head' }, symbolLine),
       field('type', 'ticket.type', typeSelect),
@@ -65,6 +70,8 @@ export default {
         field('take_profit', 'ticket.take_profit', inputs.take_profit),
         field('stop_loss', 'ticket.stop_loss', inputs.stop_loss)),
       hint,
+      closedLine,
+      el('label', { class: 'confirm-orders', for: 'ticket-confirm' }, confirmBox, label('ticket.confirm_orders')),
       el('div', { class: 'sides' }, sell, buy),
       result);
     body.append(form);
@@ -93,6 +100,10 @@ export default {
     const paintQuote = () => {
       const info = instrument(symbol);
       const quote = state.quotes.get(symbol);
+      const wait = closedFor(info);   // a closed market says when it opens; its last prices are not on offer
+      closedLine.hidden = wait === null;
+      closedLine.textContent = wait === null ? '' : closedText(wait);
+      sellPrice.hidden = buyPrice.hidden = wait !== null;
       sellPrice.textContent = quote && info ? formatNumber(quote.bid, info.priceDecimals) : '—';
       buyPrice.textContent = quote && info ? formatNumber(quote.ask, info.priceDecimals) : '—';
     };
@@ -108,10 +119,11 @@ export default {
       paintQuote();
       paintHint();
     };
-    const say = (kind, text) => {
+    /** The answer as a catalogue key and its parameters: said again in the language switched to. */
+    const say = (kind, key, params) => {
       result.className = `result ${kind}`;
       result.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-      result.textContent = text;
+      show(result, key, params);
     };
 
     // The last order sent from here: its later states (filled, or refused by the venue) come on the account stream.
@@ -124,10 +136,10 @@ export default {
       if (lastShown?.cl_ord_id === placed.cl_ord_id && rank(placed) < rank(lastShown)) return;
       lastShown = placed;
       if (placed.status === 'rejected') {
-        say('error', t('ticket.rejected', { reason: refusal(placed.reject_code, placed.reject_reason) }));
+        say('error', 'ticket.rejected', { reason: refusal(placed.reject_code, placed.reject_reason) });
       } else {
-        say('ok', t('ticket.accepted', { side: t(`side.${placed.side}`), quantity: placed.quantity,
-          symbol: placed.symbol, status: t(`status.${placed.status}`) }));
+        say('ok', 'ticket.accepted', { side: message(`side.${placed.side}`), quantity: placed.quantity,
+          symbol: placed.symbol, status: message(`status.${placed.status}`) });
       }
     };
 
@@ -136,22 +148,22 @@ export default {
       const chosen = ORDER_TYPES[typeSelect.value];
       const order = { cl_ord_id: clientOrderId(), symbol, side, type: chosen.type, time_in_force: tifSelect.value };
       const quantity = parseDecimal(inputs.quantity.value);
-      if (!quantity || Number(quantity) <= 0) return { problem: t('ticket.need_quantity') };
+      if (!quantity || Number(quantity) <= 0) return { problem: message('ticket.need_quantity') };
       order.quantity = quantity;
       for (const name of chosen.fields) {
         const value = parseDecimal(inputs[name].value);
-        if (!value) return { problem: t('ticket.need_field', { field: t(`ticket.${name}`) }) };
+        if (!value) return { problem: message('ticket.need_field', { field: message(`ticket.${name}`) }) };
         order[name] = value;
       }
       for (const name of ['take_profit', 'stop_loss']) {
         if (!inputs[name].value.trim()) continue;
         const value = parseDecimal(inputs[name].value);
-        if (!value) return { problem: t('ticket.need_field', { field: t(`ticket.${name}`) }) };
+        if (!value) return { problem: message('ticket.need_field', { field: message(`ticket.${name}`) }) };
         order[name] = value;
       }
       if (tifSelect.value === 'gtd') {
         const when = inputs.expire_at.value ? new Date(inputs.expire_at.value) : null;   // local time as typed
-        if (!when || Number.isNaN(when.getTime())) return { problem: t('ticket.need_expiry') };
+        if (!when || Number.isNaN(when.getTime())) return { problem: message('ticket.need_expiry') };
         order.expire_at = when.toISOString();
       }
       return { order };
@@ -160,14 +172,19 @@ export default {
     const place = async (side) => {
       if (!symbol) return;
       const { order, problem } = build(side);
-      if (problem) { last = null; say('error', problem); return; }
+      if (problem) { last = null; say('error', problem.key, problem.params); return; }
+      if (confirmBox.checked
+          && !await confirmOrder(order, typeSelect.value, instrument(symbol), state.quotes.get(symbol))) {
+        say('error', 'confirm.canceled');
+        return;
+      }
       for (const button of [buy, sell]) button.disabled = true;
-      say('pending', t('ticket.sending'));
+      say('pending', 'ticket.sending');
       try {
         last = order.cl_ord_id;
         report(await api('POST', accountPath(state.accountId, '/orders'), { body: order }));
       } catch (error) {
-        say('error', t('ticket.refused', { reason: refusal(error.code, error.reason || error.message) }));
+        say('error', 'ticket.refused', { reason: refusal(error.code, error.reason || error.message) });
       } finally {
         for (const button of [buy, sell]) button.disabled = false;
         refresh('orders', 'positions', 'account', 'fills');
@@ -196,7 +213,8 @@ export default {
         prefill(false);
       }),
       on('order-event', (order) => { if (order.cl_ord_id === last) report(order); }),
-      onLanguage(() => { paintQuote(); paintHint(); if (lastShown && result.classList.contains('ok')) report(lastShown); }),
+      onLanguage(() => { paintQuote(); paintHint(); }),   // the result line is said again by translate()
+      onMarkets(paintQuote),
     ];
     return {
       focus: () => { inputs.quantity.focus(); inputs.quantity.select(); },

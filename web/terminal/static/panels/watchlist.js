@@ -4,6 +4,7 @@
 import { el } from '/shared/dom.js';
 import { formatNumber, onLanguage, t } from '/shared/i18n.js';
 import { numCell, setNum, table } from '../dom.js';
+import { closedFor, closedText, onMarkets } from '../market.js';
 import { on, select, state } from '../store.js';
 
 export default {
@@ -26,9 +27,10 @@ export default {
       const row = el('tr', { tabindex: '-1', dataset: { symbol: info.symbol }, 'aria-selected': 'false' },
         el('td', { class: 'symbol' }, el('bdi', {}, info.symbol)),
         numCell(null, info.priceDecimals, { class: 'bid' }), numCell(null, info.priceDecimals, { class: 'ask' }),
-        numCell(null, 1, { class: 'spread' }));
-      const [, bid, ask, spread] = row.children;
-      cells.set(info.symbol, { row, bid, ask, spread, info });
+        numCell(null, 1, { class: 'spread' }),
+        el('td', { class: 'market-closed', colspan: 3, hidden: true }));
+      const [, bid, ask, spread, closed] = row.children;
+      cells.set(info.symbol, { row, bid, ask, spread, closed, info });
       rows.append(row);
     };
     const mark = (c) => {
@@ -44,15 +46,24 @@ export default {
       paint(instrument.symbol);
     };
 
+    /** A closed market's row says when it opens rather than showing its last, stale prices. */
+    const paintMarket = (c) => {
+      const wait = closedFor(c.info);
+      c.row.classList.toggle('closed', wait !== null);
+      c.closed.hidden = wait === null;
+      for (const cell of [c.bid, c.ask, c.spread]) cell.hidden = wait !== null;
+      if (wait !== null) c.closed.textContent = closedText(wait);
+      return wait === null;
+    };
     const paint = (symbol) => {
       const c = cells.get(symbol);
       const quote = state.quotes.get(symbol);
-      if (!c || !quote) return;
+      if (!c || !paintMarket(c) || !quote) return;
       const before = state.previous.get(symbol);
       setNum(c.bid, quote.bid, c.info.priceDecimals);
       setNum(c.ask, quote.ask, c.info.priceDecimals);
       const pips = (Number(quote.ask) - Number(quote.bid)) / Number(c.info.tick_size);
-      c.spread.textContent = formatNumber(pips, 0);
+      c.spread.textContent = Number.isFinite(pips) ? formatNumber(pips, 0) : '—';   // no quote: never "NaN"
       for (const [cell, side] of [[c.bid, 'bid'], [c.ask, 'ask']]) {
         if (!before || before[side] === quote[side]) continue;
         const up = Number(quote[side]) > Number(before[side]);
@@ -112,6 +123,7 @@ export default {
       on('instrument', listed),
       on('selected', highlight),
       onLanguage(() => { for (const [symbol, c] of cells) { mark(c); paint(symbol); } }),
+      onMarkets(() => { for (const symbol of cells.keys()) paint(symbol); }),
     ];
     return {
       focus: () => (rows.querySelector('tr.selected') || visibleRows()[0])?.focus(),
