@@ -4,6 +4,7 @@ handed to the group commit (``engine.storage.group_commit``); reads go to the da
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
@@ -84,13 +85,7 @@ class SqlOrderJournal:
         ``before`` (an order id of an earlier page) continues after that order, so a page stays put while new
         orders arrive."""
         with Session(self.engine) as session:
-            query = select(OrderRecord).where(OrderRecord.account_id == account_id)
-            if since is not None:
-                query = query.where(OrderRecord.created_at >= since)
-            if until is not None:
-                query = query.where(OrderRecord.created_at < until)
-            if symbol is not None:
-                query = query.where(OrderRecord.symbol == symbol)
+            query = _within(select(OrderRecord), OrderRecord, OrderRecord.created_at, account_id, since, until, symbol)
             if statuses:
                 query = query.where(OrderRecord.status.in_([s.value for s in statuses]))  # type: ignore[attr-defined]
             if before is not None:
@@ -109,13 +104,8 @@ class SqlOrderJournal:
                           limit: int = 200) -> list[Execution]:
         """An account's fills in ``[since, until)``, of one symbol, newest first."""
         with Session(self.engine) as session:
-            query = select(ExecutionRecord).where(ExecutionRecord.account_id == account_id)
-            if since is not None:
-                query = query.where(ExecutionRecord.at >= since)
-            if until is not None:
-                query = query.where(ExecutionRecord.at < until)
-            if symbol is not None:
-                query = query.where(ExecutionRecord.symbol == symbol)
+            query = _within(select(ExecutionRecord), ExecutionRecord, ExecutionRecord.at, account_id, since, until,
+                            symbol)
             query = query.order_by(ExecutionRecord.at.desc(),  # type: ignore[attr-defined]
                                    ExecutionRecord.exec_id.desc()).limit(limit)  # type: ignore[attr-defined]
             return [_execution(r) for r in session.exec(query).all()]
@@ -163,3 +153,14 @@ def _order(row: OrderRecord) -> Order:
                  expire_at=as_utc(row.expire_at) if row.expire_at else None,
                  trail=row.trail, take_profit=row.take_profit, stop_loss=row.stop_loss, parent_id=row.parent_id,
                  oco_id=row.oco_id, position_id=row.position_id, created_at=as_utc(row.created_at))
+
+
+def _within(query: Any, table: Any, at: Any, account_id: str, since: dt.datetime | None, until: dt.datetime | None,
+            symbol: str | None) -> Any:
+    """One account's rows of ``table`` with ``at`` in ``[since, until)``, of ``symbol`` when given."""
+    query = query.where(table.account_id == account_id)
+    if since is not None:
+        query = query.where(at >= since)
+    if until is not None:
+        query = query.where(at < until)
+    return query if symbol is None else query.where(table.symbol == symbol)

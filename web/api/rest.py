@@ -44,7 +44,6 @@ class Rest:
         self.clock = services.clock
         self.feed = feed
         self.markup = markup
-        self.bar_history = bars.history
         self.bar_builder = bars
         self.auth = auth
         self.access = access
@@ -141,7 +140,7 @@ class Rest:
         if backfill is not None:   # the venue's past, the first time: waited for a little, then left to finish
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(backfill.fill(tenant, group, symbol, interval)), BACKFILL_WAIT)
-        bars = self.bar_history(tenant, group, topic_symbol(symbol), interval, self._limit(request, 500, 5000))
+        bars = self.bar_builder.history(tenant, group, topic_symbol(symbol), interval, self._limit(request, 500, 5000))
         instrument = self.oms.instruments[symbol]
         return json_response([{"start": b.start.isoformat(), "open": price(instrument, b.open),
                                "high": price(instrument, b.high), "low": price(instrument, b.low),
